@@ -153,6 +153,7 @@ class SegmentReader {
 struct SegmentView {
   std::shared_ptr<const SegmentReader> segment;
   std::shared_ptr<const std::vector<bool>> deleted;  // null: none deleted
+  std::string name;  // the owner's name for the segment (file name); not used here
 };
 
 struct ScoredDoc {

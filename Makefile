@@ -1,0 +1,36 @@
+# trusty-search build entry points. See README.md.
+#   make build   release build -> build/trusty-search
+#   make test    sanitizer build (ASan + UBSan) and every test (unit + integration)
+#   make demo    build, index a folder (DIR, default: this repo's src/) and run a query (QUERY)
+#   make bench   the Linux-kernel benchmark (bench/run_kernel_bench.sh)
+#   make format  clang-format every source file
+
+JOBS ?= $(shell nproc)
+DIR ?= $(CURDIR)/src
+QUERY ?= parse query tokens
+DEMO_DATA ?= $(CURDIR)/build/demo-data
+
+.PHONY: build test demo bench format clean
+
+build:
+	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTS_WERROR=ON >/dev/null
+	ninja -C build -j $(JOBS) trusty-search
+
+test:
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTS_SANITIZE=ON -DTS_WERROR=ON >/dev/null
+	ninja -C build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	./build/trusty-search --data-dir $(DEMO_DATA) index $(DIR) --name demo
+	./build/trusty-search --data-dir $(DEMO_DATA) query --index demo "$(QUERY)"
+
+bench: build
+	bash bench/run_kernel_bench.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Lexical benchmark on the Linux kernel source (Debian's linux-source-6.1),
+# with SQLite FTS5 over the same chunks and tokens as the peer, in one run.
+#
+#   bash bench/run_kernel_bench.sh            # prints figures, one "key: value" a line
+#
+# The corpus is installed once and cached in $TS_BENCH_CACHE (default
+# /var/tmp/trusty-bench), outside the repository. Needs root or sudo the first
+# time (apt-get install linux-source-6.1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE=${TS_BENCH_CACHE:-/var/tmp/trusty-bench}
+CORPUS="$CACHE/linux-source-6.1"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+if [ ! -d "$CORPUS" ]; then
+  if [ ! -f /usr/src/linux-source-6.1.tar.xz ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq linux-source-6.1 >&2
+  fi
+  mkdir -p "$CACHE"
+  echo "extracting the kernel source into $CACHE ..." >&2
+  tar -C "$CACHE" -xf /usr/src/linux-source-6.1.tar.xz
+fi
+command -v /usr/bin/time >/dev/null || { $SUDO apt-get install -y -qq time >&2; }
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build trusty-search lexical_bench >&2
+BIN=build/trusty-search
+DATA=$(mktemp -d /var/tmp/ts-bench-data.XXXXXX)
+trap 'rm -rf "$DATA"' EXIT
+
+echo "corpus: $CORPUS"
+echo "corpus_files: $(find "$CORPUS" -type f | wc -l)"
+echo "corpus_mb: $(du -sm "$CORPUS" | cut -f1)"
+echo "cores: $(nproc)"
+
+# Drop nothing from the page cache (no root needed): warm one read so both
+# engines see the same cache state.
+cat $(find "$CORPUS" -type f -size -1100k | head -100000) > /dev/null 2>&1 || true
+
+measure() {  # measure LABEL CMD... -> LABEL_s, LABEL_peak_rss_mb
+  local label=$1; shift
+  local tf; tf=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$tf" "$@" > "$DATA/$label.out" 2> "$DATA/$label.err" || {
+    cat "$DATA/$label.err" >&2; exit 1; }
+  read -r secs kb < "$tf"; rm -f "$tf"
+  echo "${label}_s: $secs"
+  echo "${label}_peak_rss_mb: $((kb / 1024))"
+}
+
+measure index "$BIN" --data-dir "$DATA" index "$CORPUS" --name linux --json
+python3 - "$DATA/index.out" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+secs = s["seconds"]
+print(f"files_indexed: {s['files_indexed']}")
+print(f"chunks: {s['total_chunks']}")
+print(f"files_per_s: {s['files_indexed'] / secs:.0f}")
+print(f"mb_per_s: {s['bytes_read'] / 1e6 / secs:.1f}")
+print(f"chunks_per_s: {s['total_chunks'] / secs:.0f}")
+print("skipped: " + ", ".join(f"{k}={v}" for k, v in sorted(s["skipped"].items())))
+PY
+echo "index_disk_mb: $(du -sm "$DATA/indexes/linux" | cut -f1)"
+measure noop_reindex "$BIN" --data-dir "$DATA" index "$CORPUS" --name linux --json
+./build/lexical_bench --data-dir "$DATA" --index linux --queries bench/queries/kernel.txt --repeat 5

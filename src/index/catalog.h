@@ -1,0 +1,102 @@
+// The catalog: a SQLite database (WAL mode, synchronous=FULL) holding the
+// index's files, chunks, live segment list and tombstones. Internal to src/index.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "index/index.h"
+
+namespace ts::index {
+
+// A prepared statement; reset on every Exec/Step cycle by its user.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  bool ok() const { return stmt_ != nullptr; }
+  Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, const std::string& v);
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step();
+  // Runs to completion and resets; returns a Status for errors.
+  Status Run();
+  void Reset();
+  int64_t Int(int col) const;
+  std::string Text(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+struct FileRow {
+  int64_t id = 0;
+  std::string path;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string hash;
+  std::string language;
+  uint64_t chunk_count = 0;
+};
+
+struct SegmentRow {
+  std::string name;
+  uint64_t doc_count = 0;
+  uint64_t byte_size = 0;
+  std::string checksum;
+};
+
+struct ChunkRow {
+  uint64_t key = 0;
+  std::string chunk_id;
+  int64_t file_id = 0;
+  uint32_t start_line = 0, end_line = 0;
+  std::string symbol, scope, kind, language;
+};
+
+class Index::Catalog {
+ public:
+  static Result<std::unique_ptr<Catalog>> Open(const std::string& path);
+  ~Catalog();
+
+  Status Exec(const char* sql);
+  Status Begin() { return Exec("BEGIN IMMEDIATE"); }
+  Status Commit() { return Exec("COMMIT"); }
+  void Rollback() { (void)Exec("ROLLBACK"); }
+
+  Result<std::string> GetMeta(const std::string& key);  // "" when absent
+  Status SetMeta(const std::string& key, const std::string& value);
+
+  Result<std::unordered_map<std::string, FileRow>> LoadFiles();
+  Result<std::vector<SegmentRow>> LoadSegments();
+  Result<std::vector<uint64_t>> LoadTombstones();
+  Result<uint64_t> Count(const char* table);
+
+  // Deletes a file's chunk rows and returns their keys (to be tombstoned).
+  Result<std::vector<uint64_t>> DeleteChunksOfFile(int64_t file_id);
+  Status DeleteFile(int64_t file_id);
+  Result<int64_t> UpsertFile(const FileRow& row);
+  Status InsertChunk(const ChunkRow& row);
+  Status InsertTombstones(const std::vector<uint64_t>& keys);
+  Status DeleteTombstones(const std::vector<uint64_t>& keys);
+  Status InsertSegment(const SegmentRow& row);
+  Status DeleteSegment(const std::string& name);
+
+ private:
+  explicit Catalog(sqlite3* db) : db_(db) {}
+  Status Prepare();
+  sqlite3* db_;
+  std::unique_ptr<Statement> get_meta_, set_meta_, chunks_of_file_, delete_chunks_of_file_,
+      delete_file_, upsert_file_, insert_chunk_, insert_tombstone_, delete_tombstone_,
+      insert_segment_, delete_segment_;
+};
+
+}  // namespace ts::index

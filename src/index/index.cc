@@ -1,0 +1,260 @@
+#include "index/index.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <unordered_set>
+
+#include "index/catalog.h"
+#include "index/layout.h"
+#include "util/file.h"
+
+namespace ts::index {
+
+std::string DefaultDataDir() {
+  if (const char* d = std::getenv("TRUSTY_DATA_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
+    return std::string(x) + "/trusty-search";
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return std::string(h) + "/.local/share/trusty-search";
+  return ".trusty-search";
+}
+
+bool IsValidIndexName(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+std::string DefaultIndexName(const std::string& root) {
+  std::string base = std::filesystem::path(root).filename().string();
+  if (base.empty()) base = std::filesystem::path(root).parent_path().filename().string();
+  std::string name;
+  for (char c : base) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    name.push_back(ok ? c : '_');
+  }
+  while (!name.empty() && name[0] == '.') name.erase(0, 1);
+  if (name.size() > 64) name.resize(64);
+  return name.empty() ? "root" : name;
+}
+
+Index::~Index() = default;
+
+Result<std::unique_ptr<Index>> Index::Open(const std::string& dir) {
+  if (!PathExists(CatalogPath(dir))) return Status::NotFound("no index at " + dir);
+  std::unique_ptr<Index> index(new Index());
+  index->dir_ = dir;
+  TS_RETURN_IF_ERROR(index->Load());
+  return index;
+}
+
+Result<std::unique_ptr<Index>> Index::Create(const std::string& dir, const std::string& name,
+                                             const std::string& root) {
+  TS_RETURN_IF_ERROR(CreateDirectories(SegmentDir(dir)));
+  TS_ASSIGN_OR_RETURN(auto catalog, Catalog::Open(CatalogPath(dir)));
+  TS_RETURN_IF_ERROR(catalog->Begin());
+  Status s = catalog->SetMeta("format_version", std::to_string(kCatalogFormatVersion));
+  if (s.ok()) s = catalog->SetMeta("name", name);
+  if (s.ok()) s = catalog->SetMeta("root", root);
+  if (s.ok()) s = catalog->Commit();
+  if (!s.ok()) {
+    catalog->Rollback();
+    return s;
+  }
+  catalog.reset();
+  return Open(dir);
+}
+
+Status Index::Load() {
+  TS_ASSIGN_OR_RETURN(catalog_, Catalog::Open(CatalogPath(dir_)));
+  TS_ASSIGN_OR_RETURN(std::string version, catalog_->GetMeta("format_version"));
+  if (version.empty())
+    return Status::Corruption("catalog " + CatalogPath(dir_) + " has no format version");
+  if (std::atoi(version.c_str()) > kCatalogFormatVersion) {
+    return Status::Unavailable("index format " + version + " is newer than this build supports (" +
+                               std::to_string(kCatalogFormatVersion) + "); upgrade trusty-search");
+  }
+  TS_ASSIGN_OR_RETURN(name_, catalog_->GetMeta("name"));
+  TS_ASSIGN_OR_RETURN(root_, catalog_->GetMeta("root"));
+  return PublishSnapshot();
+}
+
+Status Index::PublishSnapshot() {
+  TS_ASSIGN_OR_RETURN(auto rows, catalog_->LoadSegments());
+  TS_ASSIGN_OR_RETURN(auto tomb_list, catalog_->LoadTombstones());
+  std::unordered_set<uint64_t> tombstones(tomb_list.begin(), tomb_list.end());
+  std::vector<lexical::SegmentView> views;
+  std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open;
+  std::string error;
+  for (const auto& row : rows) {
+    std::shared_ptr<const lexical::SegmentReader> reader;
+    {
+      std::lock_guard<std::mutex> lock(snapshot_mu_);
+      auto it = open_segments_.find(row.name);
+      if (it != open_segments_.end()) reader = it->second;
+    }
+    if (!reader) {
+      auto r = lexical::SegmentReader::Open(SegmentDir(dir_) + "/" + row.name);
+      if (!r.ok()) {
+        error = r.status().message();
+        continue;  // the lane reports it; the other segments still answer
+      }
+      reader = *r;
+    }
+    open[row.name] = reader;
+    std::shared_ptr<std::vector<bool>> deleted;
+    if (!tombstones.empty()) {
+      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
+        if (tombstones.count(reader->doc_key(d))) {
+          if (!deleted) deleted = std::make_shared<std::vector<bool>>(reader->doc_count(), false);
+          (*deleted)[d] = true;
+        }
+      }
+    }
+    views.push_back({reader, deleted, row.name});
+  }
+  auto snap = std::make_shared<const lexical::Snapshot>(std::move(views));
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  snapshot_ = std::move(snap);
+  open_segments_ = std::move(open);
+  lexical_error_ = error;
+  return Status::Ok();
+}
+
+std::shared_ptr<const lexical::Snapshot> Index::snapshot() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return snapshot_;
+}
+
+namespace {
+
+// The lines [start, end] (1-based) of `content`.
+std::string SliceLines(std::string_view content, uint32_t start, uint32_t end) {
+  size_t pos = 0;
+  for (uint32_t line = 1; line < start && pos < content.size(); ++line) {
+    size_t nl = content.find('\n', pos);
+    if (nl == std::string_view::npos) return {};
+    pos = nl + 1;
+  }
+  size_t stop = pos;
+  for (uint32_t line = start; line <= end && stop < content.size(); ++line) {
+    size_t nl = content.find('\n', stop);
+    stop = nl == std::string_view::npos ? content.size() : nl + 1;
+  }
+  return std::string(content.substr(pos, stop - pos));
+}
+
+std::string MatchReason(const std::vector<std::string>& query_terms,
+                        const lexical::StoredDoc& doc) {
+  std::unordered_set<std::string> symbol_terms;
+  for (auto& t : lexical::TokenizeToVector(doc.symbol)) symbol_terms.insert(t);
+  std::string lower_symbol;
+  for (char c : doc.symbol)
+    lower_symbol.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (const auto& t : query_terms) {
+    if (!lower_symbol.empty() && t == lower_symbol) return "bm25: exact symbol match";
+  }
+  for (const auto& t : query_terms) {
+    if (symbol_terms.count(t)) return "bm25: symbol name match";
+  }
+  return "bm25: content match";
+}
+
+}  // namespace
+
+std::map<std::string, Lane> Index::Lanes() const {
+  std::map<std::string, Lane> lanes;
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    error = lexical_error_;
+  }
+  lanes["lexical"] = error.empty() ? Lane{true, "ok"} : Lane{false, error};
+  lanes["semantic"] =
+      Lane{false, "no embedding model in this build (semantic lane not implemented yet)"};
+  lanes["graph"] = Lane{false, "symbol graph not implemented yet"};
+  return lanes;
+}
+
+Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& options) const {
+  auto started = std::chrono::steady_clock::now();
+  auto lanes = Lanes();
+  if (options.mode != "auto" && options.mode != "lexical" && options.mode != "semantic" &&
+      options.mode != "hybrid") {
+    return Status::InvalidArgument("unknown mode '" + options.mode +
+                                   "' (expected auto, lexical, semantic or hybrid)");
+  }
+  if (options.mode == "semantic" || options.mode == "hybrid") {
+    return Status::Unavailable("mode '" + options.mode + "' needs the semantic lane, which is " +
+                               lanes["semantic"].ToString() + "; use --mode lexical");
+  }
+  if (!lanes["lexical"].available) {
+    return Status::Unavailable("lexical lane " + lanes["lexical"].ToString());
+  }
+  if (options.top_k == 0 || options.top_k > 1000) {
+    return Status::InvalidArgument("top_k must be between 1 and 1000");
+  }
+  QueryResult result;
+  result.mode = "lexical";
+  for (const auto& [name, lane] : lanes) result.meta[name] = lane.ToString();
+
+  std::vector<std::string> terms = lexical::TokenizeToVector(text);
+  auto snap = snapshot();
+  lexical::SearchOptions so;
+  so.top_k = options.top_k;
+  so.path_prefix = options.path_prefix;
+  auto scored = snap->SearchTerms(terms, so);
+
+  std::map<std::string, std::string> file_cache;  // a file read once even with several hits
+  for (const auto& s : scored) {
+    lexical::StoredDoc doc = snap->segments()[s.segment].segment->Doc(s.docno);
+    Hit hit;
+    hit.id = doc.chunk_id;
+    hit.file = doc.path;
+    hit.language = doc.language;
+    hit.symbol = doc.symbol;
+    hit.scope = doc.scope;
+    hit.kind = doc.kind;
+    hit.start_line = doc.start_line;
+    hit.end_line = doc.end_line;
+    hit.score = s.score;
+    hit.match_reason = MatchReason(terms, doc);
+    if (options.include_content) {
+      auto it = file_cache.find(doc.path);
+      if (it == file_cache.end()) {
+        auto content = ReadFilePrefix(root_ + "/" + doc.path, 4u << 20);
+        it = file_cache.emplace(doc.path, content.ok() ? *content : std::string()).first;
+      }
+      hit.content = SliceLines(it->second, doc.start_line, doc.end_line);
+    }
+    result.hits.push_back(std::move(hit));
+  }
+  result.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+IndexInfo Index::Info() const {
+  IndexInfo info;
+  info.name = name_;
+  info.root = root_;
+  info.format_version = kCatalogFormatVersion;
+  if (auto n = catalog_->Count("files"); n.ok()) info.files = *n;
+  if (auto n = catalog_->Count("chunks"); n.ok()) info.chunks = *n;
+  if (auto n = catalog_->Count("segments"); n.ok()) info.segments = *n;
+  if (auto n = catalog_->Count("tombstones"); n.ok()) info.tombstones = *n;
+  if (auto m = catalog_->GetMeta("last_update"); m.ok()) info.last_update = *m;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
+    if (entry.is_regular_file(ec)) info.disk_bytes += entry.file_size(ec);
+  }
+  info.lanes = Lanes();
+  return info;
+}
+
+}  // namespace ts::index

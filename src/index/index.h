@@ -1,0 +1,187 @@
+// Public header of src/index: one named index over one folder. It owns the
+// catalog (SQLite), the lexical segments and the snapshot that queries read.
+//
+// Commit protocol (docs/FORMATS.md): new segment files are written and fsynced
+// first; one SQLite transaction then records the files, chunks, live segment
+// list and tombstones together. That transaction is the only commit point, so a
+// process killed at any moment leaves either the previous or the next state.
+// Segment files not named by the catalog are leftovers of an interrupted
+// update and are deleted by the next writer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "chunk/chunk.h"
+#include "lexical/lexical.h"
+#include "util/status.h"
+#include "walk/walk.h"
+
+namespace ts::index {
+
+inline constexpr int kCatalogFormatVersion = 1;
+
+struct UpdateOptions {
+  walk::WalkOptions walk;
+  chunk::ChunkOptions chunk;
+  bool force = false;         // re-read and re-chunk every file even when unchanged
+  bool lexical_only = false;  // accepted for CLI compatibility; lexical is the only lane so far
+  int threads = 0;            // 0: one per core
+  // Bytes of source read per commit. Bounds memory: the in-memory postings of
+  // one round are a small multiple of this.
+  uint64_t round_bytes = 96ull << 20;
+  // Merge all segments into one at the end of an update when there are more than this.
+  size_t max_segments = 6;
+};
+
+struct UpdateProgress {
+  uint64_t files_total = 0;
+  uint64_t files_done = 0;
+  uint64_t bytes_done = 0;
+  std::string phase;  // "walking", "indexing", "merging"
+};
+
+struct UpdateSummary {
+  uint64_t files_seen = 0;       // files the walk yielded
+  uint64_t files_indexed = 0;    // new or changed files (re)chunked
+  uint64_t files_unchanged = 0;  // skipped because their content hash matched
+  uint64_t files_deleted = 0;    // gone from disk, dropped from the index
+  uint64_t chunks_added = 0;
+  uint64_t bytes_read = 0;
+  uint64_t total_files = 0;  // in the index after the update
+  uint64_t total_chunks = 0;
+  uint64_t commits = 0;
+  double seconds = 0;
+  std::map<std::string, uint64_t> skipped;  // reason -> count (walk and content rules)
+  std::vector<std::string> unreadable_samples;
+};
+
+struct Lane {
+  bool available = false;
+  std::string detail;  // "ok" or why not
+  std::string ToString() const { return available ? "ok" : "unavailable: " + detail; }
+};
+
+struct IndexInfo {
+  std::string name;
+  std::string root;
+  int format_version = 0;
+  uint64_t files = 0;
+  uint64_t chunks = 0;
+  uint64_t segments = 0;
+  uint64_t tombstones = 0;
+  uint64_t disk_bytes = 0;
+  std::string last_update;            // JSON of the last UpdateSummary, "" before the first
+  std::map<std::string, Lane> lanes;  // lexical, semantic, graph
+};
+
+struct Hit {
+  std::string id;
+  std::string file;
+  std::string language;
+  std::string symbol;
+  std::string scope;
+  std::string kind;
+  uint32_t start_line = 0;
+  uint32_t end_line = 0;
+  double score = 0;
+  std::string match_reason;
+  std::string content;  // the chunk's lines as on disk now; "" when unreadable
+};
+
+struct QueryOptions {
+  size_t top_k = 10;
+  std::string mode = "auto";  // auto | lexical | semantic | hybrid
+  std::string path_prefix;
+  bool include_content = true;  // read each hit's lines from disk
+};
+
+struct QueryResult {
+  std::vector<Hit> hits;
+  std::string mode;  // the mode that ran
+  double latency_ms = 0;
+  std::map<std::string, std::string> meta;  // lane -> "ok" | "unavailable: why" | "not used"
+};
+
+class Index {
+ public:
+  // Opens an existing index directory (created by Create).
+  static Result<std::unique_ptr<Index>> Open(const std::string& dir);
+  // Creates a new index directory for `root` (absolute path).
+  static Result<std::unique_ptr<Index>> Create(const std::string& dir, const std::string& name,
+                                               const std::string& root);
+  ~Index();
+
+  // Brings the index up to date with its root. Takes the index's writer lock
+  // (another writer gets an error, not a wait). Commits after every round, so
+  // an interrupted update keeps what it committed.
+  Status Update(const UpdateOptions& options,
+                const std::function<void(const UpdateProgress&)>& progress, UpdateSummary* summary);
+
+  // Safe to call from many threads, including while Update runs.
+  Result<QueryResult> Query(std::string_view text, const QueryOptions& options) const;
+
+  IndexInfo Info() const;
+  const std::string& name() const { return name_; }
+  const std::string& root() const { return root_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  class Catalog;
+  class Updater;
+  Index() = default;
+  Status Load();
+  // Re-reads the live segment list and tombstones from the catalog and swaps
+  // in a new snapshot. Queries holding the old one finish on it undisturbed.
+  Status PublishSnapshot();
+  std::shared_ptr<const lexical::Snapshot> snapshot() const;
+  std::map<std::string, Lane> Lanes() const;
+
+  std::string dir_, name_, root_;
+  std::unique_ptr<Catalog> catalog_;
+  mutable std::mutex snapshot_mu_;  // guards the three fields below
+  std::shared_ptr<const lexical::Snapshot> snapshot_;
+  std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open_segments_;
+  std::string lexical_error_;  // why a live segment could not be opened, "" when all are fine
+};
+
+// Where indexes live: $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else
+// ~/.local/share/trusty-search. An explicit --data-dir wins over all.
+std::string DefaultDataDir();
+
+// The list of named indexes in a data directory (registry.json, written
+// atomically, versioned and checksummed). A corrupt registry is an error,
+// never an empty list.
+struct RegistryEntry {
+  std::string name;
+  std::string root;
+  std::string created_at;
+};
+
+class Registry {
+ public:
+  static Result<Registry> Load(const std::string& data_dir);
+  const std::vector<RegistryEntry>& entries() const { return entries_; }
+  const RegistryEntry* Find(const std::string& name) const;
+  Status Add(const RegistryEntry& entry);
+  Status Remove(const std::string& name);
+  std::string IndexDir(const std::string& name) const;
+  const std::string& data_dir() const { return data_dir_; }
+
+ private:
+  Status Save() const;
+  std::string data_dir_;
+  std::vector<RegistryEntry> entries_;
+};
+
+// Index names: 1-64 of [A-Za-z0-9._-], not starting with '.'.
+bool IsValidIndexName(const std::string& name);
+// A name derived from a folder's base name, made valid.
+std::string DefaultIndexName(const std::string& root);
+
+}  // namespace ts::index

@@ -1,0 +1,546 @@
+// Index::Update: walk, skip unchanged files by content hash, chunk with ctags,
+// build lexical segments in parallel, and commit one round at a time.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <dirent.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "index/catalog.h"
+#include "index/index.h"
+#include "index/layout.h"
+#include "util/crash_point.h"
+#include "util/file.h"
+#include "util/hash.h"
+
+namespace ts::index {
+namespace {
+
+// Files handed to one ctags process at a time.
+constexpr size_t kCtagsBatchFiles = 64;
+
+// Languages ctags has no definitions for; they are windowed without running it.
+bool NeedsCtags(const std::string& language) {
+  static const std::unordered_set<std::string> kNoTags = {"", "text", "json", "markdown"};
+  return kNoTags.count(language) == 0;
+}
+
+// Holds an exclusive flock on the index's LOCK file for its lifetime.
+class WriterLock {
+ public:
+  static Result<std::unique_ptr<WriterLock>> Acquire(const std::string& dir,
+                                                     const std::string& name) {
+    int fd = ::open(LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::IoError("cannot open lock file " + LockPath(dir));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return Status::Unavailable("index '" + name + "' is being updated by another process");
+    }
+    return std::unique_ptr<WriterLock>(new WriterLock(fd));
+  }
+  ~WriterLock() { ::close(fd_); }
+
+ private:
+  explicit WriterLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// What a worker learned about one file.
+struct FileOutcome {
+  std::string path;
+  enum class Kind { kIndexed, kUnchanged, kSkipped } kind = Kind::kSkipped;
+  std::string skip_reason;
+  FileRow row;
+  std::vector<ChunkRow> chunks;  // file_id filled at commit
+};
+
+struct WorkerOutput {
+  lexical::SegmentBuilder builder;
+  std::vector<FileOutcome> files;
+  Status error;
+};
+
+}  // namespace
+
+class Index::Updater {
+ public:
+  Updater(Index* index, const UpdateOptions& options,
+          const std::function<void(const UpdateProgress&)>& progress, UpdateSummary* summary)
+      : index_(index), options_(options), progress_(progress), summary_(summary) {}
+
+  Status Run();
+
+ private:
+  Status RemoveLeftoverSegments();
+  Status ProcessRound(const std::vector<walk::FileEntry>& files, size_t begin, size_t end,
+                      std::vector<std::string>* deleted_paths);
+  void ProcessFiles(const std::vector<walk::FileEntry>& files, size_t begin, size_t end,
+                    std::atomic<size_t>* next, WorkerOutput* out);
+  Status Commit(std::vector<WorkerOutput>& outputs, std::vector<std::string>* deleted_paths);
+  // Merges the `count` smallest live segments into one (count >= 2).
+  Status MergeSmallest(size_t count);
+  // Starts a background merge when the segment count passed max_segments and
+  // none is running. Indexing goes on while it runs.
+  void MaybeStartBackgroundMerge();
+  Status FinishMerges();
+  Status Publish();
+  Result<std::string> WriteSegment(const std::string& bytes, uint64_t doc_count);
+  void Report(const std::string& phase);
+
+  Index* index_;
+  const UpdateOptions& options_;
+  const std::function<void(const UpdateProgress&)>& progress_;
+  UpdateSummary* summary_;
+  std::unique_ptr<chunk::Ctags> ctags_;
+  std::unordered_map<std::string, FileRow> known_;  // catalog files at start, by path
+  std::atomic<uint64_t> next_key_{1};
+  std::atomic<uint64_t> next_segment_seq_{1};
+  // Serializes catalog transactions and snapshot publication between the
+  // indexing rounds and the background merge (they share one connection).
+  std::mutex commit_mu_;
+  std::thread merge_thread_;
+  std::atomic<bool> merge_running_{false};
+  Status merge_status_;  // written by the merge thread, read after join
+  std::atomic<uint64_t> files_done_{0}, bytes_done_{0};
+  uint64_t files_total_ = 0;
+};
+
+Status Index::Update(const UpdateOptions& options,
+                     const std::function<void(const UpdateProgress&)>& progress,
+                     UpdateSummary* summary) {
+  *summary = UpdateSummary();
+  TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
+  Updater updater(this, options, progress, summary);
+  return updater.Run();
+}
+
+void Index::Updater::Report(const std::string& phase) {
+  if (!progress_) return;
+  UpdateProgress p;
+  p.files_total = files_total_;
+  p.files_done = files_done_.load();
+  p.bytes_done = bytes_done_.load();
+  p.phase = phase;
+  progress_(p);
+}
+
+Status Index::Updater::RemoveLeftoverSegments() {
+  TS_ASSIGN_OR_RETURN(auto rows, index_->catalog_->LoadSegments());
+  std::unordered_set<std::string> live;
+  for (const auto& r : rows) live.insert(r.name);
+  DIR* d = ::opendir(SegmentDir(index_->dir_).c_str());
+  if (d == nullptr) return CreateDirectories(SegmentDir(index_->dir_));
+  std::vector<std::string> doomed;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    if (!live.count(n)) doomed.push_back(n);
+  }
+  ::closedir(d);
+  for (const auto& n : doomed) ::unlink((SegmentDir(index_->dir_) + "/" + n).c_str());
+  return Status::Ok();
+}
+
+Status Index::Updater::Run() {
+  auto started = std::chrono::steady_clock::now();
+  Catalog& catalog = *index_->catalog_;
+  TS_RETURN_IF_ERROR(RemoveLeftoverSegments());
+  {
+    auto found = chunk::Ctags::Find();
+    if (!found.ok()) return found.status();
+    ctags_ = std::make_unique<chunk::Ctags>(std::move(found).value());
+  }
+  TS_ASSIGN_OR_RETURN(std::string key_meta, catalog.GetMeta("next_chunk_key"));
+  TS_ASSIGN_OR_RETURN(std::string seq_meta, catalog.GetMeta("next_segment_seq"));
+  if (!key_meta.empty()) next_key_ = std::stoull(key_meta);
+  if (!seq_meta.empty()) next_segment_seq_ = std::stoull(seq_meta);
+  TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles());
+
+  // Walk first so progress has a total; entries are small (path, size, mtime).
+  Report("walking");
+  std::vector<walk::FileEntry> files;
+  walk::WalkStats stats;
+  TS_RETURN_IF_ERROR(walk::Walk(
+      index_->root_, options_.walk, [&](walk::FileEntry&& e) { files.push_back(std::move(e)); },
+      &stats));
+  summary_->files_seen = files.size();
+  for (const auto& [reason, n] : stats.skipped) summary_->skipped[reason] += n;
+  summary_->unreadable_samples = stats.unreadable_samples;
+  files_total_ = files.size();
+
+  if (files.empty() && !known_.empty()) {
+    return Status::InvalidArgument(
+        "found no indexable files under " + index_->root_ + " but the index holds " +
+        std::to_string(known_.size()) +
+        " files; refusing to empty it (is the folder unmounted?). Remove the index to start over");
+  }
+  std::unordered_set<std::string> seen;
+  for (const auto& f : files) seen.insert(f.rel_path);
+  std::vector<std::string> deleted_paths;
+  for (const auto& [path, row] : known_) {
+    if (!seen.count(path)) deleted_paths.push_back(path);
+  }
+  std::sort(deleted_paths.begin(), deleted_paths.end());
+  summary_->files_deleted = deleted_paths.size();
+
+  // Rounds of about round_bytes each; every round is one commit.
+  size_t begin = 0;
+  do {
+    size_t end = begin;
+    uint64_t bytes = 0;
+    while (end < files.size() && (bytes < options_.round_bytes || end == begin)) {
+      bytes += files[end].size;
+      ++end;
+    }
+    Status round = ProcessRound(files, begin, end, &deleted_paths);
+    if (!round.ok()) {
+      if (merge_thread_.joinable()) merge_thread_.join();
+      return round;
+    }
+    MaybeStartBackgroundMerge();
+    begin = end;
+  } while (begin < files.size());
+
+  TS_RETURN_IF_ERROR(FinishMerges());
+
+  if (auto n = catalog.Count("files"); n.ok()) summary_->total_files = *n;
+  if (auto n = catalog.Count("chunks"); n.ok()) summary_->total_chunks = *n;
+  summary_->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  nlohmann::json j = {{"files_seen", summary_->files_seen},
+                      {"files_indexed", summary_->files_indexed},
+                      {"files_unchanged", summary_->files_unchanged},
+                      {"files_deleted", summary_->files_deleted},
+                      {"chunks_added", summary_->chunks_added},
+                      {"bytes_read", summary_->bytes_read},
+                      {"seconds", summary_->seconds},
+                      {"skipped", summary_->skipped},
+                      {"finished_at_unix", std::time(nullptr)}};
+  TS_RETURN_IF_ERROR(catalog.SetMeta("last_update", j.dump()));
+  Report("done");
+  return Status::Ok();
+}
+
+void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, size_t begin,
+                                  size_t end, std::atomic<size_t>* next, WorkerOutput* out) {
+  struct Pending {
+    FileOutcome outcome;
+    std::string content;
+  };
+  while (true) {
+    size_t start = next->fetch_add(kCtagsBatchFiles);
+    if (begin + start >= end) return;
+    size_t stop = std::min(end, begin + start + kCtagsBatchFiles);
+    std::vector<Pending> batch;
+    std::vector<std::string> tag_paths;
+    std::vector<size_t> tag_slots;
+    for (size_t i = begin + start; i < stop; ++i) {
+      const walk::FileEntry& entry = files[i];
+      Pending p;
+      p.outcome.path = entry.rel_path;
+      auto content =
+          ReadFilePrefix(index_->root_ + "/" + entry.rel_path, options_.walk.max_file_size + 1);
+      files_done_.fetch_add(1);
+      if (!content.ok()) {
+        p.outcome.skip_reason = "unreadable";
+        out->files.push_back(std::move(p.outcome));
+        continue;
+      }
+      bytes_done_.fetch_add(content->size());
+      if (content->size() > options_.walk.max_file_size) {
+        p.outcome.skip_reason = "too_large";
+        out->files.push_back(std::move(p.outcome));
+        continue;
+      }
+      FileRow& row = p.outcome.row;
+      row.path = entry.rel_path;
+      row.size = content->size();
+      row.mtime_ns = entry.mtime_ns;
+      row.hash = HexHash64(Hash64(*content));
+      auto known = known_.find(entry.rel_path);
+      if (!options_.force && known != known_.end() && known->second.hash == row.hash) {
+        p.outcome.kind = FileOutcome::Kind::kUnchanged;
+        row.id = known->second.id;
+        row.language = known->second.language;
+        row.chunk_count = known->second.chunk_count;
+        out->files.push_back(std::move(p.outcome));
+        continue;
+      }
+      walk::SkipReason reason;
+      if (!walk::ClassifyContent(entry.rel_path, *content, &reason)) {
+        p.outcome.skip_reason = std::string(walk::SkipReasonName(reason));
+        out->files.push_back(std::move(p.outcome));
+        continue;
+      }
+      row.language =
+          chunk::DetectLanguage(entry.rel_path, std::string_view(*content).substr(0, 256));
+      p.outcome.kind = FileOutcome::Kind::kIndexed;
+      p.content = std::move(content).value();
+      if (NeedsCtags(row.language)) {
+        tag_paths.push_back(entry.rel_path);
+        tag_slots.push_back(batch.size());
+      }
+      batch.push_back(std::move(p));
+    }
+    std::vector<std::vector<chunk::Tag>> tags(batch.size());
+    if (!tag_paths.empty()) {
+      auto ran = ctags_->Run(index_->root_, tag_paths);
+      if (!ran.ok()) {
+        out->error = ran.status();
+        return;
+      }
+      for (size_t i = 0; i < tag_slots.size(); ++i) tags[tag_slots[i]] = std::move((*ran)[i]);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Pending& p = batch[i];
+      FileRow& row = p.outcome.row;
+      auto chunks = chunk::ChunkFile(row.path, p.content, row.language, tags[i], options_.chunk);
+      row.chunk_count = chunks.size();
+      for (const auto& c : chunks) {
+        lexical::StoredDoc doc;
+        doc.key = next_key_.fetch_add(1);
+        doc.chunk_id = c.id;
+        doc.path = row.path;
+        doc.symbol = c.symbol;
+        doc.scope = c.scope;
+        doc.kind = c.kind;
+        doc.language = row.language;
+        doc.start_line = static_cast<uint32_t>(c.start_line);
+        doc.end_line = static_cast<uint32_t>(c.end_line);
+        std::string_view body(p.content);
+        body = body.substr(std::min(c.byte_begin, body.size()),
+                           c.byte_end > c.byte_begin ? c.byte_end - c.byte_begin : 0);
+        out->builder.Add(doc, body, c.symbol + " " + c.scope, row.path);
+        p.outcome.chunks.push_back(ChunkRow{doc.key, c.id, 0, doc.start_line, doc.end_line,
+                                            c.symbol, c.scope, c.kind, row.language});
+      }
+      out->files.push_back(std::move(p.outcome));
+    }
+  }
+}
+
+Status Index::Updater::ProcessRound(const std::vector<walk::FileEntry>& files, size_t begin,
+                                    size_t end, std::vector<std::string>* deleted_paths) {
+  size_t threads =
+      options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<WorkerOutput> outputs(threads);
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> running{threads};
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      ProcessFiles(files, begin, end, &next, &outputs[t]);
+      running.fetch_sub(1);
+    });
+  }
+  while (running.load() > 0) {
+    Report("indexing");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (auto& w : workers) w.join();
+  for (auto& o : outputs) {
+    if (!o.error.ok()) return o.error;
+  }
+  return Commit(outputs, deleted_paths);
+}
+
+Result<std::string> Index::Updater::WriteSegment(const std::string& bytes, uint64_t doc_count) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "seg-%08llu.tsseg",
+                static_cast<unsigned long long>(next_segment_seq_.fetch_add(1)));
+  (void)doc_count;
+  TS_RETURN_IF_ERROR(WriteFileAtomic(SegmentDir(index_->dir_) + "/" + name, bytes));
+  CrashPoint("segment_written");
+  return std::string(name);
+}
+
+Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
+                              std::vector<std::string>* deleted_paths) {
+  Catalog& catalog = *index_->catalog_;
+  std::vector<SegmentRow> new_segments;
+  for (auto& o : outputs) {
+    uint32_t docs = o.builder.doc_count();
+    if (docs == 0) continue;
+    std::string bytes = o.builder.Finish();
+    std::string checksum = HexHash64(Hash64(bytes));
+    TS_ASSIGN_OR_RETURN(std::string name, WriteSegment(bytes, docs));
+    new_segments.push_back({name, docs, bytes.size(), checksum});
+  }
+
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  TS_RETURN_IF_ERROR(catalog.Begin());
+  auto body = [&]() -> Status {
+    std::vector<uint64_t> dead;
+    auto drop = [&](const std::string& path) -> Status {
+      auto it = known_.find(path);
+      if (it == known_.end()) return Status::Ok();
+      TS_ASSIGN_OR_RETURN(auto keys, catalog.DeleteChunksOfFile(it->second.id));
+      dead.insert(dead.end(), keys.begin(), keys.end());
+      TS_RETURN_IF_ERROR(catalog.DeleteFile(it->second.id));
+      known_.erase(it);
+      return Status::Ok();
+    };
+    for (const auto& path : *deleted_paths) TS_RETURN_IF_ERROR(drop(path));
+    for (auto& o : outputs) {
+      for (auto& f : o.files) {
+        switch (f.kind) {
+          case FileOutcome::Kind::kSkipped:
+            ++summary_->skipped[f.skip_reason];
+            TS_RETURN_IF_ERROR(drop(f.path));  // it was indexed before; it is not now
+            break;
+          case FileOutcome::Kind::kUnchanged: {
+            ++summary_->files_unchanged;
+            const FileRow& old = known_[f.path];
+            if (old.mtime_ns != f.row.mtime_ns) {
+              TS_ASSIGN_OR_RETURN(f.row.id, catalog.UpsertFile(f.row));
+            }
+            break;
+          }
+          case FileOutcome::Kind::kIndexed: {
+            ++summary_->files_indexed;
+            summary_->bytes_read += f.row.size;
+            summary_->chunks_added += f.chunks.size();
+            auto it = known_.find(f.path);
+            if (it != known_.end()) {
+              TS_ASSIGN_OR_RETURN(auto keys, catalog.DeleteChunksOfFile(it->second.id));
+              dead.insert(dead.end(), keys.begin(), keys.end());
+            }
+            TS_ASSIGN_OR_RETURN(int64_t id, catalog.UpsertFile(f.row));
+            for (auto& c : f.chunks) {
+              c.file_id = id;
+              TS_RETURN_IF_ERROR(catalog.InsertChunk(c));
+            }
+            break;
+          }
+        }
+      }
+    }
+    TS_RETURN_IF_ERROR(catalog.InsertTombstones(dead));
+    for (const auto& s : new_segments) TS_RETURN_IF_ERROR(catalog.InsertSegment(s));
+    TS_RETURN_IF_ERROR(catalog.SetMeta("next_chunk_key", std::to_string(next_key_.load())));
+    TS_RETURN_IF_ERROR(
+        catalog.SetMeta("next_segment_seq", std::to_string(next_segment_seq_.load())));
+    return Status::Ok();
+  };
+  Status s = body();
+  CrashPoint("before_commit");
+  if (s.ok()) s = catalog.Commit();
+  if (!s.ok()) {
+    catalog.Rollback();
+    return s;
+  }
+  CrashPoint("after_commit");
+  deleted_paths->clear();
+  ++summary_->commits;
+  // Files indexed in this round are known now, with their new ids.
+  for (auto& o : outputs) {
+    for (auto& f : o.files) {
+      if (f.kind == FileOutcome::Kind::kIndexed) known_[f.path] = f.row;
+    }
+  }
+  return index_->PublishSnapshot();
+}
+
+Status Index::Updater::MergeSmallest(size_t count) {
+  // A segment that failed to open is not in the snapshot; merging around it
+  // is fine (it keeps its row), but say nothing is merged when fewer than two remain.
+  auto snap = index_->snapshot();
+  std::vector<lexical::SegmentView> views = snap->segments();
+  if (views.empty() || (views.size() == 1 && !views[0].deleted)) return Status::Ok();
+  std::stable_sort(views.begin(), views.end(), [](const auto& a, const auto& b) {
+    return a.segment->bytes().size() < b.segment->bytes().size();
+  });
+  views.resize(std::min(count, views.size()));
+  // Keep catalog order (by name) inside the merged segment so docnos follow age.
+  std::sort(views.begin(), views.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+
+  std::string bytes = lexical::MergeSegments(views);
+  auto merged = lexical::SegmentReader::FromBytes(bytes);
+  if (!merged.ok()) return merged.status().WithContext("merged segment");
+  uint64_t docs = (*merged)->doc_count();
+  std::string checksum = HexHash64(Hash64(bytes));
+  std::string name;  // stays empty when every merged document was deleted
+  if (docs > 0) {
+    TS_ASSIGN_OR_RETURN(name, WriteSegment(bytes, docs));
+  }
+
+  // Tombstones the merge made obsolete: keys it dropped. Deletions committed
+  // while it ran stay in the table and, being by key, apply to the new segment.
+  std::vector<uint64_t> obsolete;
+  for (const auto& v : views) {
+    if (!v.deleted) continue;
+    for (uint32_t d = 0; d < v.segment->doc_count(); ++d) {
+      if ((*v.deleted)[d]) obsolete.push_back(v.segment->doc_key(d));
+    }
+  }
+  Catalog& catalog = *index_->catalog_;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    TS_RETURN_IF_ERROR(catalog.Begin());
+    Status s = Status::Ok();
+    for (const auto& v : views) {
+      if (s.ok()) s = catalog.DeleteSegment(v.name);
+    }
+    if (s.ok() && !name.empty()) s = catalog.InsertSegment({name, docs, bytes.size(), checksum});
+    if (s.ok()) s = catalog.DeleteTombstones(obsolete);
+    if (s.ok()) s = catalog.SetMeta("next_segment_seq", std::to_string(next_segment_seq_.load()));
+    CrashPoint("before_merge_commit");
+    if (s.ok()) s = catalog.Commit();
+    if (!s.ok()) {
+      catalog.Rollback();
+      return s;
+    }
+    TS_RETURN_IF_ERROR(index_->PublishSnapshot());
+  }
+  // Old files go only after the new snapshot is live; readers keep their mappings.
+  for (const auto& v : views) ::unlink((SegmentDir(index_->dir_) + "/" + v.name).c_str());
+  return Status::Ok();
+}
+
+void Index::Updater::MaybeStartBackgroundMerge() {
+  if (merge_running_.load()) return;
+  if (merge_thread_.joinable()) merge_thread_.join();
+  if (index_->snapshot()->segments().size() <= options_.max_segments) return;
+  merge_running_ = true;
+  merge_thread_ = std::thread([this] {
+    Status s = MergeSmallest(options_.max_segments);
+    if (!s.ok() && merge_status_.ok()) merge_status_ = s;
+    merge_running_ = false;
+  });
+}
+
+Status Index::Updater::FinishMerges() {
+  if (merge_thread_.joinable()) merge_thread_.join();
+  TS_RETURN_IF_ERROR(merge_status_);
+  // Leave at most max_segments, and no segment set that is mostly tombstones.
+  while (true) {
+    auto snap = index_->snapshot();
+    size_t n = snap->segments().size();
+    uint64_t stored = 0;
+    for (const auto& v : snap->segments()) stored += v.segment->doc_count();
+    bool holey = n > 0 && stored > 0 && (stored - snap->live_docs()) * 4 > stored;
+    if (n > options_.max_segments) {
+      Report("merging");
+      TS_RETURN_IF_ERROR(MergeSmallest(n - options_.max_segments + 1));
+    } else if (holey) {
+      Report("merging");
+      TS_RETURN_IF_ERROR(MergeSmallest(n));
+      // A single segment that is all tombstones merges to an empty one; stop there.
+      if (n == 1) break;
+    } else {
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace ts::index
