@@ -71,7 +71,8 @@ class CliTest(CliTestCase):
         os.remove(os.path.join(self.src, "a.py"))
         s = json.loads(self.ok("index", self.src, "--name", "t", "--json").stdout)
         self.assertEqual((s["files_indexed"], s["files_deleted"]), (1, 1))
-        self.assertEqual(self.query_json("add_numbers")["results"], [])
+        names = lambda q: [h["function_name"] for h in self.query_json(q)["results"]]
+        self.assertNotIn("add_numbers", names("add_numbers"))
         self.assertEqual(self.query_json("parse_config_file")["results"], [])
         self.assertEqual(self.query_json("sum_values")["results"][0]["file"], "b.c")
         st = json.loads(self.ok("status", "t", "--json").stdout)
@@ -82,7 +83,9 @@ class CliTest(CliTestCase):
         self.index()
         s = json.loads(self.ok("index", self.src, "--name", "t", "--force", "--json").stdout)
         self.assertEqual(s["files_indexed"], 1)
-        self.assertEqual(len(self.query_json("TokenStream")["results"]), 1)
+        top = self.query_json("TokenStream")["results"][0]
+        self.assertEqual((top["function_name"], top["chunk_type"]), ("TokenStream", "class"))
+        self.assertEqual(json.loads(self.ok("status", "t", "--json").stdout)["chunks"], 3)
 
     def test_refuses_to_empty_an_index(self):
         self.write("a.py", PY)
@@ -91,7 +94,7 @@ class CliTest(CliTestCase):
         r = self.run_cli("index", self.src, "--name", "t")
         self.assertEqual(r.returncode, 1)
         self.assertIn("refusing to empty", r.stderr)
-        self.assertEqual(len(self.query_json("TokenStream")["results"]), 1)
+        self.assertEqual(self.query_json("TokenStream")["results"][0]["function_name"], "TokenStream")
 
     def test_unknown_index_is_one_line_error(self):
         self.write("a.py", PY)

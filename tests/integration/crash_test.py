@@ -16,7 +16,7 @@ from harness import BIN, CliTestCase  # noqa: E402
 
 def source(i, tag):
     return (f"def function_{tag}_{i}(value):\n"
-            f"    return value * {i}  # marker_{tag}\n\n\n"
+            f"    return value * {i}  # zq{tag}marker\n\n\n"
             f"class Holder_{tag}_{i}:\n"
             f"    def method_{tag}_{i}(self):\n"
             f"        return {i}\n")
@@ -38,8 +38,8 @@ class CrashTest(CliTestCase):
         and go together with their file."""
         st = json.loads(self.ok("status", "t", "--json").stdout)
         self.assertTrue(st["healthy"], st)
-        old = self.count_hits("marker_old")
-        new = self.count_hits("marker_new")
+        old = self.count_hits("zqoldmarker")
+        new = self.count_hits("zqnewmarker")
         self.assertEqual(old + new, self.FILES, (old, new))
         self.assertEqual(st["files"], self.FILES)
         return old, new

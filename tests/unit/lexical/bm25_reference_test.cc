@@ -155,7 +155,7 @@ TEST(Bm25Reference, SingleSegmentMatchesBruteForce) {
   std::string bytes = BuildSegment(docs);
   auto seg = SegmentReader::FromBytes(bytes);
   ASSERT_TRUE(seg.ok()) << seg.status().ToString();
-  Snapshot snap({SegmentView{*seg, nullptr}});
+  Snapshot snap({SegmentView{*seg, nullptr, ""}});
   for (const auto& q : MakeQueries(rng, vocab)) {
     for (size_t k : {1, 10, 50}) {
       SearchOptions opts;
@@ -176,7 +176,7 @@ TEST(Bm25Reference, ManySegmentsAndPathPrefix) {
     all.insert(all.end(), docs.begin(), docs.end());
   }
   std::vector<SegmentView> views;
-  for (const auto& img : images) views.push_back({*SegmentReader::FromBytes(img), nullptr});
+  for (const auto& img : images) views.push_back({*SegmentReader::FromBytes(img), nullptr, "s"});
   Snapshot snap(views);
   for (const auto& q : MakeQueries(rng, vocab)) {
     SearchOptions opts;
@@ -210,8 +210,8 @@ TEST(Bm25Reference, TombstonesHideDocsAndMergeDropsThem) {
       live.push_back(b[i]);
     }
   }
-  std::vector<SegmentView> views = {{*SegmentReader::FromBytes(ia), deleted_a},
-                                    {*SegmentReader::FromBytes(ib), deleted_b}};
+  std::vector<SegmentView> views = {{*SegmentReader::FromBytes(ia), deleted_a, "a"},
+                                    {*SegmentReader::FromBytes(ib), deleted_b, "b"}};
   Snapshot snap(views);
   EXPECT_EQ(snap.live_docs(), live.size());
   auto queries = MakeQueries(rng, vocab);
@@ -225,7 +225,7 @@ TEST(Bm25Reference, TombstonesHideDocsAndMergeDropsThem) {
   auto mseg = SegmentReader::FromBytes(merged);
   ASSERT_TRUE(mseg.ok());
   EXPECT_EQ((*mseg)->doc_count(), live.size());
-  Snapshot msnap({SegmentView{*mseg, nullptr}});
+  Snapshot msnap({SegmentView{*mseg, nullptr, "m"}});
   for (const auto& q : queries) {
     SearchOptions opts;
     opts.top_k = 20;

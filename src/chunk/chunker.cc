@@ -1,0 +1,310 @@
+// ChunkFile: definitions from ctags become chunks (with their doc comments and
+// decorators), containers keep only their header, long definitions and loose
+// code become overlapping windows, Markdown splits by heading.
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <unordered_set>
+
+#include "chunk/chunk.h"
+#include "util/hash.h"
+
+namespace ts::chunk {
+namespace {
+
+// Line i (0-based) spans [starts[i], starts[i+1]).
+struct Lines {
+  std::vector<size_t> starts;
+  explicit Lines(std::string_view content) {
+    starts.push_back(0);
+    for (size_t i = 0; i < content.size(); ++i) {
+      if (content[i] == '\n' && i + 1 < content.size()) starts.push_back(i + 1);
+    }
+    if (content.empty()) starts.clear();
+    starts.push_back(content.size());
+  }
+  int count() const { return static_cast<int>(starts.size()) - 1; }
+  // 1-based line number -> its text without the newline.
+  std::string_view Text(std::string_view content, int line) const {
+    std::string_view t = content.substr(starts[line - 1], starts[line] - starts[line - 1]);
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.remove_suffix(1);
+    return t;
+  }
+};
+
+std::string_view Trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+bool HasWordChar(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;
+  });
+}
+
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+
+// Kinds that become chunks. Containers keep only their header when they have
+// member chunks; other kinds swallow anything nested in them.
+const std::unordered_set<std::string>& DefinitionKinds() {
+  static const std::unordered_set<std::string> kinds = {
+      "function", "func",       "method",   "member",    "constructor", "class",
+      "struct",   "union",      "enum",     "interface", "trait",       "implementation",
+      "macro",    "typedef",    "getter",   "setter",    "generator",   "singletonMethod",
+      "object",   "record",     "protocol", "extension", "subroutine",  "procedure",
+      "type",     "methodSpec", "alias"};
+  return kinds;
+}
+
+bool IsContainer(const std::string& kind) {
+  static const std::unordered_set<std::string> kinds = {
+      "class",  "struct", "union",    "interface", "trait", "implementation",
+      "object", "record", "protocol", "extension", "enum"};
+  return kinds.count(kind) > 0;
+}
+
+std::string NormalizeKind(const std::string& kind) {
+  if (kind == "member" || kind == "singletonMethod") return "method";
+  if (kind == "func") return "function";
+  if (kind == "implementation") return "impl";
+  return kind;
+}
+
+// True when `line` is part of what introduces the definition below it: a doc
+// comment, a decorator, an annotation or an attribute.
+bool IsLeadingLine(std::string_view language, std::string_view line) {
+  std::string_view t = Trim(line);
+  if (t.empty()) return false;
+  if (StartsWith(t, "//") || StartsWith(t, "/*") || StartsWith(t, "*") || StartsWith(t, "*/")) {
+    return true;
+  }
+  if (t[0] == '@') return true;                     // Python decorators, Java/TS annotations
+  if (StartsWith(t, "#[") || StartsWith(t, "#!["))  // Rust attributes
+    return true;
+  if (t[0] == '#') {
+    // A comment in hash-comment languages; in C-like ones '#' is the preprocessor.
+    return language == "python" || language == "shell" || language == "ruby" ||
+           language == "perl" || language == "make" || language == "yaml" || language == "r" ||
+           language == "toml" || language == "cmake" || language == "elixir";
+  }
+  if (StartsWith(t, "--")) return language == "lua" || language == "sql" || language == "haskell";
+  if (t[0] == '[') return language == "csharp";  // C# attributes
+  return false;
+}
+
+struct Def {
+  int start, end;  // lines of the definition itself (name line .. end)
+  const Tag* tag;
+};
+
+class Builder {
+ public:
+  Builder(std::string_view path, std::string_view content, const ChunkOptions& options)
+      : path_(path), content_(content), lines_(content), options_(options) {}
+
+  const Lines& lines() const { return lines_; }
+
+  // Adds [start, end] as one chunk, or as overlapping windows when long.
+  void Add(int start, int end, const std::string& symbol, const std::string& scope,
+           const std::string& kind, const Tag* tag, int max_lines) {
+    if (start > end) return;
+    int part = 0;
+    int size = std::max(1, options_.window_lines);
+    int step = std::max(1, size - std::max(0, options_.window_overlap));
+    if (end - start + 1 <= max_lines) {
+      Emit(start, end, symbol, scope, kind, tag, 0);
+      return;
+    }
+    for (int s = start;; s += step) {
+      int e = std::min(end, s + size - 1);
+      Emit(s, e, symbol, scope, kind, tag, part++);
+      if (e == end) break;
+    }
+  }
+
+  // Windows over the lines in [start, end] that hold words, split at runs of blank lines.
+  void AddLoose(int start, int end) {
+    int s = start;
+    while (s <= end) {
+      while (s <= end && !HasWordChar(lines_.Text(content_, s))) ++s;
+      if (s > end) break;
+      int e = s;
+      int last_word = s;
+      // Extend over a run that has no 2+ consecutive blank lines.
+      int blanks = 0;
+      while (e + 1 <= end) {
+        std::string_view t = Trim(lines_.Text(content_, e + 1));
+        if (t.empty()) {
+          if (++blanks >= 2) break;
+        } else {
+          blanks = 0;
+          if (HasWordChar(t)) last_word = e + 1;
+        }
+        ++e;
+      }
+      // A lone short line between definitions ("}  // namespace x", "};") is
+      // not worth a search result of its own.
+      std::string_view only = Trim(lines_.Text(content_, s));
+      if (!(s == last_word && only.size() < 40)) {
+        Add(s, last_word, "", "", "window", nullptr, options_.window_lines);
+      }
+      s = e + 1;
+    }
+  }
+
+  std::vector<Chunk> Take() {
+    std::sort(chunks_.begin(), chunks_.end(), [](const Chunk& a, const Chunk& b) {
+      return std::tie(a.start_line, a.end_line) < std::tie(b.start_line, b.end_line);
+    });
+    return std::move(chunks_);
+  }
+
+ private:
+  void Emit(int start, int end, const std::string& symbol, const std::string& scope,
+            const std::string& kind, const Tag* tag, int part) {
+    Chunk c;
+    c.start_line = start;
+    c.end_line = end;
+    c.byte_begin = lines_.starts[start - 1];
+    c.byte_end = lines_.starts[end];
+    c.symbol = symbol;
+    c.scope = scope;
+    c.kind = kind;
+    if (tag != nullptr) {
+      c.signature = tag->signature;
+      c.inherits = tag->inherits;
+    }
+    // Windows are numbered in file order; definitions by name, so a definition
+    // keeps its id when code above it moves.
+    int key_part = kind == "window" ? window_ordinal_++ : part;
+    std::string key = std::string(path_) + '\0' + kind + '\0' + scope + '\0' + symbol + '\0' +
+                      std::to_string(key_part);
+    int ordinal = ordinals_[key]++;
+    c.id = HexHash64(Hash64(key + '\0' + std::to_string(ordinal)));
+    chunks_.push_back(std::move(c));
+  }
+
+  std::string_view path_;
+  std::string_view content_;
+  Lines lines_;
+  const ChunkOptions& options_;
+  std::vector<Chunk> chunks_;
+  std::map<std::string, int> ordinals_;
+  int window_ordinal_ = 0;
+};
+
+std::vector<Chunk> ChunkMarkdown(Builder& b, std::string_view content) {
+  const Lines& lines = b.lines();
+  int n = lines.count();
+  int section_start = 1;
+  std::string heading;
+  bool in_fence = false;
+  auto flush = [&](int end) {
+    if (end >= section_start) {
+      bool any = false;
+      for (int l = section_start; l <= end && !any; ++l) any = HasWordChar(lines.Text(content, l));
+      if (any) b.Add(section_start, end, heading, "", "section", nullptr, 150);
+    }
+  };
+  for (int l = 1; l <= n; ++l) {
+    std::string_view t = lines.Text(content, l);
+    if (StartsWith(Trim(t), "```") || StartsWith(Trim(t), "~~~")) in_fence = !in_fence;
+    if (in_fence || !StartsWith(t, "#")) continue;
+    size_t hashes = t.find_first_not_of('#');
+    if (hashes == std::string_view::npos || hashes > 6 || t[hashes] != ' ') continue;
+    flush(l - 1);
+    section_start = l;
+    heading = std::string(Trim(t.substr(hashes)));
+  }
+  flush(n);
+  return b.Take();
+}
+
+}  // namespace
+
+std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content,
+                             std::string_view language, const std::vector<Tag>& tags,
+                             const ChunkOptions& options) {
+  Builder b(rel_path, content, options);
+  const int n = b.lines().count();
+  if (n <= 0) return {};
+  if (language == "markdown") return ChunkMarkdown(b, content);
+
+  std::vector<Def> defs;
+  for (const Tag& t : tags) {
+    if (!DefinitionKinds().count(t.kind) || t.line < 1 || t.line > n) continue;
+    // Python methods are "member"; a C/C++ data member would have no signature.
+    if (t.kind == "member" && t.signature.empty() && language != "python") continue;
+    int end = t.end >= t.line ? std::min(t.end, n) : t.line;
+    // Single-line macros and typedefs are not worth a chunk of their own; the
+    // loose-code windows carry them.
+    if ((t.kind == "macro" || t.kind == "typedef") && end == t.line) continue;
+    defs.push_back({t.line, end, &t});
+  }
+  std::sort(defs.begin(), defs.end(), [](const Def& a, const Def& b) {
+    return a.start != b.start ? a.start < b.start : a.end > b.end;
+  });
+
+  // Keep top-level definitions and members of containers; drop what is nested
+  // in a function (it is part of that function's chunk).
+  struct Open {
+    Def def;
+    int first_child = 0;  // first line of the first accepted member
+  };
+  std::vector<Open> accepted;
+  std::vector<size_t> accepted_stack;  // indexes into `accepted` for the open chain
+  for (const Def& d : defs) {
+    while (!accepted_stack.empty() && accepted[accepted_stack.back()].def.end < d.start) {
+      accepted_stack.pop_back();
+    }
+    if (!accepted_stack.empty()) {
+      Open& parent = accepted[accepted_stack.back()];
+      if (!IsContainer(parent.def.tag->kind)) continue;
+      if (d.end > parent.def.end) continue;  // overlapping, not nested: ctags disagreement
+      if (parent.first_child == 0) parent.first_child = d.start;
+    }
+    accepted.push_back({d, 0});
+    accepted_stack.push_back(accepted.size() - 1);
+  }
+
+  // Lines claimed so far, so leading comments never reach into a previous chunk.
+  std::vector<bool> covered(static_cast<size_t>(n) + 2, false);
+  auto cover = [&](int s, int e) {
+    for (int l = s; l <= e; ++l) covered[static_cast<size_t>(l)] = true;
+  };
+  for (const Open& o : accepted) {
+    cover(o.def.start, std::max(o.def.start, o.first_child > 0 ? o.first_child - 1 : o.def.end));
+  }
+  for (const Open& o : accepted) {
+    const Tag& t = *o.def.tag;
+    int start = o.def.start;
+    int end = o.first_child > 0 ? o.first_child - 1 : o.def.end;
+    if (end < start) end = start;
+    while (start > 1 && !covered[static_cast<size_t>(start - 1)] &&
+           IsLeadingLine(language, b.lines().Text(content, start - 1))) {
+      --start;
+      covered[static_cast<size_t>(start)] = true;
+    }
+    b.Add(start, end, t.name, t.scope, NormalizeKind(t.kind), &t, options.max_definition_lines);
+  }
+
+  // Loose code: maximal runs of uncovered lines.
+  int l = 1;
+  while (l <= n) {
+    if (covered[static_cast<size_t>(l)]) {
+      ++l;
+      continue;
+    }
+    int s = l;
+    while (l <= n && !covered[static_cast<size_t>(l)]) ++l;
+    b.AddLoose(s, l - 1);
+  }
+  return b.Take();
+}
+
+}  // namespace ts::chunk

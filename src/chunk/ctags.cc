@@ -1,0 +1,175 @@
+// Runs universal-ctags as one process per batch of files (a list file in,
+// JSON lines out). Never through a shell: paths may hold any character.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+#include "chunk/chunk.h"
+#include "chunk/ctags_json.h"
+
+extern char** environ;
+
+namespace ts::chunk {
+namespace {
+
+constexpr int kBatchTimeoutSeconds = 300;
+
+struct ProcessOutput {
+  int exit_code = -1;
+  bool timed_out = false;
+  std::string out;
+};
+
+// Spawns argv in `cwd` with stdin from /dev/null and stderr discarded, and
+// collects stdout. Kills the child when it runs past the deadline.
+Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, const std::string& cwd,
+                                 int timeout_seconds) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return Status::IoError("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipefd[1]);
+  if (rc != 0) {
+    ::close(pipefd[0]);
+    return Status::Unavailable("cannot run " + argv[0] + ": " + std::strerror(rc));
+  }
+  ProcessOutput result;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  char buf[65536];
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) {
+      ::kill(pid, SIGKILL);
+      result.timed_out = true;
+      break;
+    }
+    pollfd pfd{pipefd[0], POLLIN, 0};
+    int pr = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (pr < 0 && errno != EINTR) break;
+    if (pr <= 0) continue;
+    ssize_t n = ::read(pipefd[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    result.out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+bool FindOnPath(const std::string& name, std::string* found) {
+  if (name.find('/') != std::string::npos) {
+    *found = name;
+    return ::access(name.c_str(), X_OK) == 0;
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      *found = candidate;
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Ctags> Ctags::Find() {
+  const char* env = std::getenv("TRUSTY_CTAGS");
+  std::string wanted = env && *env ? env : "ctags";
+  std::string exe;
+  const std::string install = " (install it with: apt-get install universal-ctags)";
+  if (!FindOnPath(wanted, &exe)) {
+    return Status::Unavailable("universal-ctags not found as '" + wanted + "'" + install);
+  }
+  auto version = RunProcess({exe, "--version"}, "", 30);
+  if (!version.ok() || version->out.find("Universal Ctags") == std::string::npos) {
+    return Status::Unavailable(exe + " is not Universal Ctags" + install);
+  }
+  auto features = RunProcess({exe, "--list-features"}, "", 30);
+  if (!features.ok() || features->out.find("json") == std::string::npos) {
+    return Status::Unavailable(exe + " was built without JSON output" + install);
+  }
+  return Ctags(exe);
+}
+
+Result<std::vector<std::vector<Tag>>> Ctags::Run(const std::string& root,
+                                                 const std::vector<std::string>& rel_paths) const {
+  std::vector<std::vector<Tag>> tags(rel_paths.size());
+  std::unordered_map<std::string, size_t> slot;
+  std::string list;
+  for (size_t i = 0; i < rel_paths.size(); ++i) {
+    const std::string& p = rel_paths[i];
+    // A list file holds one path a line; such names cannot be passed (they get no tags).
+    if (p.find('\n') != std::string::npos || p.find('\r') != std::string::npos) continue;
+    slot.emplace(p, i);
+    list += p;
+    list += '\n';
+  }
+  if (slot.empty()) return tags;
+  char list_path[] = "/tmp/trusty-ctags-XXXXXX";
+  int fd = ::mkstemp(list_path);
+  if (fd < 0) return Status::IoError("cannot create a ctags file list in /tmp");
+  bool written = ::write(fd, list.data(), list.size()) == static_cast<ssize_t>(list.size());
+  ::close(fd);
+  if (!written) {
+    ::unlink(list_path);
+    return Status::IoError("cannot write the ctags file list");
+  }
+  // Struct members, enumerators and variables of C/C++ are left out: they are
+  // not chunks, and on a large C tree they are most of ctags' output.
+  auto ran = RunProcess({executable_, "--output-format=json", "--fields=+neKSZi", "--sort=no",
+                         "--kinds-C=-mev", "--kinds-C++=-mev", "-f", "-", "-L", list_path},
+                        root, kBatchTimeoutSeconds);
+  ::unlink(list_path);
+  if (!ran.ok()) return ran.status();
+  if (ran->timed_out) {
+    return Status::Unavailable("ctags took over " + std::to_string(kBatchTimeoutSeconds) +
+                               " s on a batch starting with " + rel_paths.front());
+  }
+  std::string_view out = ran->out;
+  Tag tag;
+  std::string path;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t nl = out.find('\n', pos);
+    if (nl == std::string_view::npos) nl = out.size();
+    if (ParseCtagsJsonLine(out.substr(pos, nl - pos), &tag, &path)) {
+      auto it = slot.find(path);
+      if (it != slot.end()) tags[it->second].push_back(std::move(tag));
+    }
+    pos = nl + 1;
+  }
+  return tags;
+}
+
+}  // namespace ts::chunk
