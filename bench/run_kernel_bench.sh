@@ -22,6 +22,10 @@ if [ ! -d "$CORPUS" ]; then
   echo "extracting the kernel source into $CACHE ..." >&2
   tar -C "$CACHE" -xf /usr/src/linux-source-6.1.tar.xz
 fi
+# Debian's packaging appends "/*" and "!/debian/" to the kernel's top-level
+# .gitignore (its repository keeps only debian/); honoured as written, they
+# ignore the whole tree. Drop those two lines so the kernel's own rules apply.
+sed -i -e '/^\/\*$/d' -e '/^!\/debian\/$/d' "$CORPUS/.gitignore"
 command -v /usr/bin/time >/dev/null || { $SUDO apt-get install -y -qq time >&2; }
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -83,7 +83,8 @@ bool IsLeadingLine(std::string_view language, std::string_view line) {
   if (StartsWith(t, "//") || StartsWith(t, "/*") || StartsWith(t, "*") || StartsWith(t, "*/")) {
     return true;
   }
-  if (t[0] == '@') return true;                     // Python decorators, Java/TS annotations
+  // Python decorators, Java/TS annotations; "@Input() size = 1;" is a field, not one.
+  if (t[0] == '@') return t.back() != ';' && t.find(" = ") == std::string_view::npos;
   if (StartsWith(t, "#[") || StartsWith(t, "#!["))  // Rust attributes
     return true;
   if (t[0] == '#') {
@@ -95,6 +96,69 @@ bool IsLeadingLine(std::string_view language, std::string_view line) {
   if (StartsWith(t, "--")) return language == "lua" || language == "sql" || language == "haskell";
   if (t[0] == '[') return language == "csharp";  // C# attributes
   return false;
+}
+
+int Indent(std::string_view line) {
+  int n = 0;
+  for (char c : line) {
+    if (c == ' ')
+      ++n;
+    else if (c == '\t')
+      n += 8;
+    else
+      break;
+  }
+  return n;
+}
+
+// The last line of a definition whose end ctags did not report. Indentation
+// languages: the lines indented deeper than the definition line. Others: the
+// line of the brace that closes the first one opened, or the first ';' before
+// any brace (a declaration). Strings and comments are skipped roughly, which
+// is enough for an estimate that is capped by the caller anyway.
+int EstimateEnd(const Lines& lines, std::string_view content, std::string_view language, int line,
+                int limit) {
+  const int n = std::min(lines.count(), limit);
+  if (language == "python" || language == "yaml" || language == "nim") {
+    int base = Indent(lines.Text(content, line));
+    int end = line;
+    for (int l = line + 1; l <= n; ++l) {
+      std::string_view t = lines.Text(content, l);
+      if (Trim(t).empty()) continue;
+      if (Indent(t) <= base) break;
+      end = l;
+    }
+    return end;
+  }
+  const bool quote_is_string = language != "rust";  // 'a is a Rust lifetime
+  int depth = 0;
+  bool opened = false;
+  for (int l = line; l <= n; ++l) {
+    std::string_view t = lines.Text(content, l);
+    char in_string = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+      char c = t[i];
+      if (in_string) {
+        if (c == '\\')
+          ++i;
+        else if (c == in_string)
+          in_string = 0;
+        continue;
+      }
+      if (c == '/' && i + 1 < t.size() && t[i + 1] == '/') break;
+      if (c == '"' || c == '`' || (c == '\'' && quote_is_string)) {
+        in_string = c;
+      } else if (c == '{') {
+        ++depth;
+        opened = true;
+      } else if (c == '}') {
+        if (--depth <= 0 && opened) return l;
+      } else if (c == ';' && !opened) {
+        return l;
+      }
+    }
+  }
+  return opened ? n : line;
 }
 
 struct Def {
@@ -240,7 +304,9 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
     if (!DefinitionKinds().count(t.kind) || t.line < 1 || t.line > n) continue;
     // Python methods are "member"; a C/C++ data member would have no signature.
     if (t.kind == "member" && t.signature.empty() && language != "python") continue;
-    int end = t.end >= t.line ? std::min(t.end, n) : t.line;
+    int end = t.end >= t.line ? std::min(t.end, n)
+                              : EstimateEnd(b.lines(), content, language, t.line,
+                                            t.line + 4 * options.max_definition_lines);
     // Single-line macros and typedefs are not worth a chunk of their own; the
     // loose-code windows carry them.
     if ((t.kind == "macro" || t.kind == "typedef") && end == t.line) continue;
@@ -272,25 +338,45 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
     accepted_stack.push_back(accepted.size() - 1);
   }
 
-  // Lines claimed so far, so leading comments never reach into a previous chunk.
+  // Leading comments and decorators: extend each definition upward over them,
+  // never into lines another definition already holds. A container holds only
+  // its name line here, so its first member can claim the comments above it.
   std::vector<bool> covered(static_cast<size_t>(n) + 2, false);
   auto cover = [&](int s, int e) {
     for (int l = s; l <= e; ++l) covered[static_cast<size_t>(l)] = true;
   };
   for (const Open& o : accepted) {
-    cover(o.def.start, std::max(o.def.start, o.first_child > 0 ? o.first_child - 1 : o.def.end));
+    cover(o.def.start, o.first_child > 0 ? o.def.start : o.def.end);
   }
-  for (const Open& o : accepted) {
-    const Tag& t = *o.def.tag;
-    int start = o.def.start;
-    int end = o.first_child > 0 ? o.first_child - 1 : o.def.end;
-    if (end < start) end = start;
+  std::vector<int> lead_start(accepted.size());
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    int start = accepted[i].def.start;
     while (start > 1 && !covered[static_cast<size_t>(start - 1)] &&
            IsLeadingLine(language, b.lines().Text(content, start - 1))) {
       --start;
       covered[static_cast<size_t>(start)] = true;
     }
-    b.Add(start, end, t.name, t.scope, NormalizeKind(t.kind), &t, options.max_definition_lines);
+    lead_start[i] = start;
+  }
+  // A container's header runs to just above its first member (and its comments).
+  std::vector<int> header_end(accepted.size(), 0);
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    if (accepted[i].first_child == 0) continue;
+    for (size_t j = i + 1; j < accepted.size(); ++j) {
+      if (accepted[j].def.start == accepted[i].first_child) {
+        header_end[i] = std::max(accepted[i].def.start, lead_start[j] - 1);
+        break;
+      }
+    }
+  }
+  std::fill(covered.begin(), covered.end(), false);
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    const Open& o = accepted[i];
+    const Tag& t = *o.def.tag;
+    int end = o.first_child > 0 ? header_end[i] : o.def.end;
+    cover(lead_start[i], end);
+    b.Add(lead_start[i], end, t.name, t.scope, NormalizeKind(t.kind), &t,
+          options.max_definition_lines);
   }
 
   // Loose code: maximal runs of uncovered lines.
