@@ -98,6 +98,21 @@ bool IsLeadingLine(std::string_view language, std::string_view line) {
   return false;
 }
 
+// ctags names anonymous namespaces "__anonXXXX"; they mean nothing to a reader.
+std::string CleanScope(const std::string& scope) {
+  if (scope.find("__anon") == std::string::npos) return scope;
+  std::string out;
+  size_t pos = 0;
+  while (pos <= scope.size()) {
+    size_t sep = scope.find("::", pos);
+    std::string part = scope.substr(pos, sep == std::string::npos ? std::string::npos : sep - pos);
+    if (!part.empty() && part.rfind("__anon", 0) != 0) out += (out.empty() ? "" : "::") + part;
+    if (sep == std::string::npos) break;
+    pos = sep + 2;
+  }
+  return out;
+}
+
 int Indent(std::string_view line) {
   int n = 0;
   for (char c : line) {
@@ -375,7 +390,7 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
     const Tag& t = *o.def.tag;
     int end = o.first_child > 0 ? header_end[i] : o.def.end;
     cover(lead_start[i], end);
-    b.Add(lead_start[i], end, t.name, t.scope, NormalizeKind(t.kind), &t,
+    b.Add(lead_start[i], end, t.name, CleanScope(t.scope), NormalizeKind(t.kind), &t,
           options.max_definition_lines);
   }
 
