@@ -119,7 +119,15 @@ Status Index::PublishSnapshot() {
     views.push_back({reader, deleted, row.name});
   }
   auto snap = std::make_shared<const lexical::Snapshot>(std::move(views));
+  auto files = catalog_->Count("files");
+  auto chunks = catalog_->Count("chunks");
+  auto last_update = catalog_->GetMeta("last_update");
   std::lock_guard<std::mutex> lock(snapshot_mu_);
+  files_ = files.ok() ? *files : 0;
+  chunks_ = chunks.ok() ? *chunks : 0;
+  segment_count_ = rows.size();
+  tombstone_count_ = tomb_list.size();
+  if (last_update.ok()) last_update_ = *last_update;
   snapshot_ = std::move(snap);
   open_segments_ = std::move(open);
   lexical_error_ = error;
@@ -244,11 +252,14 @@ IndexInfo Index::Info() const {
   info.name = name_;
   info.root = root_;
   info.format_version = kCatalogFormatVersion;
-  if (auto n = catalog_->Count("files"); n.ok()) info.files = *n;
-  if (auto n = catalog_->Count("chunks"); n.ok()) info.chunks = *n;
-  if (auto n = catalog_->Count("segments"); n.ok()) info.segments = *n;
-  if (auto n = catalog_->Count("tombstones"); n.ok()) info.tombstones = *n;
-  if (auto m = catalog_->GetMeta("last_update"); m.ok()) info.last_update = *m;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    info.files = files_;
+    info.chunks = chunks_;
+    info.segments = segment_count_;
+    info.tombstones = tombstone_count_;
+    info.last_update = last_update_;
+  }
   std::error_code ec;
   for (auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
     if (entry.is_regular_file(ec)) info.disk_bytes += entry.file_size(ec);

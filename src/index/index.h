@@ -9,6 +9,7 @@
 // update and are deleted by the next writer.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,6 +38,12 @@ struct UpdateOptions {
   uint64_t round_bytes = 96ull << 20;
   // Merge all segments into one at the end of an update when there are more than this.
   size_t max_segments = 6;
+  // When set and true, the update stops at the next batch boundary, abandoning
+  // the round in flight (nothing of it is committed) and returning kUnavailable.
+  const std::atomic<bool>* cancel = nullptr;
+  // Lower the CPU priority of indexing threads (and ctags) so that queries in
+  // the same process keep their latency. A nice value; 0 leaves it alone.
+  int nice = 0;
 };
 
 struct UpdateProgress {
@@ -123,6 +130,12 @@ class Index {
   Status Update(const UpdateOptions& options,
                 const std::function<void(const UpdateProgress&)>& progress, UpdateSummary* summary);
 
+  // Brings only the given paths (relative to the root) up to date: a path that
+  // is now indexable is (re)indexed when its content changed; one that is gone,
+  // ignored or no longer indexable is dropped. One commit. Used by watchers.
+  Status UpdatePaths(const std::vector<std::string>& rel_paths, const UpdateOptions& options,
+                     UpdateSummary* summary);
+
   // Safe to call from many threads, including while Update runs.
   Result<QueryResult> Query(std::string_view text, const QueryOptions& options) const;
 
@@ -148,6 +161,10 @@ class Index {
   std::shared_ptr<const lexical::Snapshot> snapshot_;
   std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open_segments_;
   std::string lexical_error_;  // why a live segment could not be opened, "" when all are fine
+  // Counts as of the last published snapshot, so Info() never touches the
+  // catalog while a writer holds a transaction open.
+  uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0;
+  std::string last_update_;
 };
 
 // Where indexes live: $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else

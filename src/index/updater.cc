@@ -2,6 +2,9 @@
 // build lexical segments in parallel, and commit one round at a time.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <dirent.h>
@@ -76,7 +79,8 @@ class Index::Updater {
           const std::function<void(const UpdateProgress&)>& progress, UpdateSummary* summary)
       : index_(index), options_(options), progress_(progress), summary_(summary) {}
 
-  Status Run();
+  // Whole-tree update (walk) or, with `paths`, just those paths.
+  Status Run(const std::vector<std::string>* paths);
 
  private:
   Status RemoveLeftoverSegments();
@@ -94,6 +98,7 @@ class Index::Updater {
   Status Publish();
   Result<std::string> WriteSegment(const std::string& bytes, uint64_t doc_count);
   void Report(const std::string& phase);
+  bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(); }
 
   Index* index_;
   const UpdateOptions& options_;
@@ -119,7 +124,16 @@ Status Index::Update(const UpdateOptions& options,
   *summary = UpdateSummary();
   TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
   Updater updater(this, options, progress, summary);
-  return updater.Run();
+  return updater.Run(nullptr);
+}
+
+Status Index::UpdatePaths(const std::vector<std::string>& rel_paths, const UpdateOptions& options,
+                          UpdateSummary* summary) {
+  *summary = UpdateSummary();
+  TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
+  std::function<void(const UpdateProgress&)> no_progress;
+  Updater updater(this, options, no_progress, summary);
+  return updater.Run(&rel_paths);
 }
 
 void Index::Updater::Report(const std::string& phase) {
@@ -149,7 +163,7 @@ Status Index::Updater::RemoveLeftoverSegments() {
   return Status::Ok();
 }
 
-Status Index::Updater::Run() {
+Status Index::Updater::Run(const std::vector<std::string>* paths) {
   auto started = std::chrono::steady_clock::now();
   Catalog& catalog = *index_->catalog_;
   TS_RETURN_IF_ERROR(RemoveLeftoverSegments());
@@ -164,30 +178,46 @@ Status Index::Updater::Run() {
   if (!seq_meta.empty()) next_segment_seq_ = std::stoull(seq_meta);
   TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles());
 
-  // Walk first so progress has a total; entries are small (path, size, mtime).
-  Report("walking");
   std::vector<walk::FileEntry> files;
-  walk::WalkStats stats;
-  TS_RETURN_IF_ERROR(walk::Walk(
-      index_->root_, options_.walk, [&](walk::FileEntry&& e) { files.push_back(std::move(e)); },
-      &stats));
-  summary_->files_seen = files.size();
-  for (const auto& [reason, n] : stats.skipped) summary_->skipped[reason] += n;
-  summary_->unreadable_samples = stats.unreadable_samples;
-  files_total_ = files.size();
-
-  if (files.empty() && !known_.empty()) {
-    return Status::InvalidArgument(
-        "found no indexable files under " + index_->root_ + " but the index holds " +
-        std::to_string(known_.size()) +
-        " files; refusing to empty it (is the folder unmounted?). Remove the index to start over");
-  }
-  std::unordered_set<std::string> seen;
-  for (const auto& f : files) seen.insert(f.rel_path);
   std::vector<std::string> deleted_paths;
-  for (const auto& [path, row] : known_) {
-    if (!seen.count(path)) deleted_paths.push_back(path);
+  if (paths == nullptr) {
+    // Walk first so progress has a total; entries are small (path, size, mtime).
+    Report("walking");
+    walk::WalkStats stats;
+    TS_RETURN_IF_ERROR(walk::Walk(
+        index_->root_, options_.walk, [&](walk::FileEntry&& e) { files.push_back(std::move(e)); },
+        &stats));
+    for (const auto& [reason, n] : stats.skipped) summary_->skipped[reason] += n;
+    summary_->unreadable_samples = stats.unreadable_samples;
+    if (files.empty() && !known_.empty()) {
+      return Status::InvalidArgument(
+          "found no indexable files under " + index_->root_ + " but the index holds " +
+          std::to_string(known_.size()) +
+          " files; refusing to empty it (is the folder unmounted?). Remove the index to start "
+          "over");
+    }
+    std::unordered_set<std::string> seen;
+    for (const auto& f : files) seen.insert(f.rel_path);
+    for (const auto& [path, row] : known_) {
+      if (!seen.count(path)) deleted_paths.push_back(path);
+    }
+  } else {
+    for (const auto& rel : *paths) {
+      walk::SkipReason reason;
+      struct stat st {};
+      std::string full = index_->root_ + "/" + rel;
+      if (walk::CheckPath(index_->root_, rel, options_.walk, &reason) &&
+          ::stat(full.c_str(), &st) == 0) {
+        files.push_back(
+            {rel, static_cast<uint64_t>(st.st_size),
+             static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec});
+      } else if (known_.count(rel)) {
+        deleted_paths.push_back(rel);
+      }
+    }
   }
+  summary_->files_seen = files.size();
+  files_total_ = files.size();
   std::sort(deleted_paths.begin(), deleted_paths.end());
   summary_->files_deleted = deleted_paths.size();
 
@@ -199,6 +229,10 @@ Status Index::Updater::Run() {
     while (end < files.size() && (bytes < options_.round_bytes || end == begin)) {
       bytes += files[end].size;
       ++end;
+    }
+    if (Cancelled()) {
+      if (merge_thread_.joinable()) merge_thread_.join();
+      return Status::Unavailable("update cancelled");
     }
     Status round = ProcessRound(files, begin, end, &deleted_paths);
     if (!round.ok()) {
@@ -235,7 +269,11 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
     FileOutcome outcome;
     std::string content;
   };
-  while (true) {
+  if (options_.nice > 0) {
+    // Per-thread on Linux; ctags processes spawned from here inherit it.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), options_.nice);
+  }
+  while (!Cancelled()) {
     size_t start = next->fetch_add(kCtagsBatchFiles);
     if (begin + start >= end) return;
     size_t stop = std::min(end, begin + start + kCtagsBatchFiles);
@@ -349,6 +387,9 @@ Status Index::Updater::ProcessRound(const std::vector<walk::FileEntry>& files, s
   for (auto& o : outputs) {
     if (!o.error.ok()) return o.error;
   }
+  // A cancelled round is abandoned whole: committing part of it would be
+  // consistent too, but "stopped" should mean "stopped now".
+  if (Cancelled()) return Status::Unavailable("update cancelled");
   return Commit(outputs, deleted_paths);
 }
 

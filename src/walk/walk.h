@@ -88,3 +88,16 @@ Status Walk(const std::string& root, const WalkOptions& options,
 bool ClassifyContent(std::string_view rel_path, std::string_view content, SkipReason* reason);
 
 }  // namespace ts::walk
+
+namespace ts::walk {
+
+// Whether one path (a file, relative to root) passes the walk rules that do
+// not need its bytes: excluded directories, ignore files of the root and every
+// directory on the way down, the symlink rule and the size cap. Used by file
+// watchers to judge a single changed path without walking the tree. Returns
+// true when the file should be indexed; otherwise sets *reason. A path that
+// does not exist (or is not a regular file) sets kNotRegular.
+bool CheckPath(const std::string& root, const std::string& rel_path, const WalkOptions& options,
+               SkipReason* reason);
+
+}  // namespace ts::walk
