@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   make cmake ninja-build g++ ccache pkg-config git
   libsqlite3-dev libxxhash-dev nlohmann-json3-dev libcli11-dev libre2-dev
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev curl
   googletest libgtest-dev
   universal-ctags
   python3 sqlite3

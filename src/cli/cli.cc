@@ -1,27 +1,35 @@
 #include "cli/cli.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "cli/client.h"
 #include "cli/progress_bar.h"
+#include "daemon/daemon.h"
 #include "index/index.h"
 #include "util/file.h"
 
 namespace ts::cli {
 namespace {
 
+using nlohmann::json;
+
 constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
+// One line on stderr; a request the daemon judged malformed is a usage error.
 int Fail(const Status& s) {
   std::fprintf(stderr, "error: %s\n", s.message().c_str());
-  return kExitError;
+  return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
 }
 
 struct Globals {
@@ -29,141 +37,96 @@ struct Globals {
   bool json = false;
 };
 
-// The data directory exists and is writable, or a one-line error says why not.
+void PrintJson(const json& j) {
+  std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
 Status PrepareDataDir(const std::string& dir) {
   Status s = CreateDirectories(dir);
   if (!s.ok()) return Status::IoError("data dir " + dir + " is not writable: " + s.message());
-  if (::access(dir.c_str(), W_OK) != 0) {
+  if (::access(dir.c_str(), W_OK) != 0)
     return Status::IoError("data dir " + dir + " is not writable");
-  }
   return Status::Ok();
 }
 
-Result<std::unique_ptr<index::Index>> OpenNamed(const index::Registry& reg,
-                                                const std::string& name) {
-  if (!reg.Find(name)) {
-    std::string known;
-    for (const auto& e : reg.entries()) known += (known.empty() ? "" : ", ") + e.name;
-    return Status::NotFound("no index named '" + name + "'" +
-                            (known.empty() ? " (no indexes yet: run `trusty-search index <path>`)"
-                                           : " (known: " + known + ")"));
-  }
-  return index::Index::Open(reg.IndexDir(name));
+Result<DaemonClient> Connect(const Globals& g) {
+  TS_RETURN_IF_ERROR(PrepareDataDir(g.data_dir));
+  return DaemonClient::Connect(g.data_dir, /*autostart=*/true);
 }
 
-nlohmann::json SummaryJson(const std::string& name, const index::UpdateSummary& s) {
-  return {{"index", name},
-          {"files_seen", s.files_seen},
-          {"files_indexed", s.files_indexed},
-          {"files_unchanged", s.files_unchanged},
-          {"files_deleted", s.files_deleted},
-          {"chunks_added", s.chunks_added},
-          {"bytes_read", s.bytes_read},
-          {"total_files", s.total_files},
-          {"total_chunks", s.total_chunks},
-          {"commits", s.commits},
-          {"seconds", s.seconds},
-          {"skipped", s.skipped},
-          {"unreadable_samples", s.unreadable_samples}};
+std::string Path(const std::string& index, const std::string& rest) {
+  return "/indexes/" + index + rest;  // names are [A-Za-z0-9._-]: nothing to escape
 }
 
-int RunIndex(const Globals& g, const std::string& path_arg, std::string name, bool force,
-             bool lexical_only, uint64_t max_file_size) {
-  std::error_code ec;
-  auto canonical = std::filesystem::canonical(path_arg, ec);
-  if (ec) return Fail(Status::NotFound("path not found: " + path_arg));
-  if (!std::filesystem::is_directory(canonical, ec)) {
-    return Fail(Status::InvalidArgument("not a directory: " + path_arg));
-  }
-  std::string root = canonical.string();
-  if (name.empty()) name = index::DefaultIndexName(root);
-  if (!index::IsValidIndexName(name)) {
-    std::fprintf(stderr, "error: invalid index name '%s' (use 1-64 of A-Z a-z 0-9 . _ -)\n",
-                 name.c_str());
-    return kExitUsage;
-  }
-  if (Status s = PrepareDataDir(g.data_dir); !s.ok()) return Fail(s);
-  auto reg = index::Registry::Load(g.data_dir);
-  if (!reg.ok()) return Fail(reg.status());
-
-  std::unique_ptr<index::Index> idx;
-  if (const auto* entry = reg->Find(name)) {
-    if (entry->root != root) {
-      return Fail(Status::AlreadyExists("index '" + name + "' already indexes " + entry->root +
-                                        "; pick another name with --name"));
-    }
-    auto opened = index::Index::Open(reg->IndexDir(name));
-    if (!opened.ok()) return Fail(opened.status());
-    idx = std::move(opened).value();
-  } else {
-    auto created = index::Index::Create(reg->IndexDir(name), name, root);
-    if (!created.ok()) return Fail(created.status());
-    idx = std::move(created).value();
-    if (Status s = reg->Add({name, root, ""}); !s.ok()) return Fail(s);
-  }
-
-  index::UpdateOptions options;
-  // Test hooks: tiny rounds and an eager merge make every commit path reachable
-  // on a small tree (tests/integration/crash_test.py).
-  if (const char* rb = std::getenv("TRUSTY_ROUND_BYTES"))
-    options.round_bytes = std::strtoull(rb, nullptr, 10);
-  if (const char* ms = std::getenv("TRUSTY_MAX_SEGMENTS"))
-    options.max_segments = std::strtoull(ms, nullptr, 10);
-  options.force = force;
-  options.lexical_only = lexical_only;
-  options.walk.max_file_size = max_file_size;
-  ProgressBar bar(::isatty(2) == 1);
-  index::UpdateSummary summary;
-  Status s = idx->Update(
-      options,
-      [&](const index::UpdateProgress& p) {
-        bar.Update(p.phase, p.files_done, p.files_total, p.bytes_done);
-      },
-      &summary);
-  bar.Finish();
-  if (!s.ok()) return Fail(s);
-
-  if (g.json) {
-    std::cout << SummaryJson(name, summary).dump(2) << "\n";
-    return kExitOk;
-  }
+void PrintSummary(const std::string& name, const std::string& root, const json& s) {
+  auto u = [&](const char* k) { return static_cast<unsigned long long>(s.value(k, 0ull)); };
   std::printf("indexed '%s' (%s)\n", name.c_str(), root.c_str());
-  std::printf("  files: %llu seen, %llu indexed, %llu unchanged, %llu deleted\n",
-              static_cast<unsigned long long>(summary.files_seen),
-              static_cast<unsigned long long>(summary.files_indexed),
-              static_cast<unsigned long long>(summary.files_unchanged),
-              static_cast<unsigned long long>(summary.files_deleted));
-  std::printf("  chunks: %llu added, %llu in index (%llu files)\n",
-              static_cast<unsigned long long>(summary.chunks_added),
-              static_cast<unsigned long long>(summary.total_chunks),
-              static_cast<unsigned long long>(summary.total_files));
-  std::printf("  read: %.1f MB in %.2f s\n", summary.bytes_read / 1e6, summary.seconds);
-  if (!summary.skipped.empty()) {
+  std::printf("  files: %llu seen, %llu indexed, %llu unchanged, %llu deleted\n", u("files_seen"),
+              u("files_indexed"), u("files_unchanged"), u("files_deleted"));
+  std::printf("  chunks: %llu added, %llu in index (%llu files)\n", u("chunks_added"),
+              u("total_chunks"), u("total_files"));
+  std::printf("  read: %.1f MB in %.2f s\n", s.value("bytes_read", 0.0) / 1e6,
+              s.value("seconds", 0.0));
+  if (s.contains("skipped") && !s["skipped"].empty()) {
     std::printf("  skipped:");
-    for (const auto& [reason, n] : summary.skipped) {
-      std::printf(" %s=%llu", reason.c_str(), static_cast<unsigned long long>(n));
+    for (const auto& [reason, n] : s["skipped"].items()) {
+      std::printf(" %s=%llu", reason.c_str(), static_cast<unsigned long long>(n.get<uint64_t>()));
     }
     std::printf("\n");
   }
-  for (const auto& p : summary.unreadable_samples) std::printf("  unreadable: %s\n", p.c_str());
-  if (summary.total_files == 0) {
-    std::printf("  note: no indexable files found; see the skipped counts above\n");
+  if (s.contains("unreadable_samples")) {
+    for (const auto& p : s["unreadable_samples"])
+      std::printf("  unreadable: %s\n", p.get<std::string>().c_str());
   }
-  return kExitOk;
+  if (u("total_files") == 0)
+    std::printf("  note: no indexable files found; see the skipped counts above\n");
 }
 
-nlohmann::json HitJson(const index::Hit& h) {
-  return {{"id", h.id},
-          {"file", h.file},
-          {"language", h.language},
-          {"start_line", h.start_line},
-          {"end_line", h.end_line},
-          {"function_name", h.symbol},
-          {"scope", h.scope},
-          {"chunk_type", h.kind},
-          {"score", h.score},
-          {"match_reason", h.match_reason},
-          {"content", h.content}};
+int RunIndex(const Globals& g, const std::string& path_arg, const std::string& name, bool force) {
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(path_arg, ec);
+  if (ec) return Fail(Status::NotFound("path not found: " + path_arg));
+  if (!std::filesystem::is_directory(canonical, ec))
+    return Fail(Status::NotFound("not a directory: " + path_arg));
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  json body = {{"path", canonical.string()}, {"force", force}};
+  if (!name.empty()) body["name"] = name;
+  auto queued = client->Post("/indexes", body);
+  if (!queued.ok()) return Fail(queued.status());
+  std::string index = (*queued)["index"].get<std::string>();
+  uint64_t job = (*queued)["job"].get<uint64_t>();
+
+  ProgressBar bar(::isatty(2) == 1);
+  json final_event;
+  std::string final_state;
+  Status s =
+      client->Stream(Path(index, "/reindex/stream"), [&](const std::string& ev, const json& data) {
+        if (data.value("job", 0ull) != job) return true;  // an older job's tail
+        if (ev == "progress") {
+          bar.Update(data.value("phase", std::string("queued")), data.value("files_done", 0ull),
+                     data.value("files_total", 0ull), data.value("bytes_done", 0ull));
+          return true;
+        }
+        final_state = ev;
+        final_event = data;
+        return false;
+      });
+  bar.Finish();
+  if (!s.ok()) return Fail(s);
+  if (final_state != "done") {
+    return Fail(Status::Internal(
+        "indexing " + (final_state.empty() ? std::string("ended without a result") : final_state) +
+        (final_event.contains("error") ? ": " + final_event["error"].get<std::string>() : "")));
+  }
+  json summary = final_event.value("summary", json::object());
+  if (g.json) {
+    summary["index"] = index;
+    PrintJson(summary);
+  } else {
+    PrintSummary(index, canonical.string(), summary);
+  }
+  return kExitOk;
 }
 
 // Up to `max_lines` non-blank lines of a hit, indented, for the terminal.
@@ -187,151 +150,197 @@ int RunQuery(const Globals& g, const std::vector<std::string>& words, std::strin
              size_t top_k, const std::string& mode, const std::string& path_prefix) {
   std::string text;
   for (const auto& w : words) text += (text.empty() ? "" : " ") + w;
-  auto reg = index::Registry::Load(g.data_dir);
-  if (!reg.ok()) return Fail(reg.status());
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
   if (index_name.empty()) {
-    if (reg->entries().size() != 1) {
+    auto list = client->Get("/indexes");
+    if (!list.ok()) return Fail(list.status());
+    const json& l = (*list)["indexes"];
+    if (l.size() != 1) {
       std::fprintf(stderr, "error: %s\n",
-                   reg->entries().empty() ? "no indexes yet: run `trusty-search index <path>` first"
-                                          : "several indexes exist: choose one with --index");
-      return reg->entries().empty() ? kExitError : kExitUsage;
+                   l.empty() ? "no indexes yet: run `trusty-search index <path>` first"
+                             : "several indexes exist: choose one with --index");
+      return l.empty() ? kExitError : kExitUsage;
     }
-    index_name = reg->entries()[0].name;
+    index_name = l[0]["name"].get<std::string>();
   }
-  auto idx = OpenNamed(*reg, index_name);
-  if (!idx.ok()) return Fail(idx.status());
-  index::QueryOptions options;
-  options.top_k = top_k;
-  options.mode = mode;
-  options.path_prefix = path_prefix;
-  auto result = (*idx)->Query(text, options);
-  if (!result.ok()) {
-    if (result.status().code() == Status::Code::kInvalidArgument) {
-      std::fprintf(stderr, "error: %s\n", result.status().message().c_str());
-      return kExitUsage;
-    }
-    return Fail(result.status());
-  }
+  json body = {{"query", text}, {"top_k", top_k}, {"mode", mode}};
+  if (!path_prefix.empty()) body["path_prefix"] = path_prefix;
+  auto result = client->Post(Path(index_name, "/search"), body);
+  if (!result.ok()) return Fail(result.status());
   if (g.json) {
-    nlohmann::json hits = nlohmann::json::array();
-    for (const auto& h : result->hits) hits.push_back(HitJson(h));
-    nlohmann::json out = {{"results", hits},
-                          {"index", index_name},
-                          {"mode", result->mode},
-                          {"intent", "unclassified"},
-                          {"latency_ms", result->latency_ms},
-                          {"meta", result->meta}};
-    std::cout << out.dump(2) << "\n";
+    PrintJson(*result);
     return kExitOk;
   }
-  for (const auto& [lane, state] : result->meta) {
-    if (state != "ok") std::fprintf(stderr, "note: %s lane %s\n", lane.c_str(), state.c_str());
+  for (const auto& [lane, state] : (*result)["meta"].items()) {
+    if (state.is_string() && state.get<std::string>() != "ok") {
+      std::fprintf(stderr, "note: %s lane %s\n", lane.c_str(), state.get<std::string>().c_str());
+    }
   }
-  if (result->hits.empty()) std::fprintf(stderr, "no results for '%s'\n", text.c_str());
-  for (const auto& h : result->hits) {
-    std::string symbol = h.symbol.empty() ? "(" + h.kind + ")" : h.symbol;
-    if (!h.scope.empty() && !h.symbol.empty()) symbol = h.scope + "." + h.symbol;
-    std::printf("%s:%u-%u  %s  %.3f\n%s", h.file.c_str(), h.start_line, h.end_line, symbol.c_str(),
-                h.score, Snippet(h.content, 3).c_str());
+  const json& hits = (*result)["results"];
+  if (hits.empty()) std::fprintf(stderr, "no results for '%s'\n", text.c_str());
+  for (const auto& h : hits) {
+    std::string symbol = h.value("function_name", std::string());
+    std::string scope = h.value("scope", std::string());
+    if (symbol.empty())
+      symbol = "(" + h.value("chunk_type", std::string()) + ")";
+    else if (!scope.empty())
+      symbol = scope + "." + symbol;
+    std::printf("%s:%u-%u  %s  %.3f\n%s", h.value("file", std::string()).c_str(),
+                h.value("start_line", 0u), h.value("end_line", 0u), symbol.c_str(),
+                h.value("score", 0.0), Snippet(h.value("content", std::string()), 3).c_str());
   }
   return kExitOk;
 }
 
 int RunList(const Globals& g) {
-  auto reg = index::Registry::Load(g.data_dir);
-  if (!reg.ok()) return Fail(reg.status());
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& e : reg->entries()) {
-    nlohmann::json item = {{"name", e.name}, {"root", e.root}, {"created_at", e.created_at}};
-    auto idx = index::Index::Open(reg->IndexDir(e.name));
-    if (idx.ok()) {
-      auto info = (*idx)->Info();
-      item["files"] = info.files;
-      item["chunks"] = info.chunks;
-    } else {
-      item["error"] = idx.status().message();
-    }
-    list.push_back(item);
-  }
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  auto list = client->Get("/indexes");
+  if (!list.ok()) return Fail(list.status());
+  const json& l = (*list)["indexes"];
   if (g.json) {
-    std::cout << list.dump(2) << "\n";
+    PrintJson(l);
     return kExitOk;
   }
-  if (list.empty()) std::fprintf(stderr, "no indexes yet: run `trusty-search index <path>`\n");
-  for (const auto& item : list) {
+  if (l.empty()) std::fprintf(stderr, "no indexes yet: run `trusty-search index <path>`\n");
+  for (const auto& item : l) {
+    std::string state = item.value("state", std::string());
     if (item.contains("error")) {
       std::printf("%-24s %s  (error: %s)\n", item["name"].get<std::string>().c_str(),
-                  item["root"].get<std::string>().c_str(),
+                  item.value("root", std::string()).c_str(),
                   item["error"].get<std::string>().c_str());
     } else {
-      std::printf("%-24s %s  %llu files, %llu chunks\n", item["name"].get<std::string>().c_str(),
-                  item["root"].get<std::string>().c_str(),
-                  static_cast<unsigned long long>(item["files"].get<uint64_t>()),
-                  static_cast<unsigned long long>(item["chunks"].get<uint64_t>()));
+      std::printf("%-24s %s  %llu files, %llu chunks  [%s]\n",
+                  item["name"].get<std::string>().c_str(),
+                  item.value("root", std::string()).c_str(),
+                  static_cast<unsigned long long>(item.value("files", 0ull)),
+                  static_cast<unsigned long long>(item.value("chunks", 0ull)), state.c_str());
     }
   }
   return kExitOk;
 }
 
-int RunStatus(const Globals& g, const std::string& name) {
-  auto reg = index::Registry::Load(g.data_dir);
-  if (!reg.ok()) return Fail(reg.status());
-  auto idx = OpenNamed(*reg, name);
-  if (!idx.ok()) return Fail(idx.status());
-  auto info = (*idx)->Info();
-  nlohmann::json lanes = nlohmann::json::object();
-  for (const auto& [lane, state] : info.lanes) lanes[lane] = state.ToString();
-  nlohmann::json last =
-      nlohmann::json::parse(info.last_update.empty() ? "null" : info.last_update, nullptr, false);
-  bool healthy = info.lanes["lexical"].available;
-  nlohmann::json out = {{"name", info.name},
-                        {"root", info.root},
-                        {"format_version", info.format_version},
-                        {"files", info.files},
-                        {"chunks", info.chunks},
-                        {"segments", info.segments},
-                        {"tombstones", info.tombstones},
-                        {"disk_bytes", info.disk_bytes},
-                        {"lanes", lanes},
-                        {"healthy", healthy},
-                        {"last_update", last.is_discarded() ? nlohmann::json() : last}};
+int RunIndexStatus(const Globals& g, const std::string& name) {
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  auto st = client->Get(Path(name, "/status"));
+  if (!st.ok()) return Fail(st.status());
+  const json& s = *st;
   if (g.json) {
-    std::cout << out.dump(2) << "\n";
+    PrintJson(s);
     return kExitOk;
   }
-  std::printf("index:    %s\nroot:     %s\nfiles:    %llu\nchunks:   %llu\n", info.name.c_str(),
-              info.root.c_str(), static_cast<unsigned long long>(info.files),
-              static_cast<unsigned long long>(info.chunks));
+  std::printf("index:    %s\nroot:     %s\nstate:    %s\nfiles:    %llu\nchunks:   %llu\n",
+              s.value("name", std::string()).c_str(), s.value("root", std::string()).c_str(),
+              s.value("state", std::string()).c_str(),
+              static_cast<unsigned long long>(s.value("files", 0ull)),
+              static_cast<unsigned long long>(s.value("chunks", 0ull)));
   std::printf("segments: %llu (%llu deleted chunks awaiting merge)\ndisk:     %.1f MB\n",
-              static_cast<unsigned long long>(info.segments),
-              static_cast<unsigned long long>(info.tombstones), info.disk_bytes / 1e6);
-  for (const auto& [lane, state] : info.lanes) {
-    std::printf("%-9s %s\n", (lane + ":").c_str(), state.ToString().c_str());
+              static_cast<unsigned long long>(s.value("segments", 0ull)),
+              static_cast<unsigned long long>(s.value("tombstones", 0ull)),
+              s.value("disk_bytes", 0.0) / 1e6);
+  if (s.contains("lanes")) {
+    for (const auto& [lane, state] : s["lanes"].items()) {
+      std::printf("%-9s %s\n", (lane + ":").c_str(), state.get<std::string>().c_str());
+    }
   }
-  if (!last.is_discarded() && last.is_object()) {
-    std::printf("last update: %llu files indexed, %llu unchanged in %.2f s\n",
-                static_cast<unsigned long long>(last.value("files_indexed", 0ull)),
-                static_cast<unsigned long long>(last.value("files_unchanged", 0ull)),
-                last.value("seconds", 0.0));
+  if (s.contains("error")) std::printf("error:    %s\n", s["error"].get<std::string>().c_str());
+  return kExitOk;
+}
+
+int RunDaemonStatus(const Globals& g) {
+  auto client = DaemonClient::Connect(g.data_dir, /*autostart=*/false);
+  if (!client.ok()) {
+    if (g.json)
+      PrintJson({{"running", false}, {"data_dir", g.data_dir}});
+    else
+      std::printf("daemon: not running (data dir %s)\n", g.data_dir.c_str());
+    return kExitError;
+  }
+  auto health = client->Get("/health");
+  if (!health.ok()) return Fail(health.status());
+  json h = *health;
+  h["running"] = true;
+  h["port"] = client->port();
+  h["data_dir"] = g.data_dir;
+  if (g.json) {
+    PrintJson(h);
+    return kExitOk;
+  }
+  std::printf("daemon:   running, pid %lld, 127.0.0.1:%d, up %.0f s, %s\n",
+              static_cast<long long>(h.value("pid", 0ll)), client->port(), h.value("uptime_s", 0.0),
+              h.value("status", std::string()).c_str());
+  std::printf("data dir: %s\n", g.data_dir.c_str());
+  for (const auto& [name, lanes] : h["indexes"].items()) {
+    std::string line;
+    for (const auto& [lane, state] : lanes.items()) {
+      line += " " + lane + "=" + (state.is_string() ? state.get<std::string>() : state.dump());
+    }
+    std::printf("  %-22s%s\n", name.c_str(), line.c_str());
   }
   return kExitOk;
 }
 
 int RunRemove(const Globals& g, const std::string& name) {
-  auto reg = index::Registry::Load(g.data_dir);
-  if (!reg.ok()) return Fail(reg.status());
-  if (!reg->Find(name)) return Fail(Status::NotFound("no index named '" + name + "'"));
-  std::string dir = reg->IndexDir(name);
-  if (Status s = reg->Remove(name); !s.ok()) return Fail(s);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  if (ec)
-    return Fail(Status::IoError("removed '" + name + "' from the registry but could not delete " +
-                                dir + ": " + ec.message()));
-  if (!g.json)
-    std::printf("removed '%s'\n", name.c_str());
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  auto r = client->Delete(Path(name, ""));
+  if (!r.ok()) return Fail(r.status());
+  if (g.json)
+    PrintJson(*r);
   else
-    std::cout << nlohmann::json({{"removed", name}}).dump() << "\n";
+    std::printf("removed '%s'\n", name.c_str());
+  return kExitOk;
+}
+
+int RunStart(const Globals& g, int port, bool port_explicit, bool foreground, bool watch) {
+  if (Status s = PrepareDataDir(g.data_dir); !s.ok()) return Fail(s);
+  if (auto running = daemon::RunningDaemonPort(g.data_dir); running.ok()) {
+    std::printf("already running on 127.0.0.1:%d\n", *running);
+    return kExitOk;
+  }
+  if (foreground) {
+    daemon::DaemonOptions options;
+    options.data_dir = g.data_dir;
+    options.port = port;
+    options.port_explicit = port_explicit;
+    options.foreground = true;
+    options.watch = watch;
+    return daemon::RunDaemon(options);
+  }
+  auto started = StartDaemon(g.data_dir, {port, port_explicit, watch});
+  if (!started.ok()) return Fail(started.status());
+  auto pid = daemon::RunningDaemonPid(g.data_dir);
+  std::printf("started on 127.0.0.1:%d (pid %d); log: %s\n", *started, pid.ok() ? *pid : 0,
+              daemon::LogPath(g.data_dir).c_str());
+  return kExitOk;
+}
+
+int RunStop(const Globals& g) {
+  auto pid = daemon::RunningDaemonPid(g.data_dir);
+  if (!pid.ok()) {
+    std::printf("no daemon running for %s\n", g.data_dir.c_str());
+    return kExitOk;
+  }
+  if (::kill(*pid, SIGTERM) != 0)
+    return Fail(Status::IoError("cannot signal pid " + std::to_string(*pid)));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!daemon::RunningDaemonPid(g.data_dir).ok()) {
+      std::printf("stopped (pid %d)\n", *pid);
+      return kExitOk;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Fail(
+      Status::Unavailable("daemon pid " + std::to_string(*pid) + " did not stop within 30 s"));
+}
+
+int RunPort(const Globals& g) {
+  auto port = daemon::RunningDaemonPort(g.data_dir);
+  if (!port.ok()) return Fail(port.status());
+  std::printf("%d\n", *port);
   return kExitOk;
 }
 
@@ -340,27 +349,38 @@ int RunRemove(const Globals& g, const std::string& name) {
 int Main(int argc, char** argv) {
   CLI::App app{
       "trusty-search: hybrid code search (BM25 over code-aware tokens; semantic and graph lanes "
-      "to come).\nIndexes live in the data dir: --data-dir, else $TRUSTY_DATA_DIR, else "
-      "$XDG_DATA_HOME/trusty-search, else ~/.local/share/trusty-search."};
+      "to come).\nOne daemon per data dir serves every index; commands start it when absent.\n"
+      "Data dir: --data-dir, else $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else "
+      "~/.local/share/trusty-search."};
   app.require_subcommand(1);
   Globals g;
-  app.add_option("--data-dir", g.data_dir, "Where indexes are stored");
+  app.add_option("--data-dir", g.data_dir, "Where indexes and the daemon's files live");
   app.add_flag("--json", g.json, "Print machine-readable JSON on stdout");
 
+  int port = daemon::kDefaultPort;
+  bool foreground = false, port_auto = false, no_watch = false;
+  auto* start_cmd =
+      app.add_subcommand("start", "Start the daemon (127.0.0.1, port 7878 or the next free one)");
+  auto* port_opt = start_cmd->add_option("--port", port, "Port to bind (must be free when given)");
+  start_cmd->add_flag("--foreground", foreground, "Run in this process and log to stderr too");
+  start_cmd->add_flag("--port-auto", port_auto, "Take the next free port when --port is busy")
+      ->group("");
+  start_cmd->add_flag("--no-watch", no_watch, "Do not watch index roots for changes");
+  auto* stop_cmd = app.add_subcommand(
+      "stop", "Stop the daemon (SIGTERM; the indexing round in flight is abandoned cleanly)");
+  auto* port_cmd = app.add_subcommand("port", "Print the running daemon's port");
+
   std::string path, name;
-  bool force = false, lexical_only = false;
-  uint64_t max_file_size = 1u << 20;
-  auto* index_cmd = app.add_subcommand("index", "Index a folder (or bring its index up to date)");
+  bool force = false, lexical_only = false, no_kg = false;
+  auto* index_cmd = app.add_subcommand(
+      "index", "Index a folder, or bring its index up to date, and wait until it is ready");
   index_cmd->add_option("path", path, "Folder to index")->required();
   index_cmd->add_option("--name", name, "Index name (default: the folder's name)");
   index_cmd->add_flag("--force", force, "Re-read and re-chunk every file, even unchanged ones");
   index_cmd->add_flag("--lexical-only", lexical_only,
                       "Build only the BM25 lane (the only lane so far)");
-  bool no_kg = false;
   index_cmd->add_flag("--no-kg", no_kg,
                       "Skip the symbol graph (not built yet; accepted for compatibility)");
-  index_cmd->add_option("--max-file-size", max_file_size, "Skip files larger than this many bytes")
-      ->capture_default_str();
   index_cmd->add_flag("--json", g.json, "Print the summary as JSON");
 
   std::vector<std::string> words;
@@ -369,7 +389,7 @@ int Main(int argc, char** argv) {
   auto* query_cmd = app.add_subcommand("query", "Search an index");
   query_cmd->add_option("text", words, "Query text (identifiers or natural language)")->required();
   query_cmd->add_option("--index,-i", query_index, "Index name (optional when only one exists)");
-  query_cmd->add_option("--top-k,-k", top_k, "Number of results")->capture_default_str();
+  query_cmd->add_option("--top-k,-k", top_k, "Number of results (1-1000)")->capture_default_str();
   query_cmd->add_option("--mode", mode, "auto | lexical | semantic | hybrid")
       ->capture_default_str();
   query_cmd->add_option("--path-prefix", path_prefix, "Only results under this relative path");
@@ -379,8 +399,10 @@ int Main(int argc, char** argv) {
   list_cmd->add_flag("--json", g.json, "Print as JSON");
 
   std::string status_name;
-  auto* status_cmd = app.add_subcommand("status", "Show an index's size, health and lanes");
-  status_cmd->add_option("name", status_name, "Index name")->required();
+  auto* status_cmd = app.add_subcommand(
+      "status",
+      "Without a name: the daemon's state. With one: that index's size, health and lanes");
+  status_cmd->add_option("name", status_name, "Index name");
   status_cmd->add_flag("--json", g.json, "Print as JSON");
 
   std::string remove_name;
@@ -398,12 +420,24 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\nRun with --help for usage.\n", e.what());
     return kExitUsage;
   }
+  (void)lexical_only;
+  (void)no_kg;
   if (g.data_dir.empty()) g.data_dir = index::DefaultDataDir();
+  if (!index::IsValidIndexName(name) && !name.empty()) {
+    std::fprintf(stderr, "error: invalid index name '%s' (use 1-64 of A-Z a-z 0-9 . _ -)\n",
+                 name.c_str());
+    return kExitUsage;
+  }
 
-  if (index_cmd->parsed()) return RunIndex(g, path, name, force, lexical_only, max_file_size);
+  if (start_cmd->parsed())
+    return RunStart(g, port, port_opt->count() > 0 && !port_auto, foreground, !no_watch);
+  if (stop_cmd->parsed()) return RunStop(g);
+  if (port_cmd->parsed()) return RunPort(g);
+  if (index_cmd->parsed()) return RunIndex(g, path, name, force);
   if (query_cmd->parsed()) return RunQuery(g, words, query_index, top_k, mode, path_prefix);
   if (list_cmd->parsed()) return RunList(g);
-  if (status_cmd->parsed()) return RunStatus(g, status_name);
+  if (status_cmd->parsed())
+    return status_name.empty() ? RunDaemonStatus(g) : RunIndexStatus(g, status_name);
   if (remove_cmd->parsed()) return RunRemove(g, remove_name);
   return kExitUsage;
 }

@@ -247,6 +247,33 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   return result;
 }
 
+Result<std::vector<Index::ChunkListing>> Index::ListChunks(const std::string& file, size_t limit,
+                                                           size_t offset) const {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(CatalogPath(dir_).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return Status::IoError("cannot open catalog for reading");
+  }
+  std::vector<ChunkListing> out;
+  {
+    Statement q(db,
+                "SELECT c.chunk_id, f.path, c.symbol, c.scope, c.kind, c.language, c.start_line, "
+                "c.end_line FROM chunks c JOIN files f ON f.id = c.file_id "
+                "WHERE (?1 = '' OR f.path = ?1) ORDER BY f.path, c.start_line LIMIT ?2 OFFSET ?3");
+    if (!q.ok()) {
+      sqlite3_close(db);
+      return Status::IoError("cannot query chunks");
+    }
+    q.Bind(1, file).Bind(2, static_cast<int64_t>(limit)).Bind(3, static_cast<int64_t>(offset));
+    while (q.Step() == SQLITE_ROW) {
+      out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5),
+                     static_cast<uint32_t>(q.Int(6)), static_cast<uint32_t>(q.Int(7))});
+    }
+  }
+  sqlite3_close(db);
+  return out;
+}
+
 IndexInfo Index::Info() const {
   IndexInfo info;
   info.name = name_;

@@ -136,10 +136,24 @@ class Index {
   Status UpdatePaths(const std::vector<std::string>& rel_paths, const UpdateOptions& options,
                      UpdateSummary* summary);
 
+  // Removes the given paths from the index whatever is on disk (a later full
+  // update brings back those still there and not ignored). One commit.
+  Status DropPaths(const std::vector<std::string>& rel_paths, UpdateSummary* summary);
+
   // Safe to call from many threads, including while Update runs.
   Result<QueryResult> Query(std::string_view text, const QueryOptions& options) const;
 
   IndexInfo Info() const;
+
+  // Chunks as recorded in the catalog, in file and line order; `file` filters
+  // to one path when not empty. Reads through its own connection, so it never
+  // sees a writer's uncommitted transaction.
+  struct ChunkListing {
+    std::string id, file, symbol, scope, kind, language;
+    uint32_t start_line = 0, end_line = 0;
+  };
+  Result<std::vector<ChunkListing>> ListChunks(const std::string& file, size_t limit,
+                                               size_t offset) const;
   const std::string& name() const { return name_; }
   const std::string& root() const { return root_; }
   const std::string& dir() const { return dir_; }

@@ -66,7 +66,14 @@ Status Registry::Save() const {
                         {"version", kRegistryVersion},
                         {"indexes", list},
                         {"checksum", HexHash64(Hash64(list.dump()))}};
-  return WriteFileAtomic(RegistryPath(data_dir_), doc.dump(2) + "\n");
+  // Keep the previous version beside the new one (registry.json.bak), so a
+  // mistaken removal or a bad write can be recovered by hand.
+  std::string path = RegistryPath(data_dir_);
+  if (PathExists(path)) {
+    auto old = ReadFile(path);
+    if (old.ok()) TS_RETURN_IF_ERROR(WriteFileAtomic(path + ".bak", *old));
+  }
+  return WriteFileAtomic(path, doc.dump(2) + "\n");
 }
 
 const RegistryEntry* Registry::Find(const std::string& name) const {

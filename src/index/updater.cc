@@ -79,8 +79,9 @@ class Index::Updater {
           const std::function<void(const UpdateProgress&)>& progress, UpdateSummary* summary)
       : index_(index), options_(options), progress_(progress), summary_(summary) {}
 
-  // Whole-tree update (walk) or, with `paths`, just those paths.
-  Status Run(const std::vector<std::string>* paths);
+  // Whole-tree update (walk) or, with `paths`, just those paths; with
+  // `drop`, those paths are removed whatever is on disk.
+  Status Run(const std::vector<std::string>* paths, bool drop = false);
 
  private:
   Status RemoveLeftoverSegments();
@@ -136,6 +137,15 @@ Status Index::UpdatePaths(const std::vector<std::string>& rel_paths, const Updat
   return updater.Run(&rel_paths);
 }
 
+Status Index::DropPaths(const std::vector<std::string>& rel_paths, UpdateSummary* summary) {
+  *summary = UpdateSummary();
+  TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
+  std::function<void(const UpdateProgress&)> no_progress;
+  UpdateOptions options;
+  Updater updater(this, options, no_progress, summary);
+  return updater.Run(&rel_paths, /*drop=*/true);
+}
+
 void Index::Updater::Report(const std::string& phase) {
   if (!progress_) return;
   UpdateProgress p;
@@ -163,7 +173,7 @@ Status Index::Updater::RemoveLeftoverSegments() {
   return Status::Ok();
 }
 
-Status Index::Updater::Run(const std::vector<std::string>* paths) {
+Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
   auto started = std::chrono::steady_clock::now();
   Catalog& catalog = *index_->catalog_;
   TS_RETURN_IF_ERROR(RemoveLeftoverSegments());
@@ -200,6 +210,10 @@ Status Index::Updater::Run(const std::vector<std::string>* paths) {
     for (const auto& f : files) seen.insert(f.rel_path);
     for (const auto& [path, row] : known_) {
       if (!seen.count(path)) deleted_paths.push_back(path);
+    }
+  } else if (drop) {
+    for (const auto& rel : *paths) {
+      if (known_.count(rel)) deleted_paths.push_back(rel);
     }
   } else {
     for (const auto& rel : *paths) {

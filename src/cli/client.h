@@ -1,0 +1,43 @@
+// The CLI's side of the daemon: find the daemon of a data dir (starting one
+// when absent), and make JSON requests to it.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "util/status.h"
+
+namespace ts::cli {
+
+struct StartOptions {
+  int port = 7878;
+  bool port_explicit = false;
+  bool watch = true;
+};
+
+// Starts a detached daemon for `data_dir` (this executable, `start --foreground`,
+// in its own session, output to the daemon log) and waits until it answers
+// /health. Returns its port.
+Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options);
+
+class DaemonClient {
+ public:
+  // Connects to the running daemon; with `autostart`, starts one when absent.
+  static Result<DaemonClient> Connect(const std::string& data_dir, bool autostart);
+
+  Result<nlohmann::json> Get(const std::string& path) const;
+  Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
+  Result<nlohmann::json> Delete(const std::string& path) const;
+  // Reads server-sent events until on_event returns false or the stream ends.
+  Status Stream(const std::string& path,
+                const std::function<bool(const std::string& event, const nlohmann::json& data)>&
+                    on_event) const;
+  int port() const { return port_; }
+
+ private:
+  explicit DaemonClient(int port) : port_(port) {}
+  int port_;
+};
+
+}  // namespace ts::cli

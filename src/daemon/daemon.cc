@@ -1,0 +1,168 @@
+// Daemon lifecycle: the per-data-dir lock, pid and port files, signals, and
+// the HTTP server's run loop.
+#include "daemon/daemon.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "daemon/http_api.h"
+#include "daemon/log.h"
+#include "daemon/service.h"
+#include "daemon/watcher.h"
+#include "util/file.h"
+
+namespace ts::daemon {
+
+std::string PidPath(const std::string& d) {
+  return d + "/daemon.pid";
+}
+std::string PortPath(const std::string& d) {
+  return d + "/port";
+}
+std::string LockPath(const std::string& d) {
+  return d + "/daemon.lock";
+}
+std::string LogPath(const std::string& d) {
+  return d + "/daemon.log";
+}
+
+namespace {
+
+// True when some process holds the daemon lock of `data_dir`.
+bool LockHeld(const std::string& data_dir) {
+  int fd = ::open(LockPath(data_dir).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
+Result<int> ReadNumberFile(const std::string& path) {
+  auto text = ReadFilePrefix(path, 64);
+  if (!text.ok()) return text.status();
+  int v = std::atoi(text->c_str());
+  if (v <= 0) return Status::Corruption(path + " holds no number");
+  return v;
+}
+
+}  // namespace
+
+Result<int> RunningDaemonPort(const std::string& data_dir) {
+  if (!LockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
+  return ReadNumberFile(PortPath(data_dir));
+}
+
+Result<int> RunningDaemonPid(const std::string& data_dir) {
+  if (!LockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
+  return ReadNumberFile(PidPath(data_dir));
+}
+
+int RunDaemon(const DaemonOptions& options) {
+  // Signals are taken by one thread with sigwait; every thread started from
+  // here on inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const std::string& dir = options.data_dir;
+  if (Status s = CreateDirectories(dir); !s.ok()) {
+    std::fprintf(stderr, "error: data dir %s is not writable: %s\n", dir.c_str(),
+                 s.message().c_str());
+    return 1;
+  }
+  int lock_fd = ::open(LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    auto port = ReadNumberFile(PortPath(dir));
+    std::fprintf(stderr, "error: a daemon already runs for %s%s\n", dir.c_str(),
+                 port.ok() ? (" on port " + std::to_string(*port)).c_str() : "");
+    if (lock_fd >= 0) ::close(lock_fd);
+    return 1;
+  }
+  Log log(LogPath(dir), options.foreground);
+  auto service = Service::Start(dir, &log);
+  if (!service.ok()) {
+    log.Error("cannot start: " + service.status().message());
+    if (!options.foreground)
+      std::fprintf(stderr, "error: %s\n", service.status().message().c_str());
+    ::close(lock_fd);
+    return 1;
+  }
+
+  httplib::Server server;
+  // Searches, status and SSE streams share this pool; indexing has its own thread.
+  server.new_task_queue = [] { return new httplib::ThreadPool(32); };  // owned by httplib
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let
+  // a second daemon share the port and split the traffic between the two.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  RegisterRoutes(server, **service);
+  int port = options.port;
+  bool bound = server.bind_to_port("127.0.0.1", port);
+  for (int tries = 0; !bound && !options.port_explicit && tries < 100; ++tries) {
+    bound = server.bind_to_port("127.0.0.1", ++port);
+  }
+  if (!bound) {
+    log.Error("cannot bind 127.0.0.1:" + std::to_string(options.port));
+    ::close(lock_fd);
+    return 1;
+  }
+  if (!WriteFileAtomic(PortPath(dir), std::to_string(port) + "\n").ok() ||
+      !WriteFileAtomic(PidPath(dir), std::to_string(::getpid()) + "\n").ok()) {
+    log.Error("cannot write the port and pid files in " + dir);
+    ::close(lock_fd);
+    return 1;
+  }
+
+  std::unique_ptr<Watcher> watcher;
+  if (options.watch) {
+    auto w = Watcher::Start(service->get());
+    if (w.ok()) {
+      watcher = std::move(w).value();
+    } else {
+      log.Warn("file watching unavailable: " + w.status().message());
+    }
+  }
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log.Info(std::string("received ") +
+             (sig == SIGTERM  ? "SIGTERM"
+              : sig == SIGINT ? "SIGINT"
+                              : "SIGHUP") +
+             "; shutting down");
+    server.stop();
+  });
+  log.Info("listening on 127.0.0.1:" + std::to_string(port) + " (pid " +
+           std::to_string(::getpid()) + ")");
+  server.listen_after_bind();
+
+  // Stop accepting work, abandon the round in flight (nothing half-committed),
+  // then remove the files that say a daemon runs.
+  if (watcher) watcher->Stop();
+  (*service)->Shutdown();
+  ::unlink(PortPath(dir).c_str());
+  ::unlink(PidPath(dir).c_str());
+  log.Info("stopped");
+  if (signal_thread.joinable()) {
+    // The server may also stop without a signal (a fatal listen error).
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  }
+  ::close(lock_fd);
+  return 0;
+}
+
+}  // namespace ts::daemon

@@ -1,0 +1,418 @@
+#include "daemon/http_api.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace ts::daemon {
+namespace {
+
+using nlohmann::json;
+
+int HttpStatusFor(Status::Code code) {
+  switch (code) {
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kNotFound:
+      return 404;
+    case Status::Code::kAlreadyExists:
+      return 409;
+    case Status::Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, std::string_view code,
+               const std::string& message) {
+  SendJson(res, status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+void SendStatus(httplib::Response& res, const Status& s) {
+  SendError(res, HttpStatusFor(s.code()), s.code_name(), s.message());
+}
+
+// The body as a JSON object; an empty body is an empty object.
+Result<json> ParseBody(const httplib::Request& req) {
+  if (req.body.empty()) return json::object();
+  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return Status::InvalidArgument("request body is not valid JSON (or not UTF-8)");
+  if (!j.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  return j;
+}
+
+// Typed field access with precise errors.
+Result<std::string> StringField(const json& j, const char* key, bool required,
+                                std::string fallback = "") {
+  if (!j.contains(key) || j[key].is_null()) {
+    if (required) return Status::InvalidArgument(std::string("missing field '") + key + "'");
+    return fallback;
+  }
+  if (!j[key].is_string())
+    return Status::InvalidArgument(std::string("field '") + key + "' must be a string");
+  return j[key].get<std::string>();
+}
+
+Result<bool> BoolField(const json& j, const char* key, bool fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_boolean())
+    return Status::InvalidArgument(std::string("field '") + key + "' must be a boolean");
+  return j[key].get<bool>();
+}
+
+Result<int64_t> IntField(const json& j, const char* key, int64_t fallback, int64_t lo, int64_t hi) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_number_integer())
+    return Status::InvalidArgument(std::string("field '") + key + "' must be an integer");
+  int64_t v = j[key].get<int64_t>();
+  if (v < lo || v > hi) {
+    return Status::InvalidArgument(std::string("field '") + key + "' must be between " +
+                                   std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return v;
+}
+
+struct SearchRequest {
+  std::string query;
+  index::QueryOptions options;
+  bool compact = false;
+  bool expand_graph = false;
+};
+
+Result<SearchRequest> ParseSearch(const json& body) {
+  SearchRequest r;
+  std::string key = body.contains("query") ? "query" : "text";  // "text" is an accepted alias
+  TS_ASSIGN_OR_RETURN(r.query, StringField(body, key.c_str(), true));
+  if (r.query.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument("query is empty");
+  }
+  if (r.query.size() > kMaxQueryBytes) {
+    return Status::InvalidArgument("query is " + std::to_string(r.query.size()) +
+                                   " bytes; the limit is " + std::to_string(kMaxQueryBytes));
+  }
+  TS_ASSIGN_OR_RETURN(int64_t k, IntField(body, "top_k", 10, 1, kMaxTopK));
+  r.options.top_k = static_cast<size_t>(k);
+  TS_ASSIGN_OR_RETURN(r.options.mode, StringField(body, "mode", false, "auto"));
+  TS_ASSIGN_OR_RETURN(r.options.path_prefix, StringField(body, "path_prefix", false));
+  TS_ASSIGN_OR_RETURN(r.compact, BoolField(body, "compact", false));
+  TS_ASSIGN_OR_RETURN(r.expand_graph, BoolField(body, "expand_graph", false));
+  return r;
+}
+
+json ResultJson(const index::QueryResult& result, const SearchRequest& req,
+                const std::string& index_id, bool tag_index) {
+  json hits = json::array();
+  for (const auto& h : result.hits) {
+    json j = HitJson(h, req.compact);
+    if (tag_index) j["index_id"] = index_id;
+    hits.push_back(std::move(j));
+  }
+  json meta = result.meta;
+  if (req.expand_graph)
+    meta["graph_expansion"] = "not applied: " + meta.value("graph", std::string("unavailable"));
+  return {{"results", hits},
+          {"intent", "unclassified"},
+          {"mode", result.mode},
+          {"latency_ms", result.latency_ms},
+          {"meta", meta}};
+}
+
+// Wraps a handler so that a bug (an exception from a library) becomes a JSON
+// 500 instead of a dropped connection; the server keeps serving either way.
+template <typename F>
+httplib::Server::Handler Guard(F f) {
+  return [f](const httplib::Request& req, httplib::Response& res) {
+    try {
+      f(req, res);
+    } catch (const std::exception& e) {
+      SendError(res, 500, "internal", std::string("unexpected error: ") + e.what());
+    }
+  };
+}
+
+}  // namespace
+
+void RegisterRoutes(httplib::Server& server, Service& service) {
+  server.set_payload_max_length(kMaxBodyBytes);
+  // Errors cpp-httplib produces itself (unknown route, body over the limit, bad
+  // request line) get the same JSON shape as ours.
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404:
+        SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+        break;
+      case 413:
+        SendError(res, 413, "payload_too_large",
+                  "request body over " + std::to_string(kMaxBodyBytes) + " bytes");
+        break;
+      default:
+        SendError(res, res.status, "bad_request", "malformed request");
+        break;
+    }
+  });
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SendError(res, 500, "internal", "unexpected error");
+      });
+
+  server.Get("/health", Guard([&](const httplib::Request&, httplib::Response& res) {
+               SendJson(res, 200, service.Health());
+             }));
+
+  server.Get("/indexes", Guard([&](const httplib::Request&, httplib::Response& res) {
+               SendJson(res, 200, {{"indexes", service.List()}});
+             }));
+
+  server.Post("/indexes", Guard([&](const httplib::Request& req, httplib::Response& res) {
+                auto body = ParseBody(req);
+                if (!body.ok()) return SendStatus(res, body.status());
+                auto path = StringField(*body, "path", true);
+                if (!path.ok()) return SendStatus(res, path.status());
+                if (path->empty() || (*path)[0] != '/') {
+                  return SendError(res, 400, "invalid_argument", "path must be absolute");
+                }
+                auto name = StringField(*body, "name", false);
+                auto force = BoolField(*body, "force", false);
+                if (!name.ok()) return SendStatus(res, name.status());
+                if (!force.ok()) return SendStatus(res, force.status());
+                auto r = service.AddIndex(*path, *name, *force);
+                if (!r.ok()) return SendStatus(res, r.status());
+                SendJson(res, 202, *r);
+              }));
+
+  server.Delete(R"(/indexes/([^/]+))",
+                Guard([&](const httplib::Request& req, httplib::Response& res) {
+                  Status s = service.Remove(req.matches[1]);
+                  if (!s.ok()) return SendStatus(res, s);
+                  SendJson(res, 200, {{"removed", std::string(req.matches[1])}});
+                }));
+
+  server.Get(R"(/indexes/([^/]+)/status)",
+             Guard([&](const httplib::Request& req, httplib::Response& res) {
+               auto r = service.IndexStatus(req.matches[1]);
+               if (!r.ok()) return SendStatus(res, r.status());
+               SendJson(res, 200, *r);
+             }));
+
+  server.Post(R"(/indexes/([^/]+)/reindex)",
+              Guard([&](const httplib::Request& req, httplib::Response& res) {
+                auto body = ParseBody(req);
+                if (!body.ok()) return SendStatus(res, body.status());
+                auto force = BoolField(*body, "force", false);
+                if (!force.ok()) return SendStatus(res, force.status());
+                auto r = service.Reindex(req.matches[1], *force);
+                if (!r.ok()) return SendStatus(res, r.status());
+                SendJson(res, 202, *r);
+              }));
+
+  // Server-sent events: "progress" while the index's newest job is queued or
+  // running, then one "done", "failed" or "cancelled" with the summary.
+  server.Get(
+      R"(/indexes/([^/]+)/reindex/stream)",
+      Guard([&](const httplib::Request& req, httplib::Response& res) {
+        std::string name = req.matches[1];
+        auto first = service.LatestJob(name);
+        if (!first.ok()) {
+          auto st = service.IndexStatus(name);
+          if (!st.ok()) return SendStatus(res, st.status());
+          return SendError(res, 404, "not_found", "no indexing job for '" + name + "'");
+        }
+        uint64_t job_id = first->id;
+        res.set_header("Cache-Control", "no-cache");
+        res.set_chunked_content_provider("text/event-stream", [&service, job_id](
+                                                                  size_t, httplib::DataSink& sink) {
+          auto job = service.WaitJob(job_id, 250);
+          if (!job.ok()) {
+            std::string ev =
+                "event: failed\ndata: " + json({{"error", job.status().message()}}).dump() + "\n\n";
+            sink.write(ev.data(), ev.size());
+            sink.done();
+            return true;
+          }
+          json data = {{"job", job->id},
+                       {"state", job->state},
+                       {"phase", job->progress.phase},
+                       {"files_done", job->progress.files_done},
+                       {"files_total", job->progress.files_total},
+                       {"bytes_done", job->progress.bytes_done}};
+          bool finished =
+              job->state == "done" || job->state == "failed" || job->state == "cancelled";
+          if (finished) {
+            data["summary"] = job->summary;
+            if (!job->error.empty()) data["error"] = job->error;
+          }
+          std::string ev = "event: " + (finished ? job->state : std::string("progress")) +
+                           "\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) +
+                           "\n\n";
+          if (!sink.write(ev.data(), ev.size())) return false;
+          if (finished) sink.done();
+          return true;
+        });
+      }));
+
+  server.Post(R"(/indexes/([^/]+)/search)",
+              Guard([&](const httplib::Request& req, httplib::Response& res) {
+                auto body = ParseBody(req);
+                if (!body.ok()) return SendStatus(res, body.status());
+                auto sr = ParseSearch(*body);
+                if (!sr.ok()) return SendStatus(res, sr.status());
+                auto idx = service.Get(req.matches[1]);
+                if (!idx.ok()) return SendStatus(res, idx.status());
+                auto result = (*idx)->Query(sr->query, sr->options);
+                if (!result.ok()) return SendStatus(res, result.status());
+                json out = ResultJson(*result, *sr, req.matches[1], false);
+                out["index"] = std::string(req.matches[1]);
+                SendJson(res, 200, out);
+              }));
+
+  // Fan-out over every index, at most kFanOut at a time; hits carry index_id
+  // and are merged by score.
+  server.Post(
+      "/search", Guard([&](const httplib::Request& req, httplib::Response& res) {
+        constexpr size_t kFanOut = 4;
+        auto body = ParseBody(req);
+        if (!body.ok()) return SendStatus(res, body.status());
+        auto sr = ParseSearch(*body);
+        if (!sr.ok()) return SendStatus(res, sr.status());
+        auto started = std::chrono::steady_clock::now();
+        std::vector<std::string> names = service.Names();
+        std::vector<Result<index::QueryResult>> results(names.size(), Status::Internal("not run"));
+        std::atomic<size_t> next{0};
+        std::vector<std::thread> workers;
+        for (size_t t = 0; t < std::min(kFanOut, names.size()); ++t) {
+          workers.emplace_back([&] {
+            for (size_t i; (i = next.fetch_add(1)) < names.size();) {
+              auto idx = service.Get(names[i]);
+              results[i] = idx.ok() ? (*idx)->Query(sr->query, sr->options)
+                                    : Result<index::QueryResult>(idx.status());
+            }
+          });
+        }
+        for (auto& w : workers) w.join();
+        json hits = json::array();
+        json meta = json::object();
+        std::vector<std::pair<double, json>> merged;
+        for (size_t i = 0; i < names.size(); ++i) {
+          if (!results[i].ok()) {
+            meta[names[i]] = "error: " + results[i].status().message();
+            continue;
+          }
+          meta[names[i]] = results[i]->meta;
+          for (const auto& h : results[i]->hits) {
+            json j = HitJson(h, sr->compact);
+            j["index_id"] = names[i];
+            merged.emplace_back(h.score, std::move(j));
+          }
+        }
+        std::stable_sort(merged.begin(), merged.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (size_t i = 0; i < merged.size() && i < sr->options.top_k; ++i)
+          hits.push_back(merged[i].second);
+        double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        SendJson(res, 200,
+                 {{"results", hits},
+                  {"intent", "unclassified"},
+                  {"latency_ms", ms},
+                  {"meta", {{"indexes", meta}}}});
+      }));
+
+  auto files_handler = Guard([&](const httplib::Request& req, httplib::Response& res) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return SendStatus(res, body.status());
+    auto path = StringField(*body, "path", true);
+    if (!path.ok()) return SendStatus(res, path.status());
+    auto idx = service.Get(req.matches[1]);
+    if (!idx.ok()) return SendStatus(res, idx.status());
+    std::string rel = *path;
+    const std::string& root = (*idx)->root();
+    if (rel.rfind(root + "/", 0) == 0) rel = rel.substr(root.size() + 1);
+    if (rel.empty() || rel[0] == '/' || rel.find("..") != std::string::npos) {
+      return SendError(res, 400, "invalid_argument", "path must lie inside the index root " + root);
+    }
+    bool drop = req.method == "DELETE";
+    auto id = service.QueuePaths(req.matches[1], {rel}, drop);
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto job = service.WaitJob(*id, 30000);
+    if (!job.ok()) return SendStatus(res, job.status());
+    if (job->state != "done") {
+      return SendError(res, job->state == "failed" ? 500 : 503, job->state,
+                       job->error.empty() ? "job " + job->state : job->error);
+    }
+    SendJson(res, 200,
+             {{"index", std::string(req.matches[1])},
+              {"path", rel},
+              {"removed", drop},
+              {"summary", job->summary}});
+  });
+  server.Post(R"(/indexes/([^/]+)/files)", files_handler);
+  server.Delete(R"(/indexes/([^/]+)/files)", files_handler);
+
+  server.Get(R"(/indexes/([^/]+)/chunks)",
+             Guard([&](const httplib::Request& req, httplib::Response& res) {
+               auto idx = service.Get(req.matches[1]);
+               if (!idx.ok()) return SendStatus(res, idx.status());
+               auto number = [&](const char* key, int64_t fallback, int64_t hi) -> Result<int64_t> {
+                 if (!req.has_param(key)) return fallback;
+                 std::string v = req.get_param_value(key);
+                 if (v.empty() || v.size() > 9 ||
+                     v.find_first_not_of("0123456789") != std::string::npos || std::stoll(v) > hi) {
+                   return Status::InvalidArgument(std::string("parameter '") + key +
+                                                  "' must be an integer between 0 and " +
+                                                  std::to_string(hi));
+                 }
+                 return std::stoll(v);
+               };
+               auto limit = number("limit", 100, 10000);
+               auto offset = number("offset", 0, 100000000);
+               if (!limit.ok()) return SendStatus(res, limit.status());
+               if (!offset.ok()) return SendStatus(res, offset.status());
+               auto chunks = (*idx)->ListChunks(req.get_param_value("file"), *limit, *offset);
+               if (!chunks.ok()) return SendStatus(res, chunks.status());
+               json list = json::array();
+               for (const auto& c : *chunks) {
+                 list.push_back({{"id", c.id},
+                                 {"file", c.file},
+                                 {"start_line", c.start_line},
+                                 {"end_line", c.end_line},
+                                 {"function_name", c.symbol},
+                                 {"scope", c.scope},
+                                 {"chunk_type", c.kind},
+                                 {"language", c.language}});
+               }
+               SendJson(res, 200, {{"chunks", list}, {"limit", *limit}, {"offset", *offset}});
+             }));
+
+  // Lanes and faces that later issues build: an explicit 503/501, never a fake answer.
+  auto unavailable = [&](const char* what) {
+    return Guard([&service, what](const httplib::Request& req, httplib::Response& res) {
+      auto st = service.IndexStatus(req.matches[1]);
+      if (!st.ok()) return SendStatus(res, st.status());
+      SendError(res, 503, "unavailable", std::string(what));
+    });
+  };
+  server.Post(R"(/indexes/([^/]+)/search_similar)",
+              unavailable("semantic lane unavailable: no embedding model in this build"));
+  server.Get(R"(/indexes/([^/]+)/call_chain)",
+             unavailable("graph lane unavailable: symbol graph not implemented yet"));
+  server.Post(R"(/indexes/([^/]+)/grep)",
+              unavailable("grep unavailable: the trigram index is not implemented yet"));
+  auto not_implemented = Guard([](const httplib::Request& req, httplib::Response& res) {
+    SendError(res, 501, "not_implemented", req.path + " is not implemented in this build yet");
+  });
+  server.Get("/mcp", not_implemented);
+  server.Post("/mcp", not_implemented);
+  server.Get(R"(/ui(/.*)?)", not_implemented);
+}
+
+}  // namespace ts::daemon

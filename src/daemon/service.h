@@ -1,0 +1,96 @@
+// The daemon's state: the registry, the open indexes, and the indexing jobs.
+// HTTP handlers and the watcher call into it; it never blocks a search behind
+// indexing (Index::Query reads immutable snapshots; jobs run on their own thread).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/log.h"
+#include "index/index.h"
+
+namespace ts::daemon {
+
+struct Job {
+  uint64_t id = 0;
+  std::string index;
+  enum class Kind { kFull, kPaths, kDropPaths } kind = Kind::kFull;
+  bool force = false;
+  std::set<std::string> paths;   // kPaths / kDropPaths
+  std::string state = "queued";  // queued | running | done | failed | cancelled
+  index::UpdateProgress progress;
+  nlohmann::json summary;
+  std::string error;
+};
+
+class Service {
+ public:
+  static Result<std::unique_ptr<Service>> Start(const std::string& data_dir, Log* log);
+  ~Service();
+  // Cancels the job in flight (abandoning its round) and stops the job thread.
+  void Shutdown();
+
+  // POST /indexes: registers `root` under `name` when new (or finds it), and
+  // queues an update. Returns {"index", "job", "created"}.
+  Result<nlohmann::json> AddIndex(const std::string& root, std::string name, bool force);
+  Result<nlohmann::json> Reindex(const std::string& name, bool force);
+  Status Remove(const std::string& name);
+  Result<std::shared_ptr<index::Index>> Get(const std::string& name) const;
+  std::vector<std::string> Names() const;
+  nlohmann::json List() const;
+  Result<nlohmann::json> IndexStatus(const std::string& name) const;
+  nlohmann::json Health() const;
+  // The newest job of an index (queued, running or finished), if any.
+  Result<Job> LatestJob(const std::string& name) const;
+
+  // Queues a targeted update (watcher, POST /files) or a drop (DELETE /files).
+  // Coalesces with a queued job of the same index. Returns the job id.
+  Result<uint64_t> QueuePaths(const std::string& name, const std::vector<std::string>& paths,
+                              bool drop);
+  // Waits for a job to leave queued/running, up to timeout_ms. Returns the job.
+  Result<Job> WaitJob(uint64_t id, int timeout_ms) const;
+
+  std::map<std::string, std::string> Roots() const;  // name -> root, for the watcher
+  const std::string& data_dir() const { return data_dir_; }
+  Log* log() const { return log_; }
+
+ private:
+  Service(std::string data_dir, Log* log, index::Registry registry)
+      : data_dir_(std::move(data_dir)), log_(log), registry_(std::move(registry)) {}
+  uint64_t QueueLocked(Job job);
+  void JobLoop();
+  void RunJob(Job& job, const std::shared_ptr<index::Index>& idx);
+  nlohmann::json IndexJsonLocked(const std::string& name) const;
+
+  const std::string data_dir_;
+  Log* log_;
+  mutable std::mutex mu_;  // guards everything below
+  mutable std::condition_variable jobs_cv_;
+  index::Registry registry_;
+  std::map<std::string, std::shared_ptr<index::Index>> indexes_;
+  std::map<std::string, std::string> open_errors_;  // name -> why it could not be opened
+  std::deque<uint64_t> queue_;
+  std::map<uint64_t, Job> jobs_;  // recent jobs; the finished ones are trimmed
+  std::map<std::string, uint64_t> latest_job_;
+  uint64_t next_job_id_ = 1;
+  uint64_t running_job_ = 0;
+  std::atomic<bool> cancel_running_{false};
+  bool stopping_ = false;
+  std::thread worker_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+// JSON shapes shared by the HTTP API (DESIGN.md §6).
+nlohmann::json HitJson(const index::Hit& hit, bool compact);
+nlohmann::json SummaryJson(const index::UpdateSummary& summary);
+
+}  // namespace ts::daemon

@@ -1,0 +1,195 @@
+#include "daemon/watcher.h"
+
+#include <dirent.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "walk/walk.h"
+
+namespace ts::daemon {
+namespace {
+
+// Quiet time before a burst of events is applied, and the most a change waits.
+constexpr int64_t kDebounceMs = 100;
+constexpr int64_t kMaxDelayMs = 400;
+constexpr uint32_t kDirMask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM |
+                              IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool IsExcludedDirName(std::string_view name) {
+  for (const char* d : walk::kDefaultExcludedDirs) {
+    if (name == d) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Watcher>> Watcher::Start(Service* service) {
+  std::unique_ptr<Watcher> w(new Watcher(service));
+  w->inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (w->inotify_fd_ < 0)
+    return Status::Unavailable(std::string("inotify: ") + std::strerror(errno));
+  w->wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (w->wake_fd_ < 0) return Status::Unavailable("eventfd failed");
+  w->thread_ = std::thread([p = w.get()] { p->Loop(); });
+  return w;
+}
+
+Watcher::~Watcher() {
+  Stop();
+  if (inotify_fd_ >= 0) ::close(inotify_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void Watcher::Stop() {
+  stop_ = true;
+  uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof(one));
+  if (thread_.joinable()) thread_.join();
+}
+
+void Watcher::WatchTree(const std::string& index, const std::string& root,
+                        const std::string& rel_dir) {
+  std::string abs = rel_dir.empty() ? root : root + "/" + rel_dir;
+  // The daemon's own files must never feed back into an index that contains them.
+  if (abs == service_->data_dir() || abs.rfind(service_->data_dir() + "/", 0) == 0) return;
+  int wd = ::inotify_add_watch(inotify_fd_, abs.c_str(), kDirMask);
+  if (wd < 0) {
+    if (errno == ENOSPC && !limit_warned_) {
+      limit_warned_ = true;
+      service_->log()->Warn(
+          "inotify watch limit reached (fs.inotify.max_user_watches); some "
+          "directories of '" +
+          index + "' are not watched: changes there need a reindex");
+    }
+    return;
+  }
+  dirs_[wd] = {index, rel_dir};
+  DIR* d = ::opendir(abs.c_str());
+  if (d == nullptr) return;
+  std::vector<std::string> subdirs;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == ".." || IsExcludedDirName(name)) continue;
+    bool is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st {};
+      is_dir = ::lstat((abs + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (is_dir) subdirs.push_back(rel_dir.empty() ? name : rel_dir + "/" + name);
+  }
+  ::closedir(d);
+  for (const auto& sub : subdirs) WatchTree(index, root, sub);
+}
+
+void Watcher::SyncIndexes() {
+  auto roots = service_->Roots();
+  for (auto it = roots_.begin(); it != roots_.end();) {
+    if (!roots.count(it->first)) {
+      for (auto d = dirs_.begin(); d != dirs_.end();) {
+        if (d->second.index == it->first) {
+          ::inotify_rm_watch(inotify_fd_, d->first);
+          d = dirs_.erase(d);
+        } else {
+          ++d;
+        }
+      }
+      it = roots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [name, root] : roots) {
+    if (roots_.count(name)) continue;
+    roots_[name] = root;
+    WatchTree(name, root, "");
+  }
+}
+
+void Watcher::HandleEvents(const char* buf, ssize_t len) {
+  for (const char* p = buf; p < buf + len;) {
+    const auto* ev = reinterpret_cast<const inotify_event*>(p);
+    p += sizeof(inotify_event) + ev->len;
+    if (ev->mask & IN_Q_OVERFLOW) {
+      // Events were lost: only a rescan can tell what changed.
+      for (const auto& [name, root] : roots_) pending_rescans_.insert(name);
+      continue;
+    }
+    auto it = dirs_.find(ev->wd);
+    if (it == dirs_.end()) continue;
+    const WatchedDir dir = it->second;
+    if (ev->mask & (IN_DELETE_SELF | IN_IGNORED)) {
+      dirs_.erase(it);
+      continue;
+    }
+    if (ev->len == 0) continue;
+    std::string name = ev->name;
+    std::string rel = dir.rel_dir.empty() ? name : dir.rel_dir + "/" + name;
+    if (ev->mask & IN_ISDIR) {
+      if (IsExcludedDirName(name)) continue;
+      if (ev->mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(dir.index, roots_[dir.index], rel);
+      // A directory that appears, disappears or moves changes many files at once.
+      pending_rescans_.insert(dir.index);
+    } else {
+      pending_paths_[dir.index].insert(rel);
+    }
+    int64_t now = NowMs();
+    if (first_pending_ms_ == 0) first_pending_ms_ = now;
+    last_event_ms_ = now;
+  }
+}
+
+void Watcher::Flush() {
+  for (const auto& name : pending_rescans_) {
+    pending_paths_.erase(name);
+    auto r = service_->Reindex(name, false);
+    if (!r.ok())
+      service_->log()->Warn("watcher: rescan of '" + name + "': " + r.status().message());
+  }
+  for (const auto& [name, paths] : pending_paths_) {
+    auto r =
+        service_->QueuePaths(name, std::vector<std::string>(paths.begin(), paths.end()), false);
+    if (!r.ok())
+      service_->log()->Warn("watcher: update of '" + name + "': " + r.status().message());
+  }
+  pending_rescans_.clear();
+  pending_paths_.clear();
+  first_pending_ms_ = 0;
+}
+
+void Watcher::Loop() {
+  alignas(inotify_event) char buf[64 * 1024];
+  int64_t last_sync = 0;
+  while (!stop_.load()) {
+    int64_t now = NowMs();
+    if (now - last_sync >= 50) {  // new indexes get watched promptly
+      SyncIndexes();
+      last_sync = now;
+    }
+    pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    ::poll(fds, 2, 50);
+    if (fds[0].revents & POLLIN) {
+      ssize_t n;
+      while ((n = ::read(inotify_fd_, buf, sizeof(buf))) > 0) HandleEvents(buf, n);
+    }
+    now = NowMs();
+    if (first_pending_ms_ != 0 &&
+        (now - last_event_ms_ >= kDebounceMs || now - first_pending_ms_ >= kMaxDelayMs)) {
+      Flush();
+    }
+  }
+}
+
+}  // namespace ts::daemon
