@@ -118,8 +118,9 @@ int RunDaemon(const DaemonOptions& options) {
     ::close(lock_fd);
     return 1;
   }
-  if (!WriteFileAtomic(PortPath(dir), std::to_string(port) + "\n").ok() ||
-      !WriteFileAtomic(PidPath(dir), std::to_string(::getpid()) + "\n").ok()) {
+  if (!WriteFileAtomic(PortPath(dir), std::to_string(port) + "\n", /*crash_points=*/false).ok() ||
+      !WriteFileAtomic(PidPath(dir), std::to_string(::getpid()) + "\n", /*crash_points=*/false)
+           .ok()) {
     log.Error("cannot write the port and pid files in " + dir);
     ::close(lock_fd);
     return 1;

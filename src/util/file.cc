@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -65,15 +66,18 @@ Status SyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view data) {
+Status WriteFileAtomic(const std::string& path, std::string_view data, bool crash_points) {
   static std::atomic<uint64_t> counter{0};
   std::string tmp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create", tmp);
+  // Written in pieces of at most 1 MiB; a kill after any piece leaves a
+  // temp file that must never become live.
+  constexpr size_t kPiece = 1u << 20;
   size_t off = 0;
   while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    ssize_t n = ::write(fd, data.data() + off, std::min(kPiece, data.size() - off));
     if (n < 0) {
       if (errno == EINTR) continue;
       Status s = Errno("cannot write", tmp);
@@ -82,8 +86,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
       return s;
     }
     off += static_cast<size_t>(n);
-    // A kill here leaves a half-written temp file, which must never become live.
-    if (off < data.size()) CrashPoint("write_partial");
+    if (crash_points) CrashPoint("write_partial");
   }
   if (::fsync(fd) != 0) {
     Status s = Errno("cannot fsync", tmp);
@@ -92,7 +95,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
     return s;
   }
   ::close(fd);
-  CrashPoint("before_rename");
+  if (crash_points) CrashPoint("before_rename");
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     Status s = Errno("cannot rename onto", path);
     ::unlink(tmp.c_str());

@@ -18,7 +18,10 @@ Result<std::string> ReadFile(const std::string& path);
 Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes);
 
 // Durably replaces `path` with `data`. On failure `path` is untouched.
-Status WriteFileAtomic(const std::string& path, std::string_view data);
+// `crash_points`: whether the write passes the named kill points of
+// crash_point.h; off for bookkeeping files that are not index data (the
+// daemon's pid and port files), so crash tests count only index writes.
+Status WriteFileAtomic(const std::string& path, std::string_view data, bool crash_points = true);
 
 // fsync()s a directory so that a rename or create inside it survives power loss.
 Status SyncDirectory(const std::string& dir);

@@ -152,15 +152,21 @@ class CliTest(CliTestCase):
     def test_corrupt_registry_is_an_error_not_empty(self):
         self.write("a.py", PY)
         self.index()
+        self.ok("index", self.src, "--name", "u")  # a second write keeps a .bak of the first
+        self.stop_daemon()
         with open(os.path.join(self.data, "registry.json"), "a") as f:
             f.write("garbage")
         r = self.run_cli("list")
         self.assertEqual(r.returncode, 1)
         self.assertIn("corrupt", r.stderr)
+        self.assertIn("registry.json", r.stderr)
+        # The previous version is kept beside it.
+        self.assertTrue(os.path.exists(os.path.join(self.data, "registry.json.bak")))
 
     def test_corrupt_segment_is_reported(self):
         self.write("a.py", PY)
         self.index()
+        self.stop_daemon()
         segdir = os.path.join(self.data, "indexes", "t", "segments")
         seg = os.path.join(segdir, sorted(os.listdir(segdir))[0])
         with open(seg, "r+b") as f:
@@ -172,6 +178,8 @@ class CliTest(CliTestCase):
         r = self.run_cli("query", "TokenStream", "--index", "t")
         self.assertEqual(r.returncode, 1)
         self.assertIn("lexical lane unavailable", r.stderr)
+        health = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual(health["status"], "degraded")
 
     def test_skipped_files_are_counted(self):
         self.write("a.py", PY)
