@@ -1,5 +1,9 @@
 #include "daemon/service.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 namespace ts::daemon {
@@ -199,6 +203,9 @@ Result<Job> Service::WaitJob(uint64_t id, int timeout_ms) const {
 }
 
 void Service::JobLoop() {
+  // Indexing yields to searches: threads this one starts (update workers,
+  // merges) and the ctags processes they spawn inherit the lower priority.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
   while (true) {
     uint64_t id;
     std::shared_ptr<index::Index> idx;
@@ -244,7 +251,6 @@ void Service::JobLoop() {
 void Service::RunJob(Job& job, const std::shared_ptr<index::Index>& idx) {
   index::UpdateOptions options;
   options.cancel = &cancel_running_;
-  options.nice = 10;  // searches in this process come first
   if (const char* rb = std::getenv("TRUSTY_ROUND_BYTES"))
     options.round_bytes = std::strtoull(rb, nullptr, 10);
   if (const char* ms = std::getenv("TRUSTY_MAX_SEGMENTS"))
