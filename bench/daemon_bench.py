@@ -46,7 +46,8 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def request(self, method, path, body=None):
-        data = json.dumps(body) if body is not None else None
+        # Bytes, so http.client sends headers and body in one write.
+        data = json.dumps(body).encode() if body is not None else None
         for attempt in range(2):
             try:
                 self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})

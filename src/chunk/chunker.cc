@@ -314,8 +314,24 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
   if (n <= 0) return {};
   if (language == "markdown") return ChunkMarkdown(b, content);
 
-  std::vector<Def> defs;
+  // ctags names anonymous structs and unions "__anonXXXX"; "typedef struct
+  // {...} foo_t" then has a typedef tag foo_t inside the struct's lines. Such
+  // a struct is shown under its typedef name.
+  std::vector<Tag> renamed;
+  renamed.reserve(tags.size());
   for (const Tag& t : tags) {
+    renamed.push_back(t);
+    if (t.name.rfind("__anon", 0) != 0) continue;
+    renamed.back().name.clear();
+    for (const Tag& td : tags) {
+      if (td.kind == "typedef" && td.line >= t.line && td.line <= std::max(t.line, t.end)) {
+        renamed.back().name = td.name;
+      }
+    }
+  }
+  std::vector<Def> defs;
+  for (const Tag& t : renamed) {
+    if (t.name.empty()) continue;  // anonymous with no typedef: its lines go to windows
     if (!DefinitionKinds().count(t.kind) || t.line < 1 || t.line > n) continue;
     // Python methods are "member"; a C/C++ data member would have no signature.
     if (t.kind == "member" && t.signature.empty() && language != "python") continue;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,8 +31,9 @@ struct ProcessOutput {
 
 // Spawns argv in `cwd` with stdin from /dev/null and stderr discarded, and
 // collects stdout. Kills the child when it runs past the deadline.
+// `input_fd`, when >= 0, becomes the child's fd 3.
 Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, const std::string& cwd,
-                                 int timeout_seconds) {
+                                 int timeout_seconds, int input_fd = -1) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return Status::IoError("pipe failed");
   posix_spawn_file_actions_t actions;
@@ -39,6 +41,8 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, const std
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, pipefd[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (input_fd >= 0)
+    posix_spawn_file_actions_adddup2(&actions, input_fd, 3);  // dup2 clears CLOEXEC
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -131,26 +135,29 @@ Result<std::vector<std::vector<Tag>>> Ctags::Run(const std::string& root,
     const std::string& p = rel_paths[i];
     // A list file holds one path a line; such names cannot be passed (they get no tags).
     if (p.find('\n') != std::string::npos || p.find('\r') != std::string::npos) continue;
-    slot.emplace(p, i);
+    // "./" keeps a name that starts with '-' from being read as an option and
+    // one that starts with a space from being trimmed; ctags echoes it back.
+    slot.emplace("./" + p, i);
+    list += "./";
     list += p;
     list += '\n';
   }
   if (slot.empty()) return tags;
-  char list_path[] = "/tmp/trusty-ctags-XXXXXX";
-  int fd = ::mkstemp(list_path);
-  if (fd < 0) return Status::IoError("cannot create a ctags file list in /tmp");
-  bool written = ::write(fd, list.data(), list.size()) == static_cast<ssize_t>(list.size());
-  ::close(fd);
+  // The list goes through an anonymous in-memory file (nothing is left in /tmp
+  // if this process is killed), handed to ctags as its fd 3.
+  int list_fd = ::memfd_create("trusty-ctags-list", MFD_CLOEXEC);
+  if (list_fd < 0) return Status::IoError("cannot create the ctags file list");
+  bool written = ::write(list_fd, list.data(), list.size()) == static_cast<ssize_t>(list.size());
   if (!written) {
-    ::unlink(list_path);
+    ::close(list_fd);
     return Status::IoError("cannot write the ctags file list");
   }
   // Struct members, enumerators and variables of C/C++ are left out: they are
   // not chunks, and on a large C tree they are most of ctags' output.
   auto ran = RunProcess({executable_, "--output-format=json", "--fields=+neKSZi", "--sort=no",
-                         "--kinds-C=-mev", "--kinds-C++=-mev", "-f", "-", "-L", list_path},
-                        root, kBatchTimeoutSeconds);
-  ::unlink(list_path);
+                         "--kinds-C=-mev", "--kinds-C++=-mev", "-f", "-", "-L", "/dev/fd/3"},
+                        root, kBatchTimeoutSeconds, list_fd);
+  ::close(list_fd);
   if (!ran.ok()) return ran.status();
   if (ran->timed_out) {
     return Status::Unavailable("ctags took over " + std::to_string(kBatchTimeoutSeconds) +

@@ -87,6 +87,21 @@ TEST(Chunker, C) {
                {{"add", "function", 3, 9}, {"point", "struct", 11, 14}, {"MAX", "macro", 16, 17}});
 }
 
+TEST(Chunker, AnonymousTypedefStructTakesTheTypedefName) {
+  const std::string src =
+      "typedef struct {\n"  // 1
+      "  int x;\n"          // 2
+      "  int y;\n"          // 3
+      "} point_t;\n";       // 4
+  auto chunks = ChunkWithCtags("p.h", src);
+  const Chunk* c = Find(chunks, "point_t");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->start_line, 1);
+  EXPECT_EQ(c->end_line, 4);
+  for (const auto& ch : chunks)
+    EXPECT_EQ(ch.symbol.rfind("__anon", 0), std::string::npos) << ch.symbol;
+}
+
 TEST(Chunker, Cpp) {
   const std::string src =
       "namespace geo {\n"              // 1

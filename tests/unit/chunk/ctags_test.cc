@@ -102,3 +102,23 @@ TEST(CtagsJson, ParsesEscapesAndRejectsGarbage) {
 
 }  // namespace
 }  // namespace ts::chunk
+
+namespace ts::chunk {
+namespace {
+
+// Names that look like options or start with a space must not cost the batch its tags.
+TEST(Ctags, HostileFileNames) {
+  testing::TempTree tree;
+  std::vector<std::string> paths = {"-dash.c", " space.c", "--version.c", "ok.c"};
+  for (const auto& p : paths)
+    tree.Write(p, "int f_" + std::to_string(p.size()) + "(void) {\n  return 1;\n}\n");
+  auto r = testing::RealCtags().Run(tree.root(), paths);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (size_t i = 0; i < paths.size(); ++i) {
+    ASSERT_EQ((*r)[i].size(), 1u) << "'" << paths[i] << "'";
+    EXPECT_EQ((*r)[i][0].name, "f_" + std::to_string(paths[i].size()));
+  }
+}
+
+}  // namespace
+}  // namespace ts::chunk
