@@ -97,7 +97,9 @@ class Index::Updater {
   void MaybeStartBackgroundMerge();
   Status FinishMerges();
   Status Publish();
-  Result<std::string> WriteSegment(const std::string& bytes, uint64_t doc_count);
+  // A fresh segment file name (seg-NNNNNNNN.tsseg) and its full path.
+  std::string NextSegmentName();
+  std::string SegmentPath(const std::string& name) const;
   void Report(const std::string& phase);
   bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(); }
 
@@ -407,14 +409,15 @@ Status Index::Updater::ProcessRound(const std::vector<walk::FileEntry>& files, s
   return Commit(outputs, deleted_paths);
 }
 
-Result<std::string> Index::Updater::WriteSegment(const std::string& bytes, uint64_t doc_count) {
+std::string Index::Updater::NextSegmentName() {
   char name[32];
   std::snprintf(name, sizeof(name), "seg-%08llu.tsseg",
                 static_cast<unsigned long long>(next_segment_seq_.fetch_add(1)));
-  (void)doc_count;
-  TS_RETURN_IF_ERROR(WriteFileAtomic(SegmentDir(index_->dir_) + "/" + name, bytes));
-  CrashPoint("segment_written");
-  return std::string(name);
+  return name;
+}
+
+std::string Index::Updater::SegmentPath(const std::string& name) const {
+  return SegmentDir(index_->dir_) + "/" + name;
 }
 
 Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
@@ -424,10 +427,10 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
   for (auto& o : outputs) {
     uint32_t docs = o.builder.doc_count();
     if (docs == 0) continue;
-    std::string bytes = o.builder.Finish();
-    std::string checksum = HexHash64(Hash64(bytes));
-    TS_ASSIGN_OR_RETURN(std::string name, WriteSegment(bytes, docs));
-    new_segments.push_back({name, docs, bytes.size(), checksum});
+    std::string name = NextSegmentName();
+    TS_ASSIGN_OR_RETURN(lexical::SegmentFileInfo info, o.builder.FinishToFile(SegmentPath(name)));
+    CrashPoint("segment_written");
+    new_segments.push_back({name, docs, info.byte_size, HexHash64(info.checksum)});
   }
 
   std::lock_guard<std::mutex> lock(commit_mu_);
@@ -518,14 +521,16 @@ Status Index::Updater::MergeSmallest(size_t count) {
   std::sort(views.begin(), views.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
 
-  std::string bytes = lexical::MergeSegments(views);
-  auto merged = lexical::SegmentReader::FromBytes(bytes);
-  if (!merged.ok()) return merged.status().WithContext("merged segment");
-  uint64_t docs = (*merged)->doc_count();
-  std::string checksum = HexHash64(Hash64(bytes));
-  std::string name;  // stays empty when every merged document was deleted
-  if (docs > 0) {
-    TS_ASSIGN_OR_RETURN(name, WriteSegment(bytes, docs));
+  // Streamed to its file: a merge never holds the merged segment in memory twice.
+  std::string name = NextSegmentName();
+  TS_ASSIGN_OR_RETURN(lexical::SegmentFileInfo info,
+                      lexical::MergeSegmentsToFile(views, SegmentPath(name)));
+  CrashPoint("segment_written");
+  uint64_t docs = info.doc_count;
+  std::string checksum = HexHash64(info.checksum);
+  if (docs == 0) {  // every merged document was deleted: nothing to keep
+    ::unlink(SegmentPath(name).c_str());
+    name.clear();
   }
 
   // Tombstones the merge made obsolete: keys it dropped. Deletions committed
@@ -545,7 +550,7 @@ Status Index::Updater::MergeSmallest(size_t count) {
     for (const auto& v : views) {
       if (s.ok()) s = catalog.DeleteSegment(v.name);
     }
-    if (s.ok() && !name.empty()) s = catalog.InsertSegment({name, docs, bytes.size(), checksum});
+    if (s.ok() && !name.empty()) s = catalog.InsertSegment({name, docs, info.byte_size, checksum});
     if (s.ok()) s = catalog.DeleteTombstones(obsolete);
     if (s.ok()) s = catalog.SetMeta("next_segment_seq", std::to_string(next_segment_seq_.load()));
     CrashPoint("before_merge_commit");

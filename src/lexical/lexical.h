@@ -67,8 +67,17 @@ struct StoredDoc {
 
 // ---- Building segments -----------------------------------------------------
 
+// What was written when a segment went straight to a file.
+struct SegmentFileInfo {
+  uint64_t doc_count = 0;
+  uint64_t byte_size = 0;
+  uint64_t checksum = 0;  // XXH3-64 of the whole file, footer included
+};
+
 // Accumulates documents in memory and serializes them as one segment.
 // Not thread-safe; indexing threads each own one.
+class SegmentWriter;
+
 class SegmentBuilder {
  public:
   explicit SegmentBuilder(FieldWeights weights = {});
@@ -83,8 +92,12 @@ class SegmentBuilder {
   size_t memory_bytes() const;
   // The complete segment file contents. The builder is left empty.
   std::string Finish();
+  // The same, written atomically to `path`, never holding a second copy of the
+  // file in memory. The builder is left empty.
+  Result<SegmentFileInfo> FinishToFile(const std::string& path);
 
  private:
+  void Drain(SegmentWriter* writer);
   struct State;
   std::unique_ptr<State> state_;
 };
@@ -192,5 +205,8 @@ class Snapshot {
 // Writes one segment holding the live documents of `inputs`, in input order,
 // dropping deleted ones. Returns the new file's bytes.
 std::string MergeSegments(const std::vector<SegmentView>& inputs);
+// The same, written atomically to `path`.
+Result<SegmentFileInfo> MergeSegmentsToFile(const std::vector<SegmentView>& inputs,
+                                            const std::string& path);
 
 }  // namespace ts::lexical

@@ -5,8 +5,9 @@
 
 namespace ts::lexical {
 
-std::string MergeSegments(const std::vector<SegmentView>& inputs) {
-  SegmentWriter writer;
+namespace {
+
+void MergeInto(const std::vector<SegmentView>& inputs, SegmentWriter& writer) {
   // New docno of every (input, old docno); -1 for deleted documents.
   std::vector<std::vector<int64_t>> remap(inputs.size());
   int64_t next = 0;
@@ -48,7 +49,21 @@ std::string MergeSegments(const std::vector<SegmentView>& inputs) {
     }
     if (!docnos.empty()) writer.AddTerm(term, docnos.data(), tfs.data(), docnos.size());
   }
+}
+
+}  // namespace
+
+std::string MergeSegments(const std::vector<SegmentView>& inputs) {
+  SegmentWriter writer;
+  MergeInto(inputs, writer);
   return writer.Finish();
+}
+
+Result<SegmentFileInfo> MergeSegmentsToFile(const std::vector<SegmentView>& inputs,
+                                            const std::string& path) {
+  SegmentWriter writer;
+  MergeInto(inputs, writer);
+  return writer.FinishToFile(path);
 }
 
 }  // namespace ts::lexical

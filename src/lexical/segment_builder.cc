@@ -89,30 +89,42 @@ size_t SegmentBuilder::memory_bytes() const {
   return s.posting_bytes + s.stored_bytes + s.term_ids.size() * 64 + s.postings.size() * 40;
 }
 
-std::string SegmentBuilder::Finish() {
+// Hands every document and term to `writer`, releasing each term's postings
+// as soon as they are copied, then leaves the builder empty.
+void SegmentBuilder::Drain(SegmentWriter* writer) {
   State& s = *state_;
-  SegmentWriter writer;
-  for (size_t i = 0; i < s.docs.size(); ++i) writer.AddDoc(s.docs[i], s.lengths[i]);
+  for (size_t i = 0; i < s.docs.size(); ++i) writer->AddDoc(s.docs[i], s.lengths[i]);
   std::vector<std::pair<std::string_view, uint32_t>> sorted;
   sorted.reserve(s.term_ids.size());
   for (const auto& [term, id] : s.term_ids) sorted.emplace_back(term, id);
   std::sort(sorted.begin(), sorted.end());
   std::vector<uint32_t> docnos, tfs;
   for (const auto& [term, id] : sorted) {
-    const auto& list = s.postings[id];
+    auto& list = s.postings[id];
     docnos.clear();
     tfs.clear();
     for (size_t i = 0; i < list.size(); i += 2) {
       docnos.push_back(list[i]);
       tfs.push_back(list[i + 1]);
     }
-    writer.AddTerm(term, docnos.data(), tfs.data(), docnos.size());
+    std::vector<uint32_t>().swap(list);
+    writer->AddTerm(term, docnos.data(), tfs.data(), docnos.size());
   }
-  std::string bytes = writer.Finish();
   FieldWeights weights = s.weights;
   state_ = std::make_unique<State>();
   state_->weights = weights;
-  return bytes;
+}
+
+std::string SegmentBuilder::Finish() {
+  SegmentWriter writer;
+  Drain(&writer);
+  return writer.Finish();
+}
+
+Result<SegmentFileInfo> SegmentBuilder::FinishToFile(const std::string& path) {
+  SegmentWriter writer;
+  Drain(&writer);
+  return writer.FinishToFile(path);
 }
 
 }  // namespace ts::lexical

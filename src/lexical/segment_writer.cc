@@ -4,6 +4,7 @@
 
 #include "lexical/encoding.h"
 #include "lexical/segment_format.h"
+#include "util/file.h"
 #include "util/hash.h"
 
 namespace ts::lexical {
@@ -55,50 +56,87 @@ void SegmentWriter::AddTerm(std::string_view term, const uint32_t* docnos, const
   ++term_count_;
 }
 
-std::string SegmentWriter::Finish() {
+Status SegmentWriter::Emit(const std::function<Status(std::string_view)>& sink) {
   PutFixed32(&term_offsets_, static_cast<uint32_t>(term_bytes_.size()));
   PutFixed64(&stored_offsets_, stored_.size());
+  std::string lens;
+  lens.reserve(doc_lengths_.size() * 4);
+  for (uint32_t l : doc_lengths_) PutFixed32(&lens, l);
+  const std::pair<HeaderField, const std::string*> sections[] = {
+      {kOffDocLens, &lens},
+      {kOffKeys, &keys_},
+      {kOffStoredOffsets, &stored_offsets_},
+      {kOffStored, &stored_},
+      {kOffTermOffsets, &term_offsets_},
+      {kOffTermBytes, &term_bytes_},
+      {kOffTermEntries, &term_entries_},
+      {kOffBlocks, &blocks_},
+      {kOffPostings, &postings_}};
+  // Layout first: every offset is known before the first byte goes out.
   uint64_t fields[kHeaderFieldCount] = {};
   fields[kDocCount] = doc_lengths_.size();
   fields[kTermCount] = term_count_;
   fields[kTotalLength] = total_length_;
+  auto padded = [](uint64_t pos) { return (pos + 7) / 8 * 8; };
+  uint64_t pos = kHeaderSize;
+  for (const auto& [field, data] : sections) {
+    pos = padded(pos);
+    fields[field] = pos;
+    pos += data->size();
+  }
+  fields[kPostingsEnd] = pos;
 
-  std::string out;
-  out.reserve(kHeaderSize + doc_lengths_.size() * 4 + keys_.size() + stored_offsets_.size() +
-              stored_.size() + term_offsets_.size() + term_bytes_.size() + term_entries_.size() +
-              blocks_.size() + postings_.size() + 64);
-  out.resize(kHeaderSize);
-  auto section = [&](HeaderField field, std::string_view data) {
-    PadTo8(&out);
-    fields[field] = out.size();
-    out.append(data);
+  Hasher64 hasher;  // the footer checksum covers every byte before the footer
+  uint64_t written = 0;
+  auto out = [&](std::string_view bytes) -> Status {
+    hasher.Update(bytes);
+    written += bytes.size();
+    return sink(bytes);
   };
-  std::string lens;
-  lens.reserve(doc_lengths_.size() * 4);
-  for (uint32_t l : doc_lengths_) PutFixed32(&lens, l);
-  section(kOffDocLens, lens);
-  section(kOffKeys, keys_);
-  section(kOffStoredOffsets, stored_offsets_);
-  section(kOffStored, stored_);
-  section(kOffTermOffsets, term_offsets_);
-  section(kOffTermBytes, term_bytes_);
-  section(kOffTermEntries, term_entries_);
-  section(kOffBlocks, blocks_);
-  section(kOffPostings, postings_);
-  fields[kPostingsEnd] = out.size();
-  PadTo8(&out);
-
   std::string header(kSegmentMagic, 8);
   PutFixed32(&header, kSegmentVersion);
   PutFixed32(&header, 0);
   for (uint64_t f : fields) PutFixed64(&header, f);
-  std::memcpy(out.data(), header.data(), kHeaderSize);
+  TS_RETURN_IF_ERROR(out(header));
+  static const char kZeros[8] = {};
+  for (const auto& [field, data] : sections) {
+    TS_RETURN_IF_ERROR(out(std::string_view(kZeros, padded(written) - written)));
+    TS_RETURN_IF_ERROR(out(*data));
+  }
+  TS_RETURN_IF_ERROR(out(std::string_view(kZeros, padded(written) - written)));
+  std::string footer;
+  PutFixed64(&footer, hasher.Digest());
+  footer.append(kSegmentFooterMagic, 8);
+  return sink(footer);
+}
 
-  uint64_t checksum = Hash64(out);
-  PutFixed64(&out, checksum);
-  out.append(kSegmentFooterMagic, 8);
+std::string SegmentWriter::Finish() {
+  std::string out;
+  out.reserve(kHeaderSize + doc_lengths_.size() * 4 + keys_.size() + stored_offsets_.size() +
+              stored_.size() + term_offsets_.size() + term_bytes_.size() + term_entries_.size() +
+              blocks_.size() + postings_.size() + 128);
+  (void)Emit([&](std::string_view b) {
+    out.append(b);
+    return Status::Ok();
+  });
   *this = SegmentWriter();
   return out;
+}
+
+Result<SegmentFileInfo> SegmentWriter::FinishToFile(const std::string& path) {
+  TS_ASSIGN_OR_RETURN(auto file, AtomicFileWriter::Create(path));
+  SegmentFileInfo info;
+  info.doc_count = doc_lengths_.size();
+  Hasher64 whole;
+  TS_RETURN_IF_ERROR(Emit([&](std::string_view b) {
+    whole.Update(b);
+    return file->Append(b);
+  }));
+  info.byte_size = file->size();
+  info.checksum = whole.Digest();
+  *this = SegmentWriter();
+  TS_RETURN_IF_ERROR(file->Commit());
+  return info;
 }
 
 }  // namespace ts::lexical

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,8 +20,14 @@ class SegmentWriter {
   // REQUIRES: terms strictly increasing; docnos strictly increasing; n > 0.
   void AddTerm(std::string_view term, const uint32_t* docnos, const uint32_t* tfs, size_t n);
   std::string Finish();
+  // Writes the segment to `path` (atomically) without ever holding the whole
+  // file in memory; only the section buffers are.
+  Result<SegmentFileInfo> FinishToFile(const std::string& path);
 
  private:
+  // Emits the file in order through `sink`; the footer checksum is computed on the way.
+  Status Emit(const std::function<Status(std::string_view)>& sink);
+
   std::vector<uint32_t> doc_lengths_;
   std::string keys_, stored_offsets_, stored_;
   std::string term_offsets_, term_bytes_, term_entries_, blocks_, postings_;

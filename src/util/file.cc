@@ -66,42 +66,52 @@ Status SyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view data, bool crash_points) {
+Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(const std::string& path,
+                                                                   bool crash_points) {
   static std::atomic<uint64_t> counter{0};
   std::string tmp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create", tmp);
-  // Written in pieces of at most 1 MiB; a kill after any piece leaves a
-  // temp file that must never become live.
+  return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(path, tmp, fd, crash_points));
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+Status AtomicFileWriter::Append(std::string_view data) {
+  // In pieces of at most 1 MiB; a kill after any piece leaves only a temp file.
   constexpr size_t kPiece = 1u << 20;
   size_t off = 0;
   while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, std::min(kPiece, data.size() - off));
+    ssize_t n = ::write(fd_, data.data() + off, std::min(kPiece, data.size() - off));
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = Errno("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
+      return Errno("cannot write", tmp_);
     }
     off += static_cast<size_t>(n);
-    if (crash_points) CrashPoint("write_partial");
+    size_ += static_cast<uint64_t>(n);
+    if (crash_points_) CrashPoint("write_partial");
   }
-  if (::fsync(fd) != 0) {
-    Status s = Errno("cannot fsync", tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  ::close(fd);
-  if (crash_points) CrashPoint("before_rename");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = Errno("cannot rename onto", path);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return SyncDirectory(DirName(path));
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::Commit() {
+  if (::fsync(fd_) != 0) return Errno("cannot fsync", tmp_);
+  ::close(fd_);
+  fd_ = -1;
+  if (crash_points_) CrashPoint("before_rename");
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return Errno("cannot rename onto", path_);
+  committed_ = true;
+  return SyncDirectory(DirName(path_));
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view data, bool crash_points) {
+  TS_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::Create(path, crash_points));
+  TS_RETURN_IF_ERROR(writer->Append(data));
+  return writer->Commit();
 }
 
 Status CreateDirectories(const std::string& dir) {

@@ -23,6 +23,33 @@ Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes);
 // daemon's pid and port files), so crash tests count only index writes.
 Status WriteFileAtomic(const std::string& path, std::string_view data, bool crash_points = true);
 
+// Builds a file durably and atomically, in pieces: bytes go to a temp file
+// beside the target; Commit() fsyncs it, renames it over the target and
+// fsyncs the directory. A writer destroyed before Commit() removes its temp
+// file, so an abandoned write never becomes visible.
+class AtomicFileWriter {
+ public:
+  // `crash_points`: as for WriteFileAtomic.
+  static Result<std::unique_ptr<AtomicFileWriter>> Create(const std::string& path,
+                                                          bool crash_points = true);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  Status Append(std::string_view data);
+  uint64_t size() const { return size_; }
+  Status Commit();
+
+ private:
+  AtomicFileWriter(std::string path, std::string tmp, int fd, bool crash_points)
+      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd), crash_points_(crash_points) {}
+  std::string path_, tmp_;
+  int fd_;
+  bool crash_points_;
+  bool committed_ = false;
+  uint64_t size_ = 0;
+};
+
 // fsync()s a directory so that a rename or create inside it survives power loss.
 Status SyncDirectory(const std::string& dir);
 

@@ -7,7 +7,10 @@
 #include <random>
 #include <set>
 
+#include <filesystem>
 #include "lexical/lexical.h"
+#include "util/file.h"
+#include "util/hash.h"
 
 namespace ts::lexical {
 namespace {
@@ -275,6 +278,39 @@ TEST(Segment, CorruptionIsDetected) {
   }
   EXPECT_FALSE(SegmentReader::FromBytes(bytes.substr(0, bytes.size() - 5)).ok());
   EXPECT_FALSE(SegmentReader::FromBytes("").ok());
+}
+
+}  // namespace
+}  // namespace ts::lexical
+
+namespace ts::lexical {
+namespace {
+
+// Writing a segment straight to a file must give the same bytes as building it
+// in memory, and the reported checksum must be that of the file.
+TEST(Segment, StreamedFileEqualsInMemoryImage) {
+  std::mt19937 rng(5);
+  auto vocab = MakeVocab(rng, 100);
+  auto docs = MakeCorpus(rng, vocab, 500, 1);
+  std::string image = BuildSegment(docs);
+  char dir[] = "/tmp/ts-seg-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/s.tsseg";
+  SegmentBuilder builder;
+  for (const auto& d : docs) builder.Add(d.stored, d.body, d.symbol, d.path);
+  auto info = builder.FinishToFile(path);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  auto bytes = ReadFile(path);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, image);
+  EXPECT_EQ(info->byte_size, image.size());
+  EXPECT_EQ(info->doc_count, docs.size());
+  EXPECT_EQ(info->checksum, Hash64(image));
+  auto views = std::vector<SegmentView>{{*SegmentReader::FromBytes(image), nullptr, "a"}};
+  auto merged = MergeSegmentsToFile(views, path + ".m");
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(*ReadFile(path + ".m"), MergeSegments(views));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
