@@ -70,6 +70,15 @@ Result<std::unique_ptr<Service>> Service::Start(const std::string& data_dir, Log
       log->Error("index '" + e.name + "' cannot be opened: " + idx.status().message());
     }
   }
+  // Updates that a kill or a stop cut short are resumed; unchanged files are
+  // skipped by hash, so this costs a read of the tree, not a rebuild.
+  for (const auto& [name, idx] : service->indexes_) {
+    if (!idx->Info().interrupted) continue;
+    log->Info("resuming the interrupted update of '" + name + "'");
+    Job job;
+    job.index = name;
+    service->QueueLocked(std::move(job));
+  }
   service->worker_ = std::thread([s = service.get()] { s->JobLoop(); });
   return service;
 }
@@ -392,6 +401,13 @@ nlohmann::json Service::IndexJsonLocked(const std::string& name) const {
     }
     if (!job.error.empty()) jj["error"] = job.error;
     j["job"] = jj;
+  }
+  j["interrupted"] = info.interrupted;
+  if (info.interrupted && state == "ready") {
+    state = "incomplete";
+    j["note"] =
+        "the last full update was cut short; what it committed is served. It resumes "
+        "when the daemon starts, or run `trusty-search index` again";
   }
   if (info.files == 0 && state == "ready") {
     state = "empty";

@@ -122,7 +122,9 @@ Status Index::PublishSnapshot() {
   auto files = catalog_->Count("files");
   auto chunks = catalog_->Count("chunks");
   auto last_update = catalog_->GetMeta("last_update");
+  auto in_progress = catalog_->GetMeta("update_in_progress");
   std::lock_guard<std::mutex> lock(snapshot_mu_);
+  interrupted_ = in_progress.ok() && *in_progress == "1";
   files_ = files.ok() ? *files : 0;
   chunks_ = chunks.ok() ? *chunks : 0;
   segment_count_ = rows.size();
@@ -286,6 +288,7 @@ IndexInfo Index::Info() const {
     info.segments = segment_count_;
     info.tombstones = tombstone_count_;
     info.last_update = last_update_;
+    info.interrupted = interrupted_;
   }
   std::error_code ec;
   for (auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {

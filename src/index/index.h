@@ -83,7 +83,11 @@ struct IndexInfo {
   uint64_t segments = 0;
   uint64_t tombstones = 0;
   uint64_t disk_bytes = 0;
-  std::string last_update;            // JSON of the last UpdateSummary, "" before the first
+  std::string last_update;  // JSON of the last UpdateSummary, "" before the first
+  // A whole-tree update started and neither finished nor failed cleanly (the
+  // process was killed or stopped): what it committed is served, the rest is
+  // missing until the next update.
+  bool interrupted = false;
   std::map<std::string, Lane> lanes;  // lexical, semantic, graph
 };
 
@@ -179,6 +183,7 @@ class Index {
   // catalog while a writer holds a transaction open.
   uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0;
   std::string last_update_;
+  bool interrupted_ = false;
 };
 
 // Where indexes live: $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else

@@ -126,8 +126,19 @@ Status Index::Update(const UpdateOptions& options,
                      UpdateSummary* summary) {
   *summary = UpdateSummary();
   TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
+  // Marked before anything else is committed and cleared when the update ends
+  // without being cut short, so a kill or a stop leaves "interrupted" behind
+  // (reported in status; the daemon resumes such updates when it starts).
+  TS_RETURN_IF_ERROR(catalog_->SetMeta("update_in_progress", "1"));
   Updater updater(this, options, progress, summary);
-  return updater.Run(nullptr);
+  Status s = updater.Run(nullptr);
+  bool cut_short = options.cancel != nullptr && options.cancel->load();
+  if (!cut_short) {
+    Status cleared = catalog_->SetMeta("update_in_progress", "0");
+    if (s.ok()) s = cleared;
+  }
+  Status published = PublishSnapshot();
+  return s.ok() ? published : s;
 }
 
 Status Index::UpdatePaths(const std::vector<std::string>& rel_paths, const UpdateOptions& options,

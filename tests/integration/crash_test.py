@@ -33,17 +33,24 @@ class CrashTest(CliTestCase):
         for i in range(self.FILES):
             self.write(f"pkg{i % 6}/mod_{i}.py", source(i, tag))
 
-    def count_hits(self, term):
-        return len(self.query_json(term, "t", "--top-k", "1000")["results"])
-
     def assert_consistent(self):
-        """Each file is wholly old or wholly new."""
+        """Each file is wholly old or wholly new, in one snapshot: a single query
+        for both markers sees each file's marked function exactly once. (The
+        daemon may be resuming the interrupted update meanwhile.)"""
         st = json.loads(self.ok("status", "t", "--json").stdout)
         self.assertTrue(st["healthy"], st)
-        old, new = self.count_hits("zqoldmarker"), self.count_hits("zqnewmarker")
-        self.assertEqual(old + new, self.FILES, (old, new))
+        hits = self.query_json("zqoldmarker zqnewmarker", "t", "--top-k", "1000")["results"]
+        files = [h["file"] for h in hits]
+        self.assertEqual(len(files), len(set(files)), "a file seen twice")
+        old = sum("zqoldmarker" in h["content"] for h in hits)
+        new = sum("zqnewmarker" in h["content"] for h in hits)
+        self.assertEqual((old + new, len(hits)), (self.FILES, self.FILES), (old, new))
         self.assertEqual(st["files"], self.FILES)
         return old, new
+
+    def wait_idle(self):
+        self.assertTrue(self.wait_for(
+            lambda: json.loads(self.ok("status", "t", "--json").stdout)["state"] == "ready", timeout=60))
 
     def index(self):
         return self.run_cli("index", self.src, "--name", "t")
@@ -77,6 +84,7 @@ class CrashTest(CliTestCase):
                     self.restart_daemon(SMALL_ROUNDS)
                     self.assert_consistent()
                     self.assertEqual(self.index().returncode, 0)
+                    self.wait_idle()
                     self.assertEqual(self.assert_consistent(), (0, self.FILES))
                     segdir = os.path.join(self.data, "indexes", "t", "segments")
                     st = json.loads(self.ok("status", "t", "--json").stdout)

@@ -84,6 +84,23 @@ class DaemonTest(CliTestCase):
         self.assertEqual(st["files"], 20)
         self.assertTrue(st["healthy"])
 
+    def test_interrupted_update_is_reported_and_resumed_at_start(self):
+        for i in range(40):
+            self.write(f"m{i}.py", f"def resumable_{i}():\n    return {i}\n")
+        # Killed right after its first commit: part of the tree is in, the rest is not.
+        self.ok("start", "--no-watch", env={"TRUSTY_ROUND_BYTES": "512", "TRUSTY_CRASH_POINT": "after_commit:1"})
+        r = self.run_cli("index", self.src, "--name", "t")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(self.wait_for(lambda: self.run_cli("port").returncode != 0))
+        # A new daemon resumes it without being asked.
+        self.ok("start", "--no-watch")
+        self.assertTrue(self.wait_for(
+            lambda: json.loads(self.ok("status", "t", "--json").stdout)["files"] == 40, timeout=30))
+        st = json.loads(self.ok("status", "t", "--json").stdout)
+        self.assertTrue(self.wait_for(lambda: json.loads(self.ok("status", "t", "--json").stdout)["state"] == "ready"))
+        self.assertFalse(json.loads(self.ok("status", "t", "--json").stdout)["interrupted"])
+        self.assertIn("resuming the interrupted update", open(os.path.join(self.data, "daemon.log")).read())
+
     def test_sigterm_during_indexing_leaves_a_consistent_index(self):
         for i in range(300):
             self.write(f"d{i % 10}/f{i}.py", f"def generated_{i}():\n    return {i}\n" * 20)
