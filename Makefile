@@ -1,8 +1,9 @@
 # trusty-search build entry points. See README.md.
 #   make build   release build -> build/trusty-search
 #   make test    sanitizer build (ASan + UBSan) and every test (unit + integration)
-#   make demo    build, index a folder (DIR, default: this repo's src/) and run a query (QUERY)
-#   make bench   the Linux-kernel benchmark (bench/run_kernel_bench.sh)
+#   make demo    build, index a folder (DIR, default: this repo's src/), run a query (QUERY),
+#                then stop the daemon that the CLI started
+#   make bench   the Linux-kernel benchmarks (bench/run_kernel_bench.sh, bench/daemon_bench.py)
 #   make format  clang-format every source file
 
 JOBS ?= $(shell nproc)
@@ -25,9 +26,11 @@ test:
 demo: build
 	./build/trusty-search --data-dir $(DEMO_DATA) index $(DIR) --name demo
 	./build/trusty-search --data-dir $(DEMO_DATA) query --index demo "$(QUERY)"
+	./build/trusty-search --data-dir $(DEMO_DATA) stop
 
 bench: build
 	bash bench/run_kernel_bench.sh
+	python3 bench/daemon_bench.py
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
