@@ -15,6 +15,7 @@
 #include "cli/progress_bar.h"
 #include "daemon/daemon.h"
 #include "index/index.h"
+#include "mcp/mcp.h"
 #include "util/file.h"
 
 namespace ts::cli {
@@ -337,6 +338,26 @@ int RunStop(const Globals& g) {
       Status::Unavailable("daemon pid " + std::to_string(*pid) + " did not stop within 30 s"));
 }
 
+// MCP over stdio. stdout carries protocol messages only; errors go to stderr.
+int RunServe(const Globals& g) {
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  DaemonClient c = *client;
+  return mcp::ServeStdio(
+      [&g, c](const std::string& method, const std::string& path, const json& body) mutable {
+        auto r = c.Raw(method, path, body);
+        if (r.first == 0) {
+          // The daemon went away (stopped, killed): start a new one and retry once.
+          auto again = DaemonClient::Connect(g.data_dir, /*autostart=*/true);
+          if (again.ok()) {
+            c = *again;
+            r = c.Raw(method, path, body);
+          }
+        }
+        return r;
+      });
+}
+
 int RunPort(const Globals& g) {
   auto port = daemon::RunningDaemonPort(g.data_dir);
   if (!port.ok()) return Fail(port.status());
@@ -369,6 +390,8 @@ int Main(int argc, char** argv) {
   auto* stop_cmd = app.add_subcommand(
       "stop", "Stop the daemon (SIGTERM; the indexing round in flight is abandoned cleanly)");
   auto* port_cmd = app.add_subcommand("port", "Print the running daemon's port");
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "MCP server over stdio for AI agents (starts the daemon if needed); see README");
 
   std::string path, name;
   bool force = false, lexical_only = false, no_kg = false;
@@ -433,6 +456,7 @@ int Main(int argc, char** argv) {
     return RunStart(g, port, port_opt->count() > 0 && !port_auto, foreground, !no_watch);
   if (stop_cmd->parsed()) return RunStop(g);
   if (port_cmd->parsed()) return RunPort(g);
+  if (serve_cmd->parsed()) return RunServe(g);
   if (index_cmd->parsed()) return RunIndex(g, path, name, force);
   if (query_cmd->parsed()) return RunQuery(g, words, query_index, top_k, mode, path_prefix);
   if (list_cmd->parsed()) return RunList(g);

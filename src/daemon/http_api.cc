@@ -410,8 +410,6 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
   auto not_implemented = Guard([](const httplib::Request& req, httplib::Response& res) {
     SendError(res, 501, "not_implemented", req.path + " is not implemented in this build yet");
   });
-  server.Get("/mcp", not_implemented);
-  server.Post("/mcp", not_implemented);
   server.Get(R"(/ui(/.*)?)", not_implemented);
 }
 
