@@ -16,7 +16,7 @@ const ROSTER = ["search", "search_code", "search_all", "search_similar", "grep",
   "index_file", "remove_file", "list_indexes", "create_index", "delete_index", "reindex",
   "index_status", "list_chunks", "search_health"];
 
-let tmp, data, repo, other;
+let tmp, data, repo, other, big;
 const cli = (...args) => execFileSync(BIN, ["--data-dir", data, ...args], { encoding: "utf8" });
 
 before(() => {
@@ -31,6 +31,12 @@ before(() => {
   fs.writeFileSync(path.join(repo, "pkg/tokens.ts"),
     "export function tokenizeQuery(text: string): string[] {\n  return text.split(' ');\n}\n");
   fs.writeFileSync(path.join(other, "extra.go"), "package x\n\nfunc ExtraHelper() int {\n\treturn 1\n}\n");
+  big = path.join(tmp, "big");
+  for (let i = 0; i < 400; i++) {
+    fs.mkdirSync(path.join(big, `d${i % 20}`), { recursive: true });
+    fs.writeFileSync(path.join(big, `d${i % 20}/m${i}.py`),
+      `def generated_function_${i}(x):\n    return x + ${i}\n`.repeat(30));
+  }
   cli("index", repo, "--name", "fx");
 });
 
@@ -98,6 +104,15 @@ async function exercise(client) {
   assert.ok(ids.has("other") && ids.has("fx"), JSON.stringify([...ids]));
   r = await call("delete_index", { index: "other" });
   assert.equal(r.isError, false, text(r));
+
+  // A long call reports progress when the client asks for it.
+  const progress = [];
+  r = await client.callTool({ name: "create_index", arguments: { path: big, name: "big" } }, undefined,
+                            { onprogress: (p) => progress.push(p), timeout: 300000 });
+  assert.equal(r.isError, false, text(r));
+  assert.ok(progress.length >= 1, "no progress notifications");
+  assert.equal(r.structuredContent.files, 400);
+  await call("delete_index", { index: "big" });
 
   for (const [name, args] of [["search_similar", { index: "fx", id: "x" }],
                               ["grep", { index: "fx", pattern: "def" }],
