@@ -15,6 +15,7 @@
 #include "cli/progress_bar.h"
 #include "daemon/daemon.h"
 #include "index/index.h"
+#include "mcp/http_transport.h"
 #include "mcp/mcp.h"
 #include "util/file.h"
 
@@ -342,16 +343,16 @@ int RunStop(const Globals& g) {
 int RunServe(const Globals& g) {
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
-  DaemonClient c = *client;
+  mcp::ApiCall api = mcp::LoopbackApi(client->port());
   return mcp::ServeStdio(
-      [&g, c](const std::string& method, const std::string& path, const json& body) mutable {
-        auto r = c.Raw(method, path, body);
+      [&g, &api](const std::string& method, const std::string& path, const json& body) {
+        auto r = api(method, path, body);
         if (r.first == 0) {
           // The daemon went away (stopped, killed): start a new one and retry once.
           auto again = DaemonClient::Connect(g.data_dir, /*autostart=*/true);
           if (again.ok()) {
-            c = *again;
-            r = c.Raw(method, path, body);
+            api = mcp::LoopbackApi(again->port());
+            r = api(method, path, body);
           }
         }
         return r;

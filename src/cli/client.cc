@@ -150,18 +150,6 @@ Result<nlohmann::json> DaemonClient::Delete(const std::string& path) const {
   return Decode(c.Delete(path));
 }
 
-std::pair<int, nlohmann::json> DaemonClient::Raw(const std::string& method, const std::string& path,
-                                                 const nlohmann::json& body) const {
-  auto c = MakeClient(port_, 3600);
-  std::string payload = body.is_null() ? std::string() : body.dump();
-  httplib::Result res = method == "GET"    ? c.Get(path)
-                        : method == "POST" ? c.Post(path, payload, "application/json")
-                                           : c.Delete(path, payload, "application/json");
-  if (!res) return {0, nlohmann::json()};
-  auto j = nlohmann::json::parse(res->body, nullptr, false);
-  return {res->status, j.is_discarded() ? nlohmann::json() : j};
-}
-
 Status DaemonClient::Stream(const std::string& path,
                             const std::function<bool(const std::string& event,
                                                      const nlohmann::json& data)>& on_event) const {

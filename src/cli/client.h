@@ -29,10 +29,6 @@ class DaemonClient {
   Result<nlohmann::json> Get(const std::string& path) const;
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
   Result<nlohmann::json> Delete(const std::string& path) const;
-  // Any request, answered as (HTTP status, JSON body); status 0 when the daemon
-  // cannot be reached. For callers that map errors themselves (MCP tools).
-  std::pair<int, nlohmann::json> Raw(const std::string& method, const std::string& path,
-                                     const nlohmann::json& body) const;
   // Reads server-sent events until on_event returns false or the stream ends.
   Status Stream(const std::string& path,
                 const std::function<bool(const std::string& event, const nlohmann::json& data)>&

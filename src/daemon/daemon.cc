@@ -124,18 +124,7 @@ int RunDaemon(const DaemonOptions& options) {
   }
   // MCP over Streamable HTTP: its tools call this daemon's own API on loopback,
   // exactly as the stdio transport does from another process.
-  mcp::RegisterHttpRoutes(server, [port](const std::string& method, const std::string& path,
-                                         const nlohmann::json& body) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(3600);
-    std::string payload = body.is_null() ? std::string() : body.dump();
-    httplib::Result res = method == "GET"    ? client.Get(path)
-                          : method == "POST" ? client.Post(path, payload, "application/json")
-                                             : client.Delete(path, payload, "application/json");
-    if (!res) return std::make_pair(0, nlohmann::json());
-    auto j = nlohmann::json::parse(res->body, nullptr, false);
-    return std::make_pair(res->status, j.is_discarded() ? nlohmann::json() : j);
-  });
+  mcp::RegisterHttpRoutes(server, mcp::LoopbackApi(port));
   if (!WriteFileAtomic(PortPath(dir), std::to_string(port) + "\n", /*crash_points=*/false).ok() ||
       !WriteFileAtomic(PidPath(dir), std::to_string(::getpid()) + "\n", /*crash_points=*/false)
            .ok()) {

@@ -75,6 +75,21 @@ bool IsLoopbackOrigin(const std::string& origin) {
   return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
 }
 
+ApiCall LoopbackApi(int port) {
+  return [port](const std::string& method, const std::string& path, const json& body) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_connection_timeout(3);
+    client.set_read_timeout(3600);  // create_index and reindex wait for their job
+    std::string payload = body.is_null() ? std::string() : body.dump();
+    httplib::Result res = method == "GET"    ? client.Get(path)
+                          : method == "POST" ? client.Post(path, payload, "application/json")
+                                             : client.Delete(path, payload, "application/json");
+    if (!res) return std::make_pair(0, json());
+    json j = json::parse(res->body, nullptr, false);
+    return std::make_pair(res->status, j.is_discarded() ? json() : j);
+  };
+}
+
 void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
   auto sessions = std::make_shared<Sessions>();
   auto mcp = std::make_shared<Server>(std::move(api));

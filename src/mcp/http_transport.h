@@ -12,6 +12,9 @@ namespace ts::mcp {
 
 void RegisterHttpRoutes(httplib::Server& server, ApiCall api);
 
+// An ApiCall that sends each request to the daemon listening on 127.0.0.1:port.
+ApiCall LoopbackApi(int port);
+
 // Whether an Origin header value names this machine (http(s)://localhost,
 // 127.0.0.1 or [::1], any port). An absent Origin (non-browser clients) is allowed.
 bool IsLoopbackOrigin(const std::string& origin);
