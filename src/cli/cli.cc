@@ -18,6 +18,7 @@
 #include "mcp/http_transport.h"
 #include "mcp/mcp.h"
 #include "util/file.h"
+#include "util/utf8.h"
 
 namespace ts::cli {
 namespace {
@@ -88,8 +89,13 @@ int RunIndex(const Globals& g, const std::string& path_arg, const std::string& n
   std::error_code ec;
   auto canonical = std::filesystem::canonical(path_arg, ec);
   if (ec) return Fail(Status::NotFound("path not found: " + path_arg));
-  if (!std::filesystem::is_directory(canonical, ec))
+  if (!std::filesystem::is_directory(canonical, ec)) {
     return Fail(Status::NotFound("not a directory: " + path_arg));
+  }
+  if (!IsValidUtf8(canonical.string())) {
+    return Fail(Status::IoError("cannot index " + canonical.string() +
+                                ": its path is not valid UTF-8 (index paths travel as JSON)"));
+  }
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
   json body = {{"path", canonical.string()}, {"force", force}};
@@ -152,6 +158,9 @@ int RunQuery(const Globals& g, const std::vector<std::string>& words, std::strin
              size_t top_k, const std::string& mode, const std::string& path_prefix) {
   std::string text;
   for (const auto& w : words) text += (text.empty() ? "" : " ") + w;
+  if (!IsValidUtf8(text) || !IsValidUtf8(path_prefix)) {
+    return Fail(Status::InvalidArgument("the query (or --path-prefix) is not valid UTF-8"));
+  }
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
   if (index_name.empty()) {
@@ -453,18 +462,30 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (start_cmd->parsed())
-    return RunStart(g, port, port_opt->count() > 0 && !port_auto, foreground, !no_watch);
-  if (stop_cmd->parsed()) return RunStop(g);
-  if (port_cmd->parsed()) return RunPort(g);
-  if (serve_cmd->parsed()) return RunServe(g);
-  if (index_cmd->parsed()) return RunIndex(g, path, name, force);
-  if (query_cmd->parsed()) return RunQuery(g, words, query_index, top_k, mode, path_prefix);
-  if (list_cmd->parsed()) return RunList(g);
-  if (status_cmd->parsed())
-    return status_name.empty() ? RunDaemonStatus(g) : RunIndexStatus(g, status_name);
-  if (remove_cmd->parsed()) return RunRemove(g, remove_name);
-  return kExitUsage;
+  auto dispatch = [&]() -> int {
+    if (start_cmd->parsed()) {
+      return RunStart(g, port, port_opt->count() > 0 && !port_auto, foreground, !no_watch);
+    }
+    if (stop_cmd->parsed()) return RunStop(g);
+    if (port_cmd->parsed()) return RunPort(g);
+    if (serve_cmd->parsed()) return RunServe(g);
+    if (index_cmd->parsed()) return RunIndex(g, path, name, force);
+    if (query_cmd->parsed()) return RunQuery(g, words, query_index, top_k, mode, path_prefix);
+    if (list_cmd->parsed()) return RunList(g);
+    if (status_cmd->parsed()) {
+      return status_name.empty() ? RunDaemonStatus(g) : RunIndexStatus(g, status_name);
+    }
+    if (remove_cmd->parsed()) return RunRemove(g, remove_name);
+    return kExitUsage;
+  };
+  // The last line of defence at the process boundary: a malformed answer from
+  // the daemon (or a bug) becomes one error line, not an abort.
+  try {
+    return dispatch();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: unexpected: %s\n", e.what());
+    return kExitError;
+  }
 }
 
 }  // namespace ts::cli

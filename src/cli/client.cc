@@ -142,7 +142,9 @@ Result<nlohmann::json> DaemonClient::Get(const std::string& path) const {
 Result<nlohmann::json> DaemonClient::Post(const std::string& path,
                                           const nlohmann::json& body) const {
   auto c = MakeClient(port_, 120);
-  return Decode(c.Post(path, body.dump(), "application/json"));
+  // Strings the caller did not validate are repaired, never a throw.
+  return Decode(c.Post(path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       "application/json"));
 }
 
 Result<nlohmann::json> DaemonClient::Delete(const std::string& path) const {

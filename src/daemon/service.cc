@@ -1,5 +1,7 @@
 #include "daemon/service.h"
 
+#include "util/utf8.h"
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -127,6 +129,11 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
     return Status::InvalidArgument("not a directory: " + root);
   }
   std::string abs = canonical.string();
+  if (!IsValidUtf8(abs)) {
+    return Status::InvalidArgument(
+        "the folder's real path is not valid UTF-8 (a symlink may lead there); rename it to index "
+        "it");
+  }
   if (name.empty()) name = index::DefaultIndexName(abs);
   if (!index::IsValidIndexName(name)) {
     return Status::InvalidArgument("invalid index name '" + name +

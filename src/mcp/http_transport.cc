@@ -56,7 +56,9 @@ class Sessions {
 
 void SendRpcError(httplib::Response& res, int http_status, int code, const std::string& message) {
   res.status = http_status;
-  res.set_content(Server::Error(nullptr, code, message).dump(), "application/json");
+  res.set_content(
+      Server::Error(nullptr, code, message).dump(-1, ' ', false, json::error_handler_t::replace),
+      "application/json");
 }
 
 }  // namespace
@@ -80,7 +82,8 @@ ApiCall LoopbackApi(int port) {
     httplib::Client client("127.0.0.1", port);
     client.set_connection_timeout(3);
     client.set_read_timeout(3600);  // create_index and reindex wait for their job
-    std::string payload = body.is_null() ? std::string() : body.dump();
+    std::string payload =
+        body.is_null() ? std::string() : body.dump(-1, ' ', false, json::error_handler_t::replace);
     httplib::Result res = method == "GET"    ? client.Get(path)
                           : method == "POST" ? client.Post(path, payload, "application/json")
                                              : client.Delete(path, payload, "application/json");
@@ -117,7 +120,8 @@ void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
       if (reply && reply->contains("result")) {
         res.set_header("Mcp-Session-Id", sessions->Create(session));
       }
-      res.set_content(reply ? reply->dump() : "{}", "application/json");
+      res.set_content(reply ? reply->dump(-1, ' ', false, json::error_handler_t::replace) : "{}",
+                      "application/json");
       return;
     }
     if (session_id.empty())
@@ -143,7 +147,8 @@ void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
           "text/event-stream",
           [mcp, sessions, message, session, session_id](size_t, httplib::DataSink& sink) mutable {
             auto send = [&sink](const json& m) {
-              std::string ev = "event: message\ndata: " + m.dump() + "\n\n";
+              std::string ev = "event: message\ndata: " +
+                               m.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
               sink.write(ev.data(), ev.size());
             };
             auto reply = mcp->Handle(message, session, send);

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include "walk/utf8.h"
+#include "util/utf8.h"
 #include "walk/walk.h"
 
 namespace ts::walk {

@@ -24,7 +24,7 @@
 
 #include "util/file.h"
 #include "walk/ignore_rules.h"
-#include "walk/utf8.h"
+#include "util/utf8.h"
 #include "walk/walk.h"
 
 namespace ts::walk {

@@ -101,6 +101,18 @@ class ApiTest(CliTestCase):
         for i, (got, status, code) in enumerate(cases):
             with self.subTest(case=i):
                 self.assertError(got, status, code)
+        # A symlink whose target's name is not UTF-8 cannot become an index root.
+        bad = os.path.join(self.tmp.encode(), b"bad\xffdir")
+        os.makedirs(bad)
+        os.symlink(bad, os.path.join(self.tmp, "link"))
+        self.assertError(self.http("POST", "/indexes", {"path": os.path.join(self.tmp, "link")}), 400,
+                         "invalid_argument")
+        # MCP endpoint: a foreign or garbled Origin is refused (DNS rebinding).
+        for origin in ("http://evil.example", "http://evil\xff.com"):
+            status, body = self.http("POST", "/mcp", raw=b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+                                     headers={"Content-Type": "application/json", "Origin": origin})
+            self.assertEqual(status, 403, body)
+            self.assertIn("Origin", body["error"]["message"])
         # Garbage on the socket itself.
         with socket.create_connection(("127.0.0.1", self.port()), timeout=5) as s:
             s.sendall(b"\x00\x01GARBAGE\r\n\r\n")

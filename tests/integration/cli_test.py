@@ -6,7 +6,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CliTestCase  # noqa: E402
+from harness import BIN, CliTestCase  # noqa: E402
+import subprocess  # noqa: E402
 
 PY = '''import os
 
@@ -126,6 +127,23 @@ class CliTest(CliTestCase):
             self.assertIn("semantic lane", r.stderr)
         r = self.run_cli("query", "x", "--index", "t", "--mode", "fuzzy")
         self.assertEqual(r.returncode, 2)
+
+    def test_invalid_utf8_arguments_are_clear_errors(self):
+        self.write("a.py", PY)
+        self.index()
+        r = subprocess.run([BIN, "--data-dir", self.data, "query", b"caf\xe9 \xff", "--index", "t"],
+                           capture_output=True)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"not valid UTF-8", r.stderr)
+        bad = os.path.join(self.tmp.encode(), b"bad\xffdir")
+        os.makedirs(bad)
+        with open(os.path.join(bad, b"x.py"), "w") as f:
+            f.write(PY)
+        r = subprocess.run([BIN, "--data-dir", self.data, "index", bad], capture_output=True)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"not valid UTF-8", r.stderr)
+        # The daemon is still there and still answers.
+        self.assertEqual(self.query_json("TokenStream")["results"][0]["function_name"], "TokenStream")
 
     def test_usage_errors_exit_2(self):
         self.assertEqual(self.run_cli().returncode, 2)

@@ -1,8 +1,8 @@
-#include "walk/utf8.h"
+#include "util/utf8.h"
 
 #include <cstdint>
 
-namespace ts::walk {
+namespace ts {
 namespace {
 
 // Length of the well-formed sequence starting at text[pos], or 0 when the
@@ -80,4 +80,4 @@ size_t CountInvalidUtf8Bytes(std::string_view text) {
   return invalid;
 }
 
-}  // namespace ts::walk
+}  // namespace ts

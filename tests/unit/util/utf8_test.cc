@@ -1,8 +1,8 @@
-#include "walk/utf8.h"
+#include "util/utf8.h"
 
 #include <gtest/gtest.h>
 
-namespace ts::walk {
+namespace ts {
 namespace {
 
 TEST(Utf8Test, AcceptsWellFormedText) {
@@ -33,4 +33,4 @@ TEST(Utf8Test, CountsInvalidBytesButNotACutFinalCharacter) {
 }
 
 }  // namespace
-}  // namespace ts::walk
+}  // namespace ts
