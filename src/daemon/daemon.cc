@@ -8,6 +8,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -143,19 +145,30 @@ int RunDaemon(const DaemonOptions& options) {
     }
   }
 
+  // A signal may arrive before listen starts (it waits, blocked, until this
+  // thread takes it); server.stop() is a no-op until the server runs, so wait
+  // for that, or for listen to have been skipped.
+  std::atomic<bool> stop_requested{false}, listen_done{false};
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
+    stop_requested = true;
     log.Info(std::string("received ") +
              (sig == SIGTERM  ? "SIGTERM"
               : sig == SIGINT ? "SIGINT"
                               : "SIGHUP") +
              "; shutting down");
+    // Cancel the job in flight first, so that handlers waiting on it return.
+    (*service)->Shutdown();
+    while (!server.is_running() && !listen_done.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     server.stop();
   });
   log.Info("listening on 127.0.0.1:" + std::to_string(port) + " (pid " +
            std::to_string(::getpid()) + ")");
-  server.listen_after_bind();
+  if (!stop_requested.load()) server.listen_after_bind();
+  listen_done = true;
 
   // Stop accepting work, abandon the round in flight (nothing half-committed),
   // then remove the files that say a daemon runs.

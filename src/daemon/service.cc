@@ -193,7 +193,9 @@ Result<uint64_t> Service::QueuePaths(const std::string& name, const std::vector<
   Job::Kind kind = drop ? Job::Kind::kDropPaths : Job::Kind::kPaths;
   if (latest != latest_job_.end()) {
     Job& j = jobs_[latest->second];
-    if (j.state == "queued" && (j.kind == kind || j.kind == Job::Kind::kFull)) {
+    // A full update covers a re-index of some paths, but not a drop: it keeps
+    // files that are still on disk.
+    if (j.state == "queued" && (j.kind == kind || (!drop && j.kind == Job::Kind::kFull))) {
       j.paths.insert(paths.begin(), paths.end());
       return j.id;
     }
@@ -311,30 +313,43 @@ void Service::RunJob(Job& job, const std::shared_ptr<index::Index>& idx) {
 }
 
 Status Service::Remove(const std::string& name) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!registry_.Find(name)) return Status::NotFound("no index named '" + name + "'");
-  // Stop what runs on it, drop what waits for it, then let go of it.
-  for (auto it = queue_.begin(); it != queue_.end();) {
-    if (jobs_[*it].index == name) {
-      jobs_[*it].state = "cancelled";
-      it = queue_.erase(it);
-    } else {
-      ++it;
+  std::string doomed;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!registry_.Find(name)) return Status::NotFound("no index named '" + name + "'");
+    // Drop what waits for the index and cancel what runs on it, until neither is
+    // left: while this waits, the watcher or a request may queue another job.
+    while (true) {
+      for (auto it = queue_.begin(); it != queue_.end();) {
+        if (jobs_[*it].index == name) {
+          jobs_[*it].state = "cancelled";
+          it = queue_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (running_job_ == 0 || jobs_[running_job_].index != name) break;
+      cancel_running_ = true;
+      jobs_cv_.wait(lock, [&] { return running_job_ == 0 || jobs_[running_job_].index != name; });
     }
+    TS_RETURN_IF_ERROR(registry_.Remove(name));
+    indexes_.erase(name);
+    open_errors_.erase(name);
+    // Moved aside under the lock (cheap), deleted after it (slow on a big index),
+    // so searches of other indexes never wait for the deletion.
+    std::string dir = registry_.IndexDir(name);
+    doomed = dir + ".deleting." + std::to_string(::getpid()) + "." + std::to_string(next_job_id_);
+    std::error_code ec;
+    std::filesystem::rename(dir, doomed, ec);
+    if (ec) doomed = dir;
   }
-  if (running_job_ != 0 && jobs_[running_job_].index == name) {
-    cancel_running_ = true;
-    jobs_cv_.wait(lock, [&] { return running_job_ == 0 || jobs_[running_job_].index != name; });
-  }
-  TS_RETURN_IF_ERROR(registry_.Remove(name));
-  indexes_.erase(name);
-  open_errors_.erase(name);
-  std::error_code ec;
-  std::filesystem::remove_all(registry_.IndexDir(name), ec);
   log_->Info("removed index '" + name + "'");
-  if (ec)
+  std::error_code ec;
+  std::filesystem::remove_all(doomed, ec);
+  if (ec) {
     return Status::IoError("unregistered '" + name +
                            "' but could not delete its data: " + ec.message());
+  }
   return Status::Ok();
 }
 

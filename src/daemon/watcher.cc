@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 
 #include "walk/walk.h"
 
@@ -38,6 +39,9 @@ bool IsExcludedDirName(std::string_view name) {
 
 Result<std::unique_ptr<Watcher>> Watcher::Start(Service* service) {
   std::unique_ptr<Watcher> w(new Watcher(service));
+  std::error_code ec;
+  w->data_dir_ = std::filesystem::weakly_canonical(service->data_dir(), ec).string();
+  if (ec || w->data_dir_.empty()) w->data_dir_ = service->data_dir();
   w->inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (w->inotify_fd_ < 0)
     return Status::Unavailable(std::string("inotify: ") + std::strerror(errno));
@@ -64,7 +68,7 @@ void Watcher::WatchTree(const std::string& index, const std::string& root,
                         const std::string& rel_dir) {
   std::string abs = rel_dir.empty() ? root : root + "/" + rel_dir;
   // The daemon's own files must never feed back into an index that contains them.
-  if (abs == service_->data_dir() || abs.rfind(service_->data_dir() + "/", 0) == 0) return;
+  if (abs == data_dir_ || abs.rfind(data_dir_ + "/", 0) == 0) return;
   int wd = ::inotify_add_watch(inotify_fd_, abs.c_str(), kDirMask);
   if (wd < 0) {
     if (errno == ENOSPC && !limit_warned_) {

@@ -30,6 +30,7 @@ class Watcher {
   void Flush();
 
   Service* service_;
+  std::string data_dir_;  // canonical, so that any spelling of it inside a root is skipped
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};

@@ -256,7 +256,9 @@ Result<std::vector<Index::ChunkListing>> Index::ListChunks(const std::string& fi
     sqlite3_close(db);
     return Status::IoError("cannot open catalog for reading");
   }
+  sqlite3_busy_timeout(db, 5000);
   std::vector<ChunkListing> out;
+  std::string error;
   {
     Statement q(db,
                 "SELECT c.chunk_id, f.path, c.symbol, c.scope, c.kind, c.language, c.start_line, "
@@ -267,12 +269,15 @@ Result<std::vector<Index::ChunkListing>> Index::ListChunks(const std::string& fi
       return Status::IoError("cannot query chunks");
     }
     q.Bind(1, file).Bind(2, static_cast<int64_t>(limit)).Bind(3, static_cast<int64_t>(offset));
-    while (q.Step() == SQLITE_ROW) {
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
       out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5),
                      static_cast<uint32_t>(q.Int(6)), static_cast<uint32_t>(q.Int(7))});
     }
-  }
+    if (rc != SQLITE_DONE) error = sqlite3_errmsg(db);
+  }  // the statement is finalized here, before the connection closes
   sqlite3_close(db);
+  if (!error.empty()) return Status::IoError("cannot list chunks: " + error);
   return out;
 }
 

@@ -102,6 +102,8 @@ class Index::Updater {
   std::string SegmentPath(const std::string& name) const;
   void Report(const std::string& phase);
   bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(); }
+  // At least one: merging "down to zero" segments would never end.
+  size_t MaxSegments() const { return std::max<size_t>(1, options_.max_segments); }
 
   Index* index_;
   const UpdateOptions& options_;
@@ -132,7 +134,7 @@ Status Index::Update(const UpdateOptions& options,
   TS_RETURN_IF_ERROR(catalog_->SetMeta("update_in_progress", "1"));
   Updater updater(this, options, progress, summary);
   Status s = updater.Run(nullptr);
-  bool cut_short = options.cancel != nullptr && options.cancel->load();
+  bool cut_short = !s.ok() && options.cancel != nullptr && options.cancel->load();
   if (!cut_short) {
     Status cleared = catalog_->SetMeta("update_in_progress", "0");
     if (s.ok()) s = cleared;
@@ -197,8 +199,11 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
   }
   TS_ASSIGN_OR_RETURN(std::string key_meta, catalog.GetMeta("next_chunk_key"));
   TS_ASSIGN_OR_RETURN(std::string seq_meta, catalog.GetMeta("next_segment_seq"));
-  if (!key_meta.empty()) next_key_ = std::stoull(key_meta);
-  if (!seq_meta.empty()) next_segment_seq_ = std::stoull(seq_meta);
+  if (!key_meta.empty()) next_key_ = std::strtoull(key_meta.c_str(), nullptr, 10);
+  if (!seq_meta.empty()) next_segment_seq_ = std::strtoull(seq_meta.c_str(), nullptr, 10);
+  if (next_key_.load() == 0 || next_segment_seq_.load() == 0) {
+    return Status::Corruption("catalog counters next_chunk_key/next_segment_seq are corrupt");
+  }
   TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles());
 
   std::vector<walk::FileEntry> files;
@@ -483,6 +488,7 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
               dead.insert(dead.end(), keys.begin(), keys.end());
             }
             TS_ASSIGN_OR_RETURN(int64_t id, catalog.UpsertFile(f.row));
+            f.row.id = id;  // known_ takes this row after the commit
             for (auto& c : f.chunks) {
               c.file_id = id;
               TS_RETURN_IF_ERROR(catalog.InsertChunk(c));
@@ -580,10 +586,10 @@ Status Index::Updater::MergeSmallest(size_t count) {
 void Index::Updater::MaybeStartBackgroundMerge() {
   if (merge_running_.load()) return;
   if (merge_thread_.joinable()) merge_thread_.join();
-  if (index_->snapshot()->segments().size() <= options_.max_segments) return;
+  if (index_->snapshot()->segments().size() <= MaxSegments()) return;
   merge_running_ = true;
   merge_thread_ = std::thread([this] {
-    Status s = MergeSmallest(options_.max_segments);
+    Status s = MergeSmallest(MaxSegments());
     if (!s.ok() && merge_status_.ok()) merge_status_ = s;
     merge_running_ = false;
   });
@@ -599,9 +605,9 @@ Status Index::Updater::FinishMerges() {
     uint64_t stored = 0;
     for (const auto& v : snap->segments()) stored += v.segment->doc_count();
     bool holey = n > 0 && stored > 0 && (stored - snap->live_docs()) * 4 > stored;
-    if (n > options_.max_segments) {
+    if (n > MaxSegments()) {
       Report("merging");
-      TS_RETURN_IF_ERROR(MergeSmallest(n - options_.max_segments + 1));
+      TS_RETURN_IF_ERROR(MergeSmallest(n - MaxSegments() + 1));
     } else if (holey) {
       Report("merging");
       TS_RETURN_IF_ERROR(MergeSmallest(n));

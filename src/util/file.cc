@@ -30,11 +30,17 @@ std::string DirName(const std::string& path) {
 }  // namespace
 
 Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a path that became a FIFO must not hang the reader; it is
+  // then refused below (the flag changes nothing for regular files).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Errno("cannot open", path);
   std::string out;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IoError("not a regular file: " + path);
+  }
+  if (st.st_size > 0) {
     out.reserve(std::min<size_t>(static_cast<size_t>(st.st_size), max_bytes));
   }
   char buf[65536];

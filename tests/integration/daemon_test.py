@@ -36,6 +36,29 @@ class DaemonTest(CliTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.data, "port")))
         self.assertIn("no daemon", self.ok("stop").stdout)
 
+    def test_signal_during_startup_still_stops_the_daemon(self):
+        import subprocess
+        from harness import BIN
+        os.makedirs(self.data, exist_ok=True)
+        for delay in (0.0, 0.005, 0.02, 0.05):
+            p = subprocess.Popen([BIN, "--data-dir", self.data, "start", "--foreground", "--no-watch"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            p.send_signal(signal.SIGTERM)
+            # Before the daemon installs its signal handling the default action
+            # ends it (-SIGTERM); after, it shuts down cleanly (0). Never a hang.
+            self.assertIn(p.wait(timeout=20), (0, -signal.SIGTERM), f"delay {delay}")
+            self.assertFalse(os.path.exists(os.path.join(self.data, "port")))
+
+    def test_a_file_replaced_by_a_fifo_does_not_hang_searches(self):
+        self.write("pkg/a.py", "def fifo_victim():\n    pass\n")
+        self.ok("start", "--no-watch")
+        self.ok("index", self.src, "--name", "t")
+        os.remove(os.path.join(self.src, "pkg/a.py"))
+        os.mkfifo(os.path.join(self.src, "pkg/a.py"))
+        hits = self.query_json("fifo_victim")["results"]  # would block forever on open()
+        self.assertEqual(hits[0]["content"], "")
+
     def test_saved_file_is_searchable_and_deleted_file_disappears(self):
         self.write("pkg/a.py", "def alpha():\n    pass\n")
         self.ok("index", self.src, "--name", "t")
