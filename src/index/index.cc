@@ -123,7 +123,14 @@ Status Index::PublishSnapshot() {
   auto chunks = catalog_->Count("chunks");
   auto last_update = catalog_->GetMeta("last_update");
   auto in_progress = catalog_->GetMeta("update_in_progress");
+  // Measured here, once per commit, so that status and /health stay in memory.
+  uint64_t disk_bytes = 0;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
+    if (entry.is_regular_file(ec)) disk_bytes += entry.file_size(ec);
+  }
   std::lock_guard<std::mutex> lock(snapshot_mu_);
+  disk_bytes_ = disk_bytes;
   interrupted_ = in_progress.ok() && *in_progress == "1";
   files_ = files.ok() ? *files : 0;
   chunks_ = chunks.ok() ? *chunks : 0;
@@ -294,10 +301,7 @@ IndexInfo Index::Info() const {
     info.tombstones = tombstone_count_;
     info.last_update = last_update_;
     info.interrupted = interrupted_;
-  }
-  std::error_code ec;
-  for (auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
-    if (entry.is_regular_file(ec)) info.disk_bytes += entry.file_size(ec);
+    info.disk_bytes = disk_bytes_;
   }
   info.lanes = Lanes();
   return info;

@@ -30,9 +30,8 @@ inline constexpr int kCatalogFormatVersion = 1;
 struct UpdateOptions {
   walk::WalkOptions walk;
   chunk::ChunkOptions chunk;
-  bool force = false;         // re-read and re-chunk every file even when unchanged
-  bool lexical_only = false;  // accepted for CLI compatibility; lexical is the only lane so far
-  int threads = 0;            // 0: one per core
+  bool force = false;  // re-read and re-chunk every file even when unchanged
+  int threads = 0;     // 0: one per core
   // Bytes of source read per commit. Bounds memory: the in-memory postings of
   // one round are a small multiple of this.
   uint64_t round_bytes = 96ull << 20;
@@ -41,9 +40,6 @@ struct UpdateOptions {
   // When set and true, the update stops at the next batch boundary, abandoning
   // the round in flight (nothing of it is committed) and returning kUnavailable.
   const std::atomic<bool>* cancel = nullptr;
-  // Lower the CPU priority of indexing threads (and ctags) so that queries in
-  // the same process keep their latency. A nice value; 0 leaves it alone.
-  int nice = 0;
 };
 
 struct UpdateProgress {
@@ -181,7 +177,7 @@ class Index {
   std::string lexical_error_;  // why a live segment could not be opened, "" when all are fine
   // Counts as of the last published snapshot, so Info() never touches the
   // catalog while a writer holds a transaction open.
-  uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0;
+  uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0, disk_bytes_ = 0;
   std::string last_update_;
   bool interrupted_ = false;
 };

@@ -2,9 +2,7 @@
 // build lexical segments in parallel, and commit one round at a time.
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <dirent.h>
@@ -301,10 +299,6 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
     FileOutcome outcome;
     std::string content;
   };
-  if (options_.nice > 0) {
-    // Per-thread on Linux; ctags processes spawned from here inherit it.
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), options_.nice);
-  }
   while (!Cancelled()) {
     size_t start = next->fetch_add(kCtagsBatchFiles);
     if (begin + start >= end) return;
