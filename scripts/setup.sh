@@ -9,7 +9,7 @@ PACKAGES=(
   libsqlite3-dev libxxhash-dev nlohmann-json3-dev libcli11-dev libre2-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev curl
   googletest libgtest-dev
-  universal-ctags
+  universal-ctags ripgrep
   python3 sqlite3
 )
 

@@ -154,6 +154,18 @@ std::string Snippet(const std::string& content, int max_lines) {
   return out;
 }
 
+// The index a command names, or the only one there is.
+Result<std::string> ResolveIndex(const DaemonClient& client, const std::string& name) {
+  if (!name.empty()) return name;
+  TS_ASSIGN_OR_RETURN(json list, client.Get("/indexes"));
+  const json& l = list["indexes"];
+  if (l.empty()) return Status::NotFound("no indexes yet: run `trusty-search index <path>` first");
+  if (l.size() != 1) {
+    return Status::InvalidArgument("several indexes exist: choose one with --index");
+  }
+  return l[0]["name"].get<std::string>();
+}
+
 int RunQuery(const Globals& g, const std::vector<std::string>& words, std::string index_name,
              size_t top_k, const std::string& mode, const std::string& path_prefix) {
   std::string text;
@@ -163,18 +175,9 @@ int RunQuery(const Globals& g, const std::vector<std::string>& words, std::strin
   }
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
-  if (index_name.empty()) {
-    auto list = client->Get("/indexes");
-    if (!list.ok()) return Fail(list.status());
-    const json& l = (*list)["indexes"];
-    if (l.size() != 1) {
-      std::fprintf(stderr, "error: %s\n",
-                   l.empty() ? "no indexes yet: run `trusty-search index <path>` first"
-                             : "several indexes exist: choose one with --index");
-      return l.empty() ? kExitError : kExitUsage;
-    }
-    index_name = l[0]["name"].get<std::string>();
-  }
+  auto resolved = ResolveIndex(*client, index_name);
+  if (!resolved.ok()) return Fail(resolved.status());
+  index_name = *resolved;
   json body = {{"query", text}, {"top_k", top_k}, {"mode", mode}};
   if (!path_prefix.empty()) body["path_prefix"] = path_prefix;
   auto result = client->Post(Path(index_name, "/search"), body);
@@ -202,6 +205,70 @@ int RunQuery(const Globals& g, const std::vector<std::string>& words, std::strin
                 h.value("score", 0.0), Snippet(h.value("content", std::string()), 3).c_str());
   }
   return kExitOk;
+}
+
+struct GrepArgs {
+  std::vector<std::string> patterns;  // positional PATTERN and -e
+  std::string index;
+  bool fixed = false, ignore_case = false, word = false, invert = false, multiline = false;
+  bool files_with_matches = false, hidden = false;
+  int after = -1, before = -1, context = 0;
+  uint64_t max_count = 0;
+  std::vector<std::string> globs;
+  uint64_t max_results = 1000000;
+  int64_t timeout_ms = 60000;
+};
+
+// rg's exit codes: 0 selected lines found, 1 none, 2 an error.
+int RunGrep(const Globals& g, const GrepArgs& a) {
+  constexpr int kNoMatch = 1, kGrepError = 2;
+  if (a.patterns.size() != 1) {
+    std::fprintf(stderr, "error: give exactly one pattern (as an argument or with -e)\n");
+    return kGrepError;
+  }
+  const std::string& pattern = a.patterns[0];
+  if (!IsValidUtf8(pattern)) {
+    Fail(Status::InvalidArgument("the pattern is not valid UTF-8"));
+    return kGrepError;
+  }
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status()), kGrepError;
+  auto index_name = ResolveIndex(*client, a.index);
+  if (!index_name.ok()) return Fail(index_name.status()), kGrepError;
+  json body = {{"pattern", pattern},
+               {"fixed_strings", a.fixed},
+               {"ignore_case", a.ignore_case},
+               {"word", a.word},
+               {"invert", a.invert},
+               {"multiline", a.multiline},
+               {"files_with_matches", a.files_with_matches},
+               {"hidden", a.hidden},
+               {"before", a.before >= 0 ? a.before : a.context},
+               {"after", a.after >= 0 ? a.after : a.context},
+               {"max_count", a.max_count},
+               {"globs", a.globs},
+               {"max_results", a.max_results},
+               {"timeout_ms", a.timeout_ms},
+               {"format", g.json ? "json" : "text"}};
+  if (g.json) {
+    auto result = client->Post(Path(*index_name, "/grep"), body);
+    if (!result.ok()) return Fail(result.status()), kGrepError;
+    PrintJson(*result);
+    return (*result).value("matches", 0) > 0 ? kExitOk : kNoMatch;
+  }
+  std::multimap<std::string, std::string> headers;
+  auto text = client->PostText(Path(*index_name, "/grep"), body, &headers);
+  if (!text.ok()) return Fail(text.status()), kGrepError;
+  std::fwrite(text->data(), 1, text->size(), stdout);
+  std::fflush(stdout);
+  if (auto it = headers.find("X-Trusty-Partial"); it != headers.end()) {
+    std::fprintf(stderr, "trusty-search: results are partial: %s\n", it->second.c_str());
+  }
+  if (auto it = headers.find("X-Trusty-Grep-Lane"); it != headers.end()) {
+    std::fprintf(stderr, "note: grep %s\n", it->second.c_str());
+  }
+  auto matches = headers.find("X-Trusty-Matches");
+  return matches != headers.end() && matches->second != "0" ? kExitOk : kNoMatch;
 }
 
 int RunList(const Globals& g) {
@@ -428,6 +495,41 @@ int Main(int argc, char** argv) {
   query_cmd->add_option("--path-prefix", path_prefix, "Only results under this relative path");
   query_cmd->add_flag("--json", g.json, "Print results as JSON");
 
+  GrepArgs grep_args;
+  auto* grep_cmd = app.add_subcommand(
+      "grep",
+      "Regex or literal search of an index's files, printed exactly as `rg --no-heading -n` "
+      "prints it at the index root (RE2 syntax; the trigram index picks the files to read). "
+      "Exit 0: lines found, 1: none, 2: error");
+  grep_cmd->add_option("pattern", grep_args.patterns, "The pattern (use -e for one starting '-')");
+  grep_cmd->add_option("-e,--regexp", grep_args.patterns, "The pattern");
+  grep_cmd->add_option("--index,-I", grep_args.index, "Index name (optional when only one exists)");
+  grep_cmd->add_flag("-F,--fixed-strings", grep_args.fixed, "The pattern is a literal string");
+  grep_cmd->add_flag("-i,--ignore-case", grep_args.ignore_case, "Case-insensitive");
+  grep_cmd->add_flag("-w,--word-regexp", grep_args.word, "Only whole-word matches");
+  grep_cmd->add_flag("-v,--invert-match", grep_args.invert, "Lines that do not match");
+  grep_cmd->add_flag("-U,--multiline", grep_args.multiline, "Matches may span lines");
+  grep_cmd->add_flag("-l,--files-with-matches", grep_args.files_with_matches,
+                     "Print only the paths of files with a match");
+  grep_cmd->add_flag("--hidden", grep_args.hidden, "Also search hidden files (names with '.')");
+  grep_cmd->add_option("-A,--after-context", grep_args.after, "Lines after each match");
+  grep_cmd->add_option("-B,--before-context", grep_args.before, "Lines before each match");
+  grep_cmd->add_option("-C,--context", grep_args.context, "Lines before and after each match");
+  grep_cmd->add_option("-m,--max-count", grep_args.max_count, "Selected lines per file at most");
+  grep_cmd->add_option("-g,--glob", grep_args.globs,
+                       "Only files matching this gitignore-style glob; '!glob' excludes "
+                       "(repeatable)");
+  grep_cmd
+      ->add_option("--max-results", grep_args.max_results,
+                   "Stop after this many selected lines in all (the output says it is "
+                   "partial)")
+      ->capture_default_str();
+  grep_cmd
+      ->add_option("--timeout-ms", grep_args.timeout_ms,
+                   "Time budget; past it the output is partial")
+      ->capture_default_str();
+  grep_cmd->add_flag("--json", g.json, "Print the result as JSON");
+
   auto* list_cmd = app.add_subcommand("list", "List indexes");
   list_cmd->add_flag("--json", g.json, "Print as JSON");
 
@@ -471,6 +573,7 @@ int Main(int argc, char** argv) {
     if (serve_cmd->parsed()) return RunServe(g);
     if (index_cmd->parsed()) return RunIndex(g, path, name, force);
     if (query_cmd->parsed()) return RunQuery(g, words, query_index, top_k, mode, path_prefix);
+    if (grep_cmd->parsed()) return RunGrep(g, grep_args);
     if (list_cmd->parsed()) return RunList(g);
     if (status_cmd->parsed()) {
       return status_name.empty() ? RunDaemonStatus(g) : RunIndexStatus(g, status_name);

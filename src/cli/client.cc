@@ -147,6 +147,19 @@ Result<nlohmann::json> DaemonClient::Post(const std::string& path,
                        "application/json"));
 }
 
+Result<std::string> DaemonClient::PostText(const std::string& path, const nlohmann::json& body,
+                                           std::multimap<std::string, std::string>* headers) const {
+  auto c = MakeClient(port_, 180);
+  auto res = c.Post(path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/json");
+  if (!res) {
+    return Status::Unavailable("cannot reach the daemon: " + httplib::to_string(res.error()));
+  }
+  if (res->status >= 400) return FromHttp(res->status, res->body);
+  for (const auto& [k, v] : res->headers) headers->emplace(k, v);
+  return std::move(res->body);
+}
+
 Result<nlohmann::json> DaemonClient::Delete(const std::string& path) const {
   auto c = MakeClient(port_, 120);
   return Decode(c.Delete(path));

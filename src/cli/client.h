@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -29,6 +30,10 @@ class DaemonClient {
   Result<nlohmann::json> Get(const std::string& path) const;
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
   Result<nlohmann::json> Delete(const std::string& path) const;
+  // A POST whose successful answer is text (grep's rg format); `headers`
+  // receives the answer's headers.
+  Result<std::string> PostText(const std::string& path, const nlohmann::json& body,
+                               std::multimap<std::string, std::string>* headers) const;
   // Reads server-sent events until on_event returns false or the stream ends.
   Status Stream(const std::string& path,
                 const std::function<bool(const std::string& event, const nlohmann::json& data)>&

@@ -107,6 +107,72 @@ Result<SearchRequest> ParseSearch(const json& body) {
   return r;
 }
 
+struct GrepRequest {
+  std::string pattern;
+  grep::GrepOptions options;
+  bool text = false;  // answer in rg's text format instead of JSON
+};
+
+// POST /indexes/{id}/grep body. The budget and the cap are always set: an
+// unbounded grep could hold a handler thread and memory without end.
+Result<GrepRequest> ParseGrep(const json& body) {
+  GrepRequest r;
+  TS_ASSIGN_OR_RETURN(r.pattern, StringField(body, "pattern", true));
+  grep::GrepOptions& o = r.options;
+  TS_ASSIGN_OR_RETURN(o.fixed_strings, BoolField(body, "fixed_strings", false));
+  TS_ASSIGN_OR_RETURN(o.ignore_case, BoolField(body, "ignore_case", false));
+  TS_ASSIGN_OR_RETURN(o.word, BoolField(body, "word", false));
+  TS_ASSIGN_OR_RETURN(o.invert, BoolField(body, "invert", false));
+  TS_ASSIGN_OR_RETURN(o.multiline, BoolField(body, "multiline", false));
+  TS_ASSIGN_OR_RETURN(o.files_with_matches, BoolField(body, "files_with_matches", false));
+  TS_ASSIGN_OR_RETURN(o.hidden, BoolField(body, "hidden", false));
+  TS_ASSIGN_OR_RETURN(int64_t context, IntField(body, "context", 0, 0, kMaxGrepContext));
+  TS_ASSIGN_OR_RETURN(int64_t before, IntField(body, "before", context, 0, kMaxGrepContext));
+  TS_ASSIGN_OR_RETURN(int64_t after, IntField(body, "after", context, 0, kMaxGrepContext));
+  o.before = static_cast<uint32_t>(before);
+  o.after = static_cast<uint32_t>(after);
+  TS_ASSIGN_OR_RETURN(int64_t max_count, IntField(body, "max_count", 0, 0, INT64_MAX));
+  o.max_count = static_cast<uint64_t>(max_count);
+  TS_ASSIGN_OR_RETURN(int64_t max_results,
+                      IntField(body, "max_results", kDefaultGrepResults, 1, kMaxGrepResults));
+  o.max_results = static_cast<uint64_t>(max_results);
+  TS_ASSIGN_OR_RETURN(o.timeout_ms,
+                      IntField(body, "timeout_ms", kDefaultGrepTimeoutMs, 1, kMaxGrepTimeoutMs));
+  if (body.contains("globs") && !body["globs"].is_null()) {
+    if (!body["globs"].is_array()) return Status::InvalidArgument("field 'globs' must be a list");
+    for (const auto& g : body["globs"]) {
+      if (!g.is_string()) return Status::InvalidArgument("field 'globs' must hold strings");
+      o.globs.push_back(g.get<std::string>());
+    }
+  }
+  TS_ASSIGN_OR_RETURN(std::string format, StringField(body, "format", false, "json"));
+  if (format != "json" && format != "text") {
+    return Status::InvalidArgument("field 'format' must be \"json\" or \"text\"");
+  }
+  r.text = format == "text";
+  return r;
+}
+
+json GrepJson(const grep::GrepResult& result) {
+  json files = json::array();
+  for (const auto& f : result.files) {
+    json lines = json::array();
+    for (const auto& l : f.lines) {
+      lines.push_back({{"line", l.number}, {"text", l.text}, {"match", l.selected}});
+    }
+    files.push_back({{"path", f.path}, {"matches", f.selected}, {"lines", std::move(lines)}});
+  }
+  return {{"files", std::move(files)},
+          {"matches", result.stats.lines_selected},
+          {"files_matched", result.stats.files_matched},
+          {"partial", result.partial},
+          {"partial_reason", result.partial_reason},
+          {"stats",
+           {{"files_in_index", result.stats.files_live},
+            {"files_searched", result.stats.files_searched},
+            {"trigram_index_used", result.stats.used_index}}}};
+}
+
 json ResultJson(const index::QueryResult& result, const SearchRequest& req,
                 const std::string& index_id, bool tag_index) {
   json hits = json::array();
@@ -405,8 +471,39 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
               unavailable("semantic lane unavailable: no embedding model in this build"));
   server.Get(R"(/indexes/([^/]+)/call_chain)",
              unavailable("graph lane unavailable: symbol graph not implemented yet"));
-  server.Post(R"(/indexes/([^/]+)/grep)",
-              unavailable("grep unavailable: the trigram index is not implemented yet"));
+  server.Post(
+      R"(/indexes/([^/]+)/grep)", Guard([&](const httplib::Request& req, httplib::Response& res) {
+        auto started = std::chrono::steady_clock::now();
+        auto idx = service.Get(req.matches[1]);
+        if (!idx.ok()) return SendStatus(res, idx.status());
+        auto body = ParseBody(req);
+        if (!body.ok()) return SendStatus(res, body.status());
+        auto gr = ParseGrep(*body);
+        if (!gr.ok()) return SendStatus(res, gr.status());
+        auto pattern = grep::Pattern::Compile(gr->pattern, gr->options);
+        if (!pattern.ok()) return SendStatus(res, pattern.status());
+        auto result = (*idx)->Grep(**pattern, gr->options);
+        if (!result.ok()) return SendStatus(res, result.status());
+        double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        std::string lane = (*idx)->Info().lanes["grep"].ToString();
+        if (gr->text) {
+          // rg's own bytes, unescaped; the summary travels in headers.
+          res.status = 200;
+          res.set_header("X-Trusty-Matches", std::to_string(result->stats.lines_selected));
+          if (result->partial) res.set_header("X-Trusty-Partial", result->partial_reason);
+          if (lane != "ok") res.set_header("X-Trusty-Grep-Lane", lane);
+          res.set_content(grep::FormatRipgrep(*result, gr->options), "text/plain");
+          return;
+        }
+        json out = GrepJson(*result);
+        out["index"] = std::string(req.matches[1]);
+        out["latency_ms"] = ms;
+        out["meta"] = {{"grep", lane},
+                       {"candidates", result->stats.used_index ? "trigram index" : "full scan"}};
+        SendJson(res, 200, out);
+      }));
   auto not_implemented = Guard([](const httplib::Request& req, httplib::Response& res) {
     SendError(res, 501, "not_implemented", req.path + " is not implemented in this build yet");
   });

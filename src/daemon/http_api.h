@@ -11,6 +11,12 @@ namespace ts::daemon {
 inline constexpr size_t kMaxBodyBytes = 1u << 20;
 inline constexpr size_t kMaxQueryBytes = 4096;
 inline constexpr int64_t kMaxTopK = 1000;
+// grep: context lines per side, selected lines per answer, and the time budget.
+inline constexpr int64_t kMaxGrepContext = 1000;
+inline constexpr int64_t kDefaultGrepResults = 10000;
+inline constexpr int64_t kMaxGrepResults = 1000000;
+inline constexpr int64_t kDefaultGrepTimeoutMs = 10000;
+inline constexpr int64_t kMaxGrepTimeoutMs = 120000;
 
 void RegisterRoutes(httplib::Server& server, Service& service);
 

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(
   id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
   mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL, language TEXT NOT NULL,
-  chunk_count INTEGER NOT NULL);
+  chunk_count INTEGER NOT NULL, grep_key INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS chunks(
   key INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, file_id INTEGER NOT NULL,
   start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, symbol TEXT NOT NULL,
@@ -79,6 +79,16 @@ Result<std::unique_ptr<Index::Catalog>> Index::Catalog::Open(const std::string& 
   TS_RETURN_IF_ERROR(catalog->Exec("PRAGMA journal_mode=WAL"));
   TS_RETURN_IF_ERROR(catalog->Exec("PRAGMA synchronous=FULL"));
   TS_RETURN_IF_ERROR(catalog->Exec(kSchema));
+  // Catalogs made before grep existed lack files.grep_key; adding it is the
+  // whole migration (their files get grep documents when next re-indexed).
+  {
+    Statement has(catalog->db_, "SELECT 1 FROM pragma_table_info('files') WHERE name='grep_key'");
+    if (!has.ok()) return SqlError(catalog->db_, "read files schema");
+    if (has.Step() != SQLITE_ROW) {
+      TS_RETURN_IF_ERROR(
+          catalog->Exec("ALTER TABLE files ADD COLUMN grep_key INTEGER NOT NULL DEFAULT 0"));
+    }
+  }
   TS_RETURN_IF_ERROR(catalog->Prepare());
   return catalog;
 }
@@ -111,10 +121,11 @@ Status Index::Catalog::Prepare() {
       {&delete_chunks_of_file_, "DELETE FROM chunks WHERE file_id=?1"},
       {&delete_file_, "DELETE FROM files WHERE id=?1"},
       {&upsert_file_,
-       "INSERT INTO files(path,size,mtime_ns,hash,language,chunk_count) VALUES(?1,?2,?3,?4,?5,?6) "
+       "INSERT INTO files(path,size,mtime_ns,hash,language,chunk_count,grep_key) "
+       "VALUES(?1,?2,?3,?4,?5,?6,?7) "
        "ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
-       "hash=excluded.hash, language=excluded.language, chunk_count=excluded.chunk_count "
-       "RETURNING id"},
+       "hash=excluded.hash, language=excluded.language, chunk_count=excluded.chunk_count, "
+       "grep_key=excluded.grep_key RETURNING id"},
       {&insert_chunk_,
        "INSERT INTO chunks(key,chunk_id,file_id,start_line,end_line,symbol,scope,kind,language) "
        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
@@ -156,13 +167,14 @@ Status Index::Catalog::SetMeta(const std::string& key, const std::string& value)
 }
 
 Result<std::unordered_map<std::string, FileRow>> Index::Catalog::LoadFiles() {
-  Statement q(db_, "SELECT id,path,size,mtime_ns,hash,language,chunk_count FROM files");
+  Statement q(db_, "SELECT id,path,size,mtime_ns,hash,language,chunk_count,grep_key FROM files");
   if (!q.ok()) return SqlError(db_, "load files");
   std::unordered_map<std::string, FileRow> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
-    FileRow r{q.Int(0),  q.Text(1), static_cast<uint64_t>(q.Int(2)), q.Int(3),
-              q.Text(4), q.Text(5), static_cast<uint64_t>(q.Int(6))};
+    FileRow r{
+        q.Int(0),  q.Text(1), static_cast<uint64_t>(q.Int(2)), q.Int(3),
+        q.Text(4), q.Text(5), static_cast<uint64_t>(q.Int(6)), static_cast<uint64_t>(q.Int(7))};
     out.emplace(r.path, std::move(r));
   }
   if (rc != SQLITE_DONE) return SqlError(db_, "load files");
@@ -221,7 +233,8 @@ Result<int64_t> Index::Catalog::UpsertFile(const FileRow& r) {
       .Bind(3, r.mtime_ns)
       .Bind(4, r.hash)
       .Bind(5, r.language)
-      .Bind(6, static_cast<int64_t>(r.chunk_count));
+      .Bind(6, static_cast<int64_t>(r.chunk_count))
+      .Bind(7, static_cast<int64_t>(r.grep_key));
   int rc = upsert_file_->Step();
   int64_t id = rc == SQLITE_ROW ? upsert_file_->Int(0) : 0;
   if (rc == SQLITE_ROW) rc = upsert_file_->Step();

@@ -45,6 +45,9 @@ struct FileRow {
   std::string hash;
   std::string language;
   uint64_t chunk_count = 0;
+  // The key of the file's document in the grep segments (tombstoned with its
+  // chunks); 0 when the file has none (indexed before grep existed).
+  uint64_t grep_key = 0;
 };
 
 struct SegmentRow {

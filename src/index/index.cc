@@ -118,6 +118,48 @@ Status Index::PublishSnapshot() {
     }
     views.push_back({reader, deleted, row.name});
   }
+  auto grep_state = std::make_shared<GrepState>();
+  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep;
+  for (const auto& view : views) {
+    const std::string grep_name = GrepSegmentName(view.name);
+    const std::string grep_path = SegmentDir(dir_) + "/" + grep_name;
+    std::shared_ptr<const grep::SegmentReader> reader;
+    {
+      std::lock_guard<std::mutex> lock(snapshot_mu_);
+      auto it = open_grep_segments_.find(grep_name);
+      if (it != open_grep_segments_.end()) reader = it->second;
+    }
+    if (!reader && PathExists(grep_path)) {
+      auto r = grep::SegmentReader::Open(grep_path);
+      if (r.ok()) {
+        reader = *r;
+      } else {
+        grep_state->error = r.status().message();
+      }
+    }
+    if (!reader) {
+      // No companion (made before grep existed) or a broken one: its files
+      // are verified on every grep instead of being narrowed by trigrams.
+      std::unordered_set<std::string> seen;
+      for (uint32_t d = 0; d < view.segment->doc_count(); ++d) {
+        if (view.deleted && (*view.deleted)[d]) continue;
+        std::string path = view.segment->Doc(d).path;
+        if (seen.insert(path).second) grep_state->unindexed_paths.push_back(std::move(path));
+      }
+      continue;
+    }
+    open_grep[grep_name] = reader;
+    std::shared_ptr<std::vector<bool>> deleted;
+    if (!tombstones.empty()) {
+      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
+        if (tombstones.count(reader->doc_key(d))) {
+          if (!deleted) deleted = std::make_shared<std::vector<bool>>(reader->doc_count(), false);
+          (*deleted)[d] = true;
+        }
+      }
+    }
+    grep_state->views.push_back({reader, deleted, view.name});
+  }
   auto snap = std::make_shared<const lexical::Snapshot>(std::move(views));
   auto files = catalog_->Count("files");
   auto chunks = catalog_->Count("chunks");
@@ -139,6 +181,8 @@ Status Index::PublishSnapshot() {
   if (last_update.ok()) last_update_ = *last_update;
   snapshot_ = std::move(snap);
   open_segments_ = std::move(open);
+  grep_ = std::move(grep_state);
+  open_grep_segments_ = std::move(open_grep);
   lexical_error_ = error;
   return Status::Ok();
 }
@@ -146,6 +190,18 @@ Status Index::PublishSnapshot() {
 std::shared_ptr<const lexical::Snapshot> Index::snapshot() const {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   return snapshot_;
+}
+
+Index::Snapshots Index::snapshots() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return {snapshot_, grep_};
+}
+
+Result<grep::GrepResult> Index::Grep(const grep::Pattern& pattern,
+                                     const grep::GrepOptions& options) const {
+  std::shared_ptr<const GrepState> state = snapshots().grep;
+  if (!state) return Status::Unavailable("index '" + name_ + "' has no snapshot yet");
+  return grep::Search(state->views, state->unindexed_paths, root_, pattern, options);
 }
 
 namespace {
@@ -192,6 +248,14 @@ std::map<std::string, Lane> Index::Lanes() const {
     error = lexical_error_;
   }
   lanes["lexical"] = error.empty() ? Lane{true, "ok"} : Lane{false, error};
+  std::string grep_error;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    if (grep_) grep_error = grep_->error;
+  }
+  lanes["grep"] = grep_error.empty()
+                      ? Lane{true, "ok"}
+                      : Lane{false, grep_error + " (grep scans that segment's files instead)"};
   lanes["semantic"] =
       Lane{false, "no embedding model in this build (semantic lane not implemented yet)"};
   lanes["graph"] = Lane{false, "symbol graph not implemented yet"};

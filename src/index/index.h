@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "chunk/chunk.h"
+#include "grep/grep.h"
 #include "lexical/lexical.h"
 #include "util/status.h"
 #include "walk/walk.h"
@@ -35,6 +36,9 @@ struct UpdateOptions {
   // Bytes of source read per commit. Bounds memory: the in-memory postings of
   // one round are a small multiple of this.
   uint64_t round_bytes = 96ull << 20;
+  // Files up to this size are kept for grep even when search skips them as
+  // larger than walk.max_file_size (ripgrep searches files of any size).
+  uint64_t grep_max_file_size = 64ull << 20;
   // Merge all segments into one at the end of an update when there are more than this.
   size_t max_segments = 6;
   // When set and true, the update stops at the next batch boundary, abandoning
@@ -54,6 +58,7 @@ struct UpdateSummary {
   uint64_t files_indexed = 0;    // new or changed files (re)chunked
   uint64_t files_unchanged = 0;  // skipped because their content hash matched
   uint64_t files_deleted = 0;    // gone from disk, dropped from the index
+  uint64_t files_grep_only = 0;  // too large, minified or generated: grep-able, not searched
   uint64_t chunks_added = 0;
   uint64_t bytes_read = 0;
   uint64_t total_files = 0;  // in the index after the update
@@ -145,6 +150,11 @@ class Index {
 
   IndexInfo Info() const;
 
+  // A ripgrep-compatible search over the files of the index (src/grep):
+  // candidates from the trigram index, verified against their current content.
+  Result<grep::GrepResult> Grep(const grep::Pattern& pattern,
+                                const grep::GrepOptions& options) const;
+
   // Chunks as recorded in the catalog, in file and line order; `file` filters
   // to one path when not empty. Reads through its own connection, so it never
   // sees a writer's uncommitted transaction.
@@ -167,6 +177,19 @@ class Index {
   // in a new snapshot. Queries holding the old one finish on it undisturbed.
   Status PublishSnapshot();
   std::shared_ptr<const lexical::Snapshot> snapshot() const;
+  // What grep reads: the companions of the live segments, and the files of
+  // segments without a usable companion (always verified, never narrowed).
+  struct GrepState {
+    std::vector<grep::SegmentView> views;
+    std::vector<std::string> unindexed_paths;
+    std::string error;  // why a companion could not be opened, "" when all are fine
+  };
+  struct Snapshots {
+    std::shared_ptr<const lexical::Snapshot> lexical;
+    std::shared_ptr<const GrepState> grep;
+  };
+  // Both from one publication, so their deletions agree (merges rely on it).
+  Snapshots snapshots() const;
   std::map<std::string, Lane> Lanes() const;
 
   std::string dir_, name_, root_;
@@ -174,6 +197,8 @@ class Index {
   mutable std::mutex snapshot_mu_;  // guards the three fields below
   std::shared_ptr<const lexical::Snapshot> snapshot_;
   std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open_segments_;
+  std::shared_ptr<const GrepState> grep_;
+  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep_segments_;
   std::string lexical_error_;  // why a live segment could not be opened, "" when all are fine
   // Counts as of the last published snapshot, so Info() never touches the
   // catalog while a writer holds a transaction open.

@@ -14,6 +14,14 @@ inline std::string CatalogPath(const std::string& dir) {
 inline std::string SegmentDir(const std::string& dir) {
   return dir + "/segments";
 }
+// The grep companion of a lexical segment: seg-N.tsseg -> seg-N.tsgrep.
+inline std::string GrepSegmentName(const std::string& segment_name) {
+  std::string base = segment_name;
+  if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
+    base.resize(base.size() - 6);
+  return base + ".tsgrep";
+}
+
 inline std::string LockPath(const std::string& dir) {
   return dir + "/LOCK";
 }

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "grep/grep.h"
 #include "index/catalog.h"
 #include "index/index.h"
 #include "index/layout.h"
@@ -57,7 +58,9 @@ class WriterLock {
 // What a worker learned about one file.
 struct FileOutcome {
   std::string path;
-  enum class Kind { kIndexed, kUnchanged, kSkipped } kind = Kind::kSkipped;
+  // kGrepOnly: text that search skips (too large, minified or generated) but
+  // ripgrep would search, so it is in the grep index with no chunks.
+  enum class Kind { kIndexed, kGrepOnly, kUnchanged, kSkipped } kind = Kind::kSkipped;
   std::string skip_reason;
   FileRow row;
   std::vector<ChunkRow> chunks;  // file_id filled at commit
@@ -65,6 +68,7 @@ struct FileOutcome {
 
 struct WorkerOutput {
   lexical::SegmentBuilder builder;
+  grep::SegmentBuilder grep;  // one document per indexed or grep-only file
   std::vector<FileOutcome> files;
   Status error;
 };
@@ -98,6 +102,12 @@ class Index::Updater {
   // A fresh segment file name (seg-NNNNNNNN.tsseg) and its full path.
   std::string NextSegmentName();
   std::string SegmentPath(const std::string& name) const;
+  // The walk admits files up to the grep cap; search applies its own cap later.
+  walk::WalkOptions GrepWalkOptions() const {
+    walk::WalkOptions w = options_.walk;
+    w.max_file_size = std::max(w.max_file_size, options_.grep_max_file_size);
+    return w;
+  }
   void Report(const std::string& phase);
   bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(); }
   // At least one: merging "down to zero" segments would never end.
@@ -172,7 +182,10 @@ void Index::Updater::Report(const std::string& phase) {
 Status Index::Updater::RemoveLeftoverSegments() {
   TS_ASSIGN_OR_RETURN(auto rows, index_->catalog_->LoadSegments());
   std::unordered_set<std::string> live;
-  for (const auto& r : rows) live.insert(r.name);
+  for (const auto& r : rows) {
+    live.insert(r.name);
+    live.insert(GrepSegmentName(r.name));
+  }
   DIR* d = ::opendir(SegmentDir(index_->dir_).c_str());
   if (d == nullptr) return CreateDirectories(SegmentDir(index_->dir_));
   std::vector<std::string> doomed;
@@ -211,8 +224,8 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
     Report("walking");
     walk::WalkStats stats;
     TS_RETURN_IF_ERROR(walk::Walk(
-        index_->root_, options_.walk, [&](walk::FileEntry&& e) { files.push_back(std::move(e)); },
-        &stats));
+        index_->root_, GrepWalkOptions(),
+        [&](walk::FileEntry&& e) { files.push_back(std::move(e)); }, &stats));
     for (const auto& [reason, n] : stats.skipped) summary_->skipped[reason] += n;
     summary_->unreadable_samples = stats.unreadable_samples;
     if (files.empty() && !known_.empty()) {
@@ -236,7 +249,7 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
       walk::SkipReason reason;
       struct stat st {};
       std::string full = index_->root_ + "/" + rel;
-      if (walk::CheckPath(index_->root_, rel, options_.walk, &reason) &&
+      if (walk::CheckPath(index_->root_, rel, GrepWalkOptions(), &reason) &&
           ::stat(full.c_str(), &st) == 0) {
         files.push_back(
             {rel, static_cast<uint64_t>(st.st_size),
@@ -310,8 +323,8 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
       const walk::FileEntry& entry = files[i];
       Pending p;
       p.outcome.path = entry.rel_path;
-      auto content =
-          ReadFilePrefix(index_->root_ + "/" + entry.rel_path, options_.walk.max_file_size + 1);
+      const uint64_t read_cap = GrepWalkOptions().max_file_size;
+      auto content = ReadFilePrefix(index_->root_ + "/" + entry.rel_path, read_cap + 1);
       files_done_.fetch_add(1);
       if (!content.ok()) {
         p.outcome.skip_reason = "unreadable";
@@ -319,7 +332,7 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
         continue;
       }
       bytes_done_.fetch_add(content->size());
-      if (content->size() > options_.walk.max_file_size) {
+      if (content->size() > read_cap) {
         p.outcome.skip_reason = "too_large";
         out->files.push_back(std::move(p.outcome));
         continue;
@@ -335,17 +348,31 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
         row.id = known->second.id;
         row.language = known->second.language;
         row.chunk_count = known->second.chunk_count;
+        row.grep_key = known->second.grep_key;
         out->files.push_back(std::move(p.outcome));
         continue;
       }
       walk::SkipReason reason;
-      if (!walk::ClassifyContent(entry.rel_path, *content, &reason)) {
+      bool searchable = walk::ClassifyContent(entry.rel_path, *content, &reason);
+      if (!searchable && reason != walk::SkipReason::kMinified) {
         p.outcome.skip_reason = std::string(walk::SkipReasonName(reason));
         out->files.push_back(std::move(p.outcome));
         continue;
       }
       row.language =
           chunk::DetectLanguage(entry.rel_path, std::string_view(*content).substr(0, 256));
+      row.grep_key = next_key_.fetch_add(1);
+      out->grep.Add(row.grep_key, row.path, *content);
+      if (searchable && content->size() > options_.walk.max_file_size) {
+        searchable = false;
+        reason = walk::SkipReason::kTooLarge;
+      }
+      if (!searchable) {
+        p.outcome.kind = FileOutcome::Kind::kGrepOnly;
+        p.outcome.skip_reason = std::string(walk::SkipReasonName(reason));
+        out->files.push_back(std::move(p.outcome));
+        continue;
+      }
       p.outcome.kind = FileOutcome::Kind::kIndexed;
       p.content = std::move(content).value();
       if (NeedsCtags(row.language)) {
@@ -436,8 +463,10 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
   std::vector<SegmentRow> new_segments;
   for (auto& o : outputs) {
     uint32_t docs = o.builder.doc_count();
-    if (docs == 0) continue;
+    if (docs == 0 && o.grep.doc_count() == 0) continue;
     std::string name = NextSegmentName();
+    // The grep companion first: a lexical segment on disk always has its companion.
+    TS_RETURN_IF_ERROR(o.grep.FinishToFile(SegmentPath(GrepSegmentName(name))).status());
     TS_ASSIGN_OR_RETURN(lexical::SegmentFileInfo info, o.builder.FinishToFile(SegmentPath(name)));
     CrashPoint("segment_written");
     new_segments.push_back({name, docs, info.byte_size, HexHash64(info.checksum)});
@@ -452,6 +481,7 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
       if (it == known_.end()) return Status::Ok();
       TS_ASSIGN_OR_RETURN(auto keys, catalog.DeleteChunksOfFile(it->second.id));
       dead.insert(dead.end(), keys.begin(), keys.end());
+      if (it->second.grep_key != 0) dead.push_back(it->second.grep_key);
       TS_RETURN_IF_ERROR(catalog.DeleteFile(it->second.id));
       known_.erase(it);
       return Status::Ok();
@@ -472,14 +502,21 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
             }
             break;
           }
+          case FileOutcome::Kind::kGrepOnly:
           case FileOutcome::Kind::kIndexed: {
-            ++summary_->files_indexed;
+            if (f.kind == FileOutcome::Kind::kGrepOnly) {
+              ++summary_->skipped[f.skip_reason];
+              ++summary_->files_grep_only;
+            } else {
+              ++summary_->files_indexed;
+            }
             summary_->bytes_read += f.row.size;
             summary_->chunks_added += f.chunks.size();
             auto it = known_.find(f.path);
             if (it != known_.end()) {
               TS_ASSIGN_OR_RETURN(auto keys, catalog.DeleteChunksOfFile(it->second.id));
               dead.insert(dead.end(), keys.begin(), keys.end());
+              if (it->second.grep_key != 0) dead.push_back(it->second.grep_key);
             }
             TS_ASSIGN_OR_RETURN(int64_t id, catalog.UpsertFile(f.row));
             f.row.id = id;  // known_ takes this row after the commit
@@ -512,7 +549,9 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
   // Files indexed in this round are known now, with their new ids.
   for (auto& o : outputs) {
     for (auto& f : o.files) {
-      if (f.kind == FileOutcome::Kind::kIndexed) known_[f.path] = f.row;
+      if (f.kind == FileOutcome::Kind::kIndexed || f.kind == FileOutcome::Kind::kGrepOnly) {
+        known_[f.path] = f.row;
+      }
     }
   }
   return index_->PublishSnapshot();
@@ -521,7 +560,8 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
 Status Index::Updater::MergeSmallest(size_t count) {
   // A segment that failed to open is not in the snapshot; merging around it
   // is fine (it keeps its row), but say nothing is merged when fewer than two remain.
-  auto snap = index_->snapshot();
+  Index::Snapshots snaps = index_->snapshots();
+  auto snap = snaps.lexical;
   std::vector<lexical::SegmentView> views = snap->segments();
   if (views.empty() || (views.size() == 1 && !views[0].deleted)) return Status::Ok();
   std::stable_sort(views.begin(), views.end(), [](const auto& a, const auto& b) {
@@ -532,15 +572,32 @@ Status Index::Updater::MergeSmallest(size_t count) {
   std::sort(views.begin(), views.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
 
+  // The grep companions merge with their segments when every one has one; a
+  // merged segment without a companion is scanned by grep (see GrepState).
+  std::vector<grep::SegmentView> grep_views;
+  for (const auto& v : views) {
+    for (const auto& g : snaps.grep ? snaps.grep->views : std::vector<grep::SegmentView>{}) {
+      if (g.name == v.name) grep_views.push_back(g);
+    }
+  }
+  if (grep_views.size() != views.size()) grep_views.clear();
+
   // Streamed to its file: a merge never holds the merged segment in memory twice.
   std::string name = NextSegmentName();
+  uint64_t grep_docs = 0;
+  if (!grep_views.empty()) {
+    TS_ASSIGN_OR_RETURN(grep::SegmentFileInfo grep_info,
+                        grep::MergeSegmentsToFile(grep_views, SegmentPath(GrepSegmentName(name))));
+    grep_docs = grep_info.doc_count;
+  }
   TS_ASSIGN_OR_RETURN(lexical::SegmentFileInfo info,
                       lexical::MergeSegmentsToFile(views, SegmentPath(name)));
   CrashPoint("segment_written");
   uint64_t docs = info.doc_count;
   std::string checksum = HexHash64(info.checksum);
-  if (docs == 0) {  // every merged document was deleted: nothing to keep
+  if (docs == 0 && grep_docs == 0) {  // every merged document was deleted: nothing to keep
     ::unlink(SegmentPath(name).c_str());
+    ::unlink(SegmentPath(GrepSegmentName(name)).c_str());
     name.clear();
   }
 
@@ -551,6 +608,12 @@ Status Index::Updater::MergeSmallest(size_t count) {
     if (!v.deleted) continue;
     for (uint32_t d = 0; d < v.segment->doc_count(); ++d) {
       if ((*v.deleted)[d]) obsolete.push_back(v.segment->doc_key(d));
+    }
+  }
+  for (const auto& g : grep_views) {
+    if (!g.deleted) continue;
+    for (uint32_t d = 0; d < g.segment->doc_count(); ++d) {
+      if ((*g.deleted)[d]) obsolete.push_back(g.segment->doc_key(d));
     }
   }
   Catalog& catalog = *index_->catalog_;
@@ -573,7 +636,10 @@ Status Index::Updater::MergeSmallest(size_t count) {
     TS_RETURN_IF_ERROR(index_->PublishSnapshot());
   }
   // Old files go only after the new snapshot is live; readers keep their mappings.
-  for (const auto& v : views) ::unlink((SegmentDir(index_->dir_) + "/" + v.name).c_str());
+  for (const auto& v : views) {
+    ::unlink(SegmentPath(v.name).c_str());
+    ::unlink(SegmentPath(GrepSegmentName(v.name)).c_str());
+  }
   return Status::Ok();
 }
 

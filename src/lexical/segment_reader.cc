@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "lexical/encoding.h"
+#include "util/encoding.h"
 #include "lexical/lexical.h"
 #include "lexical/segment_format.h"
 #include "util/hash.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lexical/encoding.h"
+#include "util/encoding.h"
 #include "lexical/segment_format.h"
 #include "util/file.h"
 #include "util/hash.h"

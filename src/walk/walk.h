@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,5 +100,27 @@ namespace ts::walk {
 // does not exist (or is not a regular file) sets kNotRegular.
 bool CheckPath(const std::string& root, const std::string& rel_path, const WalkOptions& options,
                SkipReason* reason);
+
+}  // namespace ts::walk
+
+namespace ts::walk {
+
+class IgnoreRules;
+
+// ripgrep's --glob filter: gitignore-syntax globs where a plain glob includes
+// and "!glob" excludes, the last matching glob deciding. A file is kept when
+// its last matching glob includes it, or when none matches and no include
+// glob was given; a directory on its path matched last by an exclude glob
+// drops it.
+class GlobFilter {
+ public:
+  static Result<GlobFilter> Create(const std::vector<std::string>& globs);
+  bool Allows(std::string_view rel_path) const;
+  bool empty() const { return rules_ == nullptr; }
+
+ private:
+  std::shared_ptr<const IgnoreRules> rules_;
+  bool has_includes_ = false;
+};
 
 }  // namespace ts::walk

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace ts::lexical {
+namespace ts {
 
 inline void PutFixed32(std::string* out, uint32_t v) {
   out->append(reinterpret_cast<const char*>(&v), 4);
@@ -67,4 +67,4 @@ inline void PadTo8(std::string* out) {
   while (out->size() % 8 != 0) out->push_back('\0');
 }
 
-}  // namespace ts::lexical
+}  // namespace ts

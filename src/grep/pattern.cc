@@ -1,0 +1,279 @@
+// Pattern compilation and line selection with ripgrep's semantics:
+//  - lines are '\n'-terminated; "^"/"$" match at line boundaries; without -U a
+//    match never spans a newline (RE2's never_nl) and a literal newline in the
+//    pattern is an error, as in rg;
+//  - -w is rg's "(?:^|\W)(?:P)(?:\W|$)", which differs from \b for patterns
+//    that start or end with a non-word character;
+//  - -m counts selected lines; after the last counted one, its after-context
+//    window is still printed, with selected lines in it shown as matches.
+#include <re2/filtered_re2.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "grep/grep.h"
+#include "grep/pattern_impl.h"
+
+namespace ts::grep {
+namespace {
+
+constexpr size_t kMaxPatternBytes = 64 << 10;
+// RE2's budget for the compiled program and its DFA caches; a pattern beyond
+// it fails to compile with a clear error instead of using unbounded memory.
+constexpr int64_t kRegexMemoryBudget = 64 << 20;
+
+size_t CountNewlines(const char* begin, const char* end) {
+  return static_cast<size_t>(std::count(begin, end, '\n'));
+}
+
+// Whether an unescaped "\n" escape or a raw newline appears in the pattern.
+bool HasLiteralNewline(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\n') return true;
+    if (pattern[i] == '\\' && i + 1 < pattern.size()) {
+      if (pattern[i + 1] == 'n') return true;
+      ++i;  // skip the escaped character
+    }
+  }
+  return false;
+}
+
+// Lines containing a match, in ascending order; with -U one match may cover
+// several lines. Each call yields the span [first_line, last_line] starting at
+// byte `begin` of the first line and ending at byte `end` (exclusive, the
+// newline of the last line or the end of the content).
+class MatchedLines {
+ public:
+  MatchedLines(const RE2& re, std::string_view content, bool multiline)
+      : re_(re), text_(content), multiline_(multiline) {}
+
+  bool Next(uint64_t* first_line, uint64_t* last_line, size_t* begin, size_t* end) {
+    const size_t n = text_.size();
+    if (pos_ > n || n == 0) return false;
+    re2::StringPiece m;
+    if (!re_.Match(re2::StringPiece(text_.data(), n), pos_, n, RE2::UNANCHORED, &m, 1)) {
+      return false;
+    }
+    size_t ms = static_cast<size_t>(m.data() - text_.data());
+    size_t me = ms + m.size();
+    // An empty match after the final newline is on no line at all.
+    if (ms == n && text_[n - 1] == '\n') return false;
+    const char* base = text_.data();
+    const void* nl =
+        ms > counted_pos_ ? memrchr(base + counted_pos_, '\n', ms - counted_pos_) : nullptr;
+    size_t ls = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) + 1 : counted_pos_;
+    line_ += CountNewlines(base + counted_pos_, base + ls);
+    counted_pos_ = ls;
+    size_t last_byte = me > ms ? me - 1 : ms;
+    const void* e = last_byte < n ? std::memchr(base + last_byte, '\n', n - last_byte) : nullptr;
+    size_t le = e ? static_cast<size_t>(static_cast<const char*>(e) - base) : n;
+    *first_line = line_;
+    *last_line = line_ + (multiline_ ? CountNewlines(base + ls, base + le) : 0);
+    *begin = ls;
+    *end = le;
+    if (multiline_) {
+      // The next match may start on a line this one ended on.
+      pos_ = me > ms ? me : ms + 1;
+    } else {
+      pos_ = le + 1;
+      line_ += 1;
+      counted_pos_ = std::min(le + 1, n);
+      if (le + 1 > n) pos_ = n + 1;
+    }
+    return true;
+  }
+
+ private:
+  const RE2& re_;
+  std::string_view text_;
+  bool multiline_;
+  size_t pos_ = 0;          // where the next search starts
+  size_t counted_pos_ = 0;  // a line start; line_ is its number
+  uint64_t line_ = 1;
+};
+
+struct LineRef {
+  uint64_t number;
+  size_t begin, end;
+};
+
+// Calls fn(LineRef) for each line of [begin, end) starting at line `first`.
+template <typename Fn>
+void ForEachLine(std::string_view text, uint64_t first, size_t begin, size_t end, Fn fn) {
+  uint64_t number = first;
+  size_t b = begin;
+  while (true) {
+    const void* nl = b < end ? std::memchr(text.data() + b, '\n', end - b) : nullptr;
+    size_t e = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : end;
+    if (!fn(LineRef{number, b, e})) return;
+    if (!nl) return;
+    b = e + 1;
+    ++number;
+    if (b >= end && e + 1 >= text.size()) return;  // the newline ended the content
+  }
+}
+
+}  // namespace
+
+Pattern::Pattern(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pattern::~Pattern() = default;
+
+Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
+                                                  const GrepOptions& options) {
+  if (pattern.size() > kMaxPatternBytes) {
+    return Status::InvalidArgument("pattern is " + std::to_string(pattern.size()) +
+                                   " bytes; the limit is " + std::to_string(kMaxPatternBytes));
+  }
+  if (!options.multiline && (options.fixed_strings ? pattern.find('\n') != std::string_view::npos
+                                                   : HasLiteralNewline(pattern))) {
+    return Status::InvalidArgument(
+        "the literal '\"\\n\"' is not allowed in a regex (use -U for multiline matching)");
+  }
+  std::string body = options.fixed_strings
+                         ? RE2::QuoteMeta(re2::StringPiece(pattern.data(), pattern.size()))
+                         : std::string(pattern);
+  std::string regex = options.word ? "(?:^|\\W)(?:" + body + ")(?:\\W|$)" : "(?:" + body + ")";
+  regex = "(?m)" + regex;
+
+  auto impl = std::make_unique<Impl>();
+  impl->options.set_log_errors(false);
+  impl->options.set_case_sensitive(!options.ignore_case);
+  impl->options.set_never_nl(!options.multiline);
+  impl->options.set_max_mem(kRegexMemoryBudget);
+  impl->regex = std::make_unique<RE2>(regex, impl->options);
+  if (!impl->regex->ok()) {
+    std::string why = impl->regex->error();
+    if (impl->regex->error_code() == RE2::ErrorPatternTooLarge) {
+      why = "pattern too large for the regex memory budget of 64 MiB";
+    }
+    return Status::InvalidArgument("invalid pattern: " + why);
+  }
+  impl->multiline = options.multiline;
+
+  // The prefilter: atoms (lower-cased literals) whose presence the trigram
+  // index can test, and the boolean structure over them in FilteredRE2.
+  impl->filter = std::make_unique<re2::FilteredRE2>(3);
+  int id = 0;
+  if (impl->filter->Add(regex, impl->options, &id) == RE2::NoError) {
+    std::vector<std::string> atoms;
+    impl->filter->Compile(&atoms);
+    for (size_t i = 0; i < atoms.size(); ++i) {
+      std::vector<uint32_t> trigrams;
+      CollectTrigrams(atoms[i], &trigrams);
+      if (trigrams.empty()) impl->unknown_atoms.push_back(static_cast<int>(i));
+      impl->atom_trigrams.push_back(std::move(trigrams));
+    }
+    std::vector<int> passed;
+    impl->filter->AllPotentials(impl->unknown_atoms, &passed);
+    impl->full_scan = !passed.empty();
+  } else {
+    impl->full_scan = true;
+  }
+  if (options.invert) impl->full_scan = true;
+  return std::unique_ptr<Pattern>(new Pattern(std::move(impl)));
+}
+
+bool Pattern::Impl::MayMatch(const std::vector<int>& present_atoms) const {
+  std::vector<int> passed;
+  filter->AllPotentials(present_atoms, &passed);
+  return !passed.empty();
+}
+
+FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& options) const {
+  FileMatches out;
+  const Impl& impl = *impl_;
+  const uint64_t limit = options.files_with_matches ? 1
+                         : options.max_count > 0    ? options.max_count
+                                                    : UINT64_MAX;
+  const uint32_t after = options.files_with_matches ? 0 : options.after;
+  const uint32_t before = options.files_with_matches ? 0 : options.before;
+
+  // Selected lines, in order, until `limit` are counted and the last counted
+  // one's after-context window is passed.
+  std::vector<LineRef> selected;
+  uint64_t counted = 0, window_end = 0;
+  auto take = [&](const LineRef& line) {
+    if (counted >= limit && line.number > window_end) return false;
+    selected.push_back(line);
+    if (counted < limit) {
+      ++counted;
+      window_end = line.number + after;
+    }
+    return true;
+  };
+  MatchedLines matches(*impl.regex, content, impl.multiline);
+  uint64_t first, last;
+  size_t b, e;
+  if (!options.invert) {
+    uint64_t taken_through = 0;
+    bool more = true;
+    while (more && matches.Next(&first, &last, &b, &e)) {
+      ForEachLine(content, first, b, e, [&](const LineRef& line) {
+        if (line.number <= taken_through) return true;
+        taken_through = line.number;
+        more = take(line);
+        return more;
+      });
+    }
+  } else if (!content.empty()) {
+    bool have = matches.Next(&first, &last, &b, &e);
+    ForEachLine(content, 1, 0, content.size(), [&](const LineRef& line) {
+      while (have && last < line.number) have = matches.Next(&first, &last, &b, &e);
+      bool matched = have && first <= line.number && line.number <= last;
+      return matched ? true : take(line);
+    });
+  }
+  out.selected = counted;
+  if (options.files_with_matches || selected.empty()) return out;
+
+  auto emit = [&](const LineRef& line, bool is_selected) {
+    out.lines.push_back(GrepLine{
+        line.number, std::string(content.substr(line.begin, line.end - line.begin)), is_selected});
+  };
+  if (before == 0 && after == 0) {
+    for (size_t i = 0; i < counted; ++i) emit(selected[i], true);
+    return out;
+  }
+  // Context: the union of [L - before, L + after] over counted lines L, each
+  // line printed as selected when it is. Line starts are indexed up to the
+  // last line any window reaches.
+  uint64_t last_needed = selected[counted - 1].number + after;
+  std::vector<size_t> starts{0};
+  for (size_t p = 0; starts.size() <= last_needed;) {
+    const void* nl = std::memchr(content.data() + p, '\n', content.size() - p);
+    if (!nl) break;
+    p = static_cast<size_t>(static_cast<const char*>(nl) - content.data()) + 1;
+    if (p >= content.size()) break;  // no line after the final newline
+    starts.push_back(p);
+  }
+  const uint64_t total_lines = starts.size();
+  auto line_at = [&](uint64_t number) {
+    size_t lb = starts[number - 1];
+    const void* nl = std::memchr(content.data() + lb, '\n', content.size() - lb);
+    size_t le =
+        nl ? static_cast<size_t>(static_cast<const char*>(nl) - content.data()) : content.size();
+    return LineRef{number, lb, le};
+  };
+  uint64_t printed_through = 0;
+  size_t next_selected = 0;
+  for (size_t i = 0; i < counted; ++i) {
+    uint64_t n = selected[i].number;
+    uint64_t from = std::max<uint64_t>({1, n > before ? n - before : 1, printed_through + 1});
+    uint64_t to = std::min<uint64_t>(n + after, total_lines);
+    for (uint64_t l = from; l <= to; ++l) {
+      while (next_selected < selected.size() && selected[next_selected].number < l) {
+        ++next_selected;
+      }
+      bool is_selected = next_selected < selected.size() && selected[next_selected].number == l;
+      if (is_selected && l > n && next_selected < counted) {
+        break;  // a later counted line: its own iteration prints it and its window
+      }
+      emit(line_at(l), is_selected);
+      printed_through = l;
+    }
+  }
+  return out;
+}
+
+}  // namespace ts::grep

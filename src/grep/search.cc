@@ -1,0 +1,209 @@
+// Search: candidate selection through the trigram index, then verification of
+// each candidate's current content, in parallel, under a time budget and a
+// result cap. Files are verified in `rg --sort path` order and results are
+// assembled in that order, so a cap cuts a deterministic prefix.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "grep/grep.h"
+#include "grep/pattern_impl.h"
+#include "walk/walk.h"
+
+namespace ts::grep {
+namespace {
+
+// Files larger than this are not read by grep at all (the index never holds
+// them either; the limit only guards files that grew since indexing).
+constexpr size_t kMaxReadBytes = 256ull << 20;
+
+bool IsHidden(std::string_view path) {
+  if (!path.empty() && path[0] == '.') return true;
+  return path.find("/.") != std::string_view::npos;
+}
+
+// Sorted intersection of ascending lists, into *a.
+void IntersectInto(std::vector<uint32_t>* a, const std::vector<uint32_t>& b) {
+  auto end = std::set_intersection(a->begin(), a->end(), b.begin(), b.end(), a->begin());
+  a->erase(end, a->end());
+}
+
+// Docnos of one segment that may match: for each testable atom, the documents
+// holding all its trigrams; a document is a candidate when the prefilter
+// passes with the atoms it holds plus the untestable ones.
+std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern::Impl& impl) {
+  std::vector<std::pair<uint32_t, int>> doc_atoms;
+  std::vector<uint32_t> docs, other;
+  for (size_t a = 0; a < impl.atom_trigrams.size(); ++a) {
+    const auto& trigrams = impl.atom_trigrams[a];
+    if (trigrams.empty()) continue;
+    // Rarest trigram first keeps the running intersection short.
+    std::vector<std::vector<uint32_t>> lists(trigrams.size());
+    for (size_t t = 0; t < trigrams.size(); ++t) seg.Postings(trigrams[t], &lists[t]);
+    std::sort(lists.begin(), lists.end(),
+              [](const auto& x, const auto& y) { return x.size() < y.size(); });
+    docs = std::move(lists[0]);
+    for (size_t t = 1; t < lists.size() && !docs.empty(); ++t) IntersectInto(&docs, lists[t]);
+    for (uint32_t d : docs) doc_atoms.emplace_back(d, static_cast<int>(a));
+  }
+  std::sort(doc_atoms.begin(), doc_atoms.end());
+  std::vector<uint32_t> out;
+  std::vector<int> present;
+  for (size_t i = 0; i < doc_atoms.size();) {
+    uint32_t d = doc_atoms[i].first;
+    present = impl.unknown_atoms;
+    for (; i < doc_atoms.size() && doc_atoms[i].first == d; ++i) {
+      present.push_back(doc_atoms[i].second);
+    }
+    if (impl.MayMatch(present)) out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool PathLess(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    // A component that ends first sorts first: '/' ranks below every byte.
+    if (a[i] == '/') return true;
+    if (b[i] == '/') return false;
+    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
+Result<GrepResult> Search(const std::vector<SegmentView>& segments,
+                          const std::vector<std::string>& extra_paths, const std::string& root,
+                          const Pattern& pattern, const GrepOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::milliseconds(options.timeout_ms);
+  const bool has_deadline = options.timeout_ms > 0;
+  TS_ASSIGN_OR_RETURN(walk::GlobFilter globs, walk::GlobFilter::Create(options.globs));
+  const Pattern::Impl& impl = pattern.impl();
+
+  GrepResult result;
+  result.stats.used_index = !impl.full_scan;
+  std::vector<std::string_view> candidates;
+  auto consider = [&](std::string_view path) {
+    if (!options.hidden && IsHidden(path)) return;
+    if (!globs.Allows(path)) return;
+    candidates.push_back(path);
+  };
+  for (const auto& view : segments) {
+    const SegmentReader& seg = *view.segment;
+    auto live = [&](uint32_t d) { return !view.deleted || !(*view.deleted)[d]; };
+    for (uint32_t d = 0; d < seg.doc_count(); ++d) result.stats.files_live += live(d) ? 1 : 0;
+    if (impl.full_scan) {
+      for (uint32_t d = 0; d < seg.doc_count(); ++d) {
+        if (live(d)) consider(seg.doc_path(d));
+      }
+    } else {
+      for (uint32_t d : SegmentCandidates(seg, impl)) {
+        if (live(d)) consider(seg.doc_path(d));
+      }
+    }
+  }
+  result.stats.files_live += extra_paths.size();
+  for (const auto& p : extra_paths) consider(p);
+  std::sort(candidates.begin(), candidates.end(), PathLess);
+
+  // Workers take files in order; once the cap is reached or time is up no
+  // file is started, so every file before the last one started is complete.
+  std::vector<FileMatches> found(candidates.size());
+  std::vector<char> done(candidates.size(), 0);
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> selected_total{0};
+  std::atomic<bool> out_of_time{false};
+  auto work = [&] {
+    while (true) {
+      if (options.max_results > 0 && selected_total.load() >= options.max_results) return;
+      if (has_deadline && Clock::now() > deadline) {
+        out_of_time = true;
+        return;
+      }
+      size_t i = next.fetch_add(1);
+      if (i >= candidates.size()) return;
+      auto content = ReadFilePrefix(root + "/" + std::string(candidates[i]), kMaxReadBytes);
+      if (content.ok()) {
+        found[i] = pattern.SearchContent(*content, options);
+        selected_total += found[i].selected;
+      }
+      done[i] = 1;
+    }
+  };
+  size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, std::max<size_t>(1, candidates.size() / 8));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+
+  uint64_t total = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (!done[i]) {
+      result.partial = true;
+      break;
+    }
+    ++result.stats.files_searched;
+    FileMatches& fm = found[i];
+    if (fm.selected == 0) continue;
+    if (options.max_results > 0 && total + fm.selected > options.max_results) {
+      // Keep the first (cap - total) selected lines and the context before them.
+      uint64_t keep = options.max_results - total, seen = 0;
+      size_t cut = 0;
+      while (cut < fm.lines.size() && seen < keep) seen += fm.lines[cut++].selected ? 1 : 0;
+      fm.lines.resize(cut);
+      fm.selected = keep;
+      result.partial = true;
+    }
+    total += fm.selected;
+    fm.path = std::string(candidates[i]);
+    result.files.push_back(std::move(fm));
+    if (options.max_results > 0 && total >= options.max_results) {
+      if (i + 1 < candidates.size()) result.partial = true;
+      break;
+    }
+  }
+  if (result.partial) {
+    result.partial_reason =
+        out_of_time.load()
+            ? "time budget of " + std::to_string(options.timeout_ms) + " ms exceeded after " +
+                  std::to_string(result.stats.files_searched) + " of " +
+                  std::to_string(candidates.size()) + " candidate files"
+            : "result cap of " + std::to_string(options.max_results) + " lines reached";
+  }
+  result.stats.files_matched = result.files.size();
+  result.stats.lines_selected = total;
+  return result;
+}
+
+std::string FormatRipgrep(const GrepResult& result, const GrepOptions& options) {
+  std::string out;
+  const bool context = !options.files_with_matches && (options.before > 0 || options.after > 0);
+  bool first_group = true;
+  for (const auto& f : result.files) {
+    if (options.files_with_matches) {
+      out.append(f.path).push_back('\n');
+      continue;
+    }
+    uint64_t prev = 0;
+    for (const auto& line : f.lines) {
+      // rg separates non-adjacent groups, within a file and across files.
+      if (context && !first_group && (prev == 0 || line.number != prev + 1)) out.append("--\n");
+      first_group = false;
+      prev = line.number;
+      char sep = line.selected ? ':' : '-';
+      out.append(f.path).push_back(sep);
+      out.append(std::to_string(line.number)).push_back(sep);
+      out.append(line.text).push_back('\n');
+    }
+  }
+  return out;
+}
+
+}  // namespace ts::grep

@@ -1,0 +1,176 @@
+// Unit tests of src/grep: trigram segments (build, read, merge, corruption)
+// and line selection. Byte-for-byte agreement with ripgrep is checked by the
+// integration test tests/integration/grep_test.py against the real rg.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "grep/grep.h"
+#include "util/file.h"
+
+namespace ts::grep {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/ts-grep-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+  void Write(const std::string& rel, const std::string& content) const {
+    std::filesystem::create_directories(std::filesystem::path(path_ + "/" + rel).parent_path());
+    std::ofstream(path_ + "/" + rel, std::ios::binary) << content;
+  }
+
+ private:
+  std::string path_;
+};
+
+std::string Grep(const std::vector<SegmentView>& views, const std::string& root,
+                 const std::string& pattern, GrepOptions options = {}) {
+  auto p = Pattern::Compile(pattern, options);
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  if (!p.ok()) return "<error>";
+  auto r = Search(views, {}, root, **p, options);
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? FormatRipgrep(*r, options) : "<error>";
+}
+
+TEST(Trigrams, FoldCaseAndSkipUnindexableBytes) {
+  std::vector<uint32_t> a, b, c;
+  CollectTrigrams("Hello", &a);
+  CollectTrigrams("hELLO", &b);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.size(), 3u);
+  CollectTrigrams("a\nbc\xc3\xa9", &c);  // every window holds a newline or a high byte
+  EXPECT_TRUE(c.empty());
+}
+
+TEST(Segment, PostingsRoundTripAndMerge) {
+  TempDir dir;
+  SegmentBuilder builder;
+  builder.Add(10, "a.c", "int foo_bar(void);\n");
+  builder.Add(11, "b.c", "FOO_BAR\n");
+  builder.Add(12, "c.c", "nothing here\n");
+  auto info = builder.FinishToFile(dir.path() + "/s1");
+  ASSERT_TRUE(info.ok()) << info.status().message();
+  EXPECT_EQ(info->doc_count, 3u);
+  auto seg = SegmentReader::Open(dir.path() + "/s1");
+  ASSERT_TRUE(seg.ok()) << seg.status().message();
+  EXPECT_EQ((*seg)->doc_path(1), "b.c");
+  EXPECT_EQ((*seg)->doc_key(2), 12u);
+  std::vector<uint32_t> t, docs;
+  CollectTrigrams("foo", &t);
+  (*seg)->Postings(t[0], &docs);
+  EXPECT_EQ(docs, (std::vector<uint32_t>{0, 1}));
+
+  SegmentBuilder second;
+  second.Add(20, "d.c", "foo again\n");
+  ASSERT_TRUE(second.FinishToFile(dir.path() + "/s2").ok());
+  auto seg2 = SegmentReader::Open(dir.path() + "/s2");
+  ASSERT_TRUE(seg2.ok());
+  auto deleted = std::make_shared<std::vector<bool>>(std::vector<bool>{true, false, false});
+  auto merged =
+      MergeSegmentsToFile({{*seg, deleted, "s1"}, {*seg2, nullptr, "s2"}}, dir.path() + "/m");
+  ASSERT_TRUE(merged.ok()) << merged.status().message();
+  EXPECT_EQ(merged->doc_count, 3u);
+  auto m = SegmentReader::Open(dir.path() + "/m");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)->doc_path(0), "b.c");
+  EXPECT_EQ((*m)->doc_key(2), 20u);
+  (*m)->Postings(t[0], &docs);
+  EXPECT_EQ(docs, (std::vector<uint32_t>{0, 2}));
+}
+
+TEST(Segment, CorruptionIsDetected) {
+  TempDir dir;
+  SegmentBuilder builder;
+  builder.Add(1, "a.c", "some content\n");
+  ASSERT_TRUE(builder.FinishToFile(dir.path() + "/s").ok());
+  auto bytes = ReadFile(dir.path() + "/s");
+  ASSERT_TRUE(bytes.ok());
+  std::string flipped = *bytes;
+  flipped[10] ^= 1;
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/bad", flipped).ok());
+  auto bad = SegmentReader::Open(dir.path() + "/bad");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("checksum"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/short", bytes->substr(0, 20)).ok());
+  EXPECT_FALSE(SegmentReader::Open(dir.path() + "/short").ok());
+}
+
+TEST(Search, IndexNarrowsAndVerifies) {
+  TempDir dir;
+  dir.Write("a/x.c", "one\ntwo foo\nthree\n");
+  dir.Write("a.c", "FOO\nbar");
+  dir.Write("b.c", "fo o\n");
+  SegmentBuilder builder;
+  builder.Add(1, "a/x.c", "one\ntwo foo\nthree\n");
+  builder.Add(2, "a.c", "FOO\nbar");
+  builder.Add(3, "b.c", "fo o\n");
+  ASSERT_TRUE(builder.FinishToFile(dir.path() + "/seg").ok());
+  auto seg = SegmentReader::Open(dir.path() + "/seg");
+  ASSERT_TRUE(seg.ok());
+  std::vector<SegmentView> views{{*seg, nullptr, "seg"}};
+  // Component-wise path order: a/x.c before a.c, as rg --sort path.
+  EXPECT_EQ(Grep(views, dir.path(), "foo"), "a/x.c:2:two foo\n");
+  GrepOptions icase;
+  icase.ignore_case = true;
+  EXPECT_EQ(Grep(views, dir.path(), "foo", icase), "a/x.c:2:two foo\na.c:1:FOO\n");
+  // A pattern without trigrams scans every file.
+  GrepOptions invert;
+  invert.invert = true;
+  EXPECT_EQ(Grep(views, dir.path(), "o", invert), "a/x.c:3:three\na.c:1:FOO\na.c:2:bar\n");
+  // Deleted documents are not searched.
+  auto deleted = std::make_shared<std::vector<bool>>(std::vector<bool>{true, false, false});
+  EXPECT_EQ(Grep({{*seg, deleted, "seg"}}, dir.path(), "o$"), "b.c:1:fo o\n");
+}
+
+TEST(Search, ContextMaxCountAndCap) {
+  TempDir dir;
+  std::string text = "foo1\nbar\nfoo2\nbaz\nfoo3\n";
+  dir.Write("m.txt", text);
+  SegmentBuilder builder;
+  builder.Add(1, "m.txt", text);
+  ASSERT_TRUE(builder.FinishToFile(dir.path() + "/seg").ok());
+  auto seg = SegmentReader::Open(dir.path() + "/seg");
+  ASSERT_TRUE(seg.ok());
+  std::vector<SegmentView> views{{*seg, nullptr, "seg"}};
+  GrepOptions o;
+  o.max_count = 1;
+  o.after = 3;
+  // As rg 13: the window of the last counted line still shows later matches.
+  EXPECT_EQ(Grep(views, dir.path(), "foo", o),
+            "m.txt:1:foo1\nm.txt-2-bar\nm.txt:3:foo2\nm.txt-4-baz\n");
+  GrepOptions cap;
+  cap.max_results = 2;
+  auto p = Pattern::Compile("foo", cap);
+  ASSERT_TRUE(p.ok());
+  auto r = Search(views, {}, dir.path(), **p, cap);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->partial);
+  EXPECT_EQ(FormatRipgrep(*r, cap), "m.txt:1:foo1\nm.txt:3:foo2\n");
+}
+
+TEST(Pattern, ClearErrors) {
+  GrepOptions o;
+  auto bad = Pattern::Compile("a(b", o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("invalid pattern"), std::string::npos);
+  auto nl = Pattern::Compile("a\\nb", o);
+  ASSERT_FALSE(nl.ok());
+  EXPECT_NE(nl.status().message().find("not allowed"), std::string::npos);
+  o.multiline = true;
+  EXPECT_TRUE(Pattern::Compile("a\\nb", o).ok());
+  GrepOptions plain;
+  auto huge = Pattern::Compile("((((a{100}){100}){100}){100})", plain);
+  EXPECT_FALSE(huge.ok());
+}
+
+}  // namespace
+}  // namespace ts::grep
