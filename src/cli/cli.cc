@@ -77,6 +77,11 @@ void PrintSummary(const std::string& name, const std::string& root, const json& 
     }
     std::printf("\n");
   }
+  if (u("files_grep_only") > 0) {
+    std::printf("  grep only: %llu files search skips (excluded dirs, too large, generated) "
+                "are still found by grep, as ripgrep would\n",
+                u("files_grep_only"));
+  }
   if (s.contains("unreadable_samples")) {
     for (const auto& p : s["unreadable_samples"])
       std::printf("  unreadable: %s\n", p.get<std::string>().c_str());

@@ -47,6 +47,7 @@ nlohmann::json HitJson(const index::Hit& h, bool compact) {
 nlohmann::json SummaryJson(const index::UpdateSummary& s) {
   return {{"files_seen", s.files_seen},
           {"files_indexed", s.files_indexed},
+          {"files_grep_only", s.files_grep_only},
           {"files_unchanged", s.files_unchanged},
           {"files_deleted", s.files_deleted},
           {"chunks_added", s.chunks_added},

@@ -132,8 +132,10 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
   }
   std::string body = options.fixed_strings
                          ? RE2::QuoteMeta(re2::StringPiece(pattern.data(), pattern.size()))
-                         : std::string(pattern);
-  std::string regex = options.word ? "(?:^|\\W)(?:" + body + ")(?:\\W|$)" : "(?:" + body + ")";
+                         : UnicodePerlClasses(pattern);
+  const std::string non_word = std::string("[^") + kUnicodeWordItems + "]";
+  std::string regex = options.word ? "(?:^|" + non_word + ")(?:" + body + ")(?:" + non_word + "|$)"
+                                   : "(?:" + body + ")";
   regex = "(?m)" + regex;
 
   auto impl = std::make_unique<Impl>();

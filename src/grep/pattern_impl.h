@@ -6,11 +6,20 @@
 #include <re2/re2.h>
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "grep/grep.h"
 
 namespace ts::grep {
+
+// The Unicode \w and \s members, for use inside a bracket expression.
+extern const char* const kUnicodeWordItems;
+extern const char* const kUnicodeSpaceItems;
+// The pattern with \w \W \d \D \s \S given their Unicode meanings (as in
+// ripgrep). \b stays ASCII: RE2 has no Unicode word boundary.
+std::string UnicodePerlClasses(std::string_view pattern);
 
 struct Pattern::Impl {
   RE2::Options options;

@@ -106,6 +106,7 @@ class Index::Updater {
   walk::WalkOptions GrepWalkOptions() const {
     walk::WalkOptions w = options_.walk;
     w.max_file_size = std::max(w.max_file_size, options_.grep_max_file_size);
+    w.include_grep_only = true;
     return w;
   }
   void Report(const std::string& phase);
@@ -249,11 +250,13 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
       walk::SkipReason reason;
       struct stat st {};
       std::string full = index_->root_ + "/" + rel;
-      if (walk::CheckPath(index_->root_, rel, GrepWalkOptions(), &reason) &&
+      bool grep_only = false;
+      if (walk::CheckPath(index_->root_, rel, GrepWalkOptions(), &reason, &grep_only) &&
           ::stat(full.c_str(), &st) == 0) {
         files.push_back(
             {rel, static_cast<uint64_t>(st.st_size),
-             static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec});
+             static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+             grep_only});
       } else if (known_.count(rel)) {
         deleted_paths.push_back(rel);
       }
@@ -294,6 +297,7 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   nlohmann::json j = {{"files_seen", summary_->files_seen},
                       {"files_indexed", summary_->files_indexed},
+                      {"files_grep_only", summary_->files_grep_only},
                       {"files_unchanged", summary_->files_unchanged},
                       {"files_deleted", summary_->files_deleted},
                       {"chunks_added", summary_->chunks_added},
@@ -354,7 +358,13 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
       }
       walk::SkipReason reason;
       bool searchable = walk::ClassifyContent(entry.rel_path, *content, &reason);
-      if (!searchable && reason != walk::SkipReason::kMinified) {
+      if (entry.grep_only && (searchable || reason != walk::SkipReason::kBinary)) {
+        // Under an excluded directory: counted as skipped by the walk already.
+        searchable = false;
+        reason = walk::SkipReason::kExcludedDir;
+      }
+      if (!searchable && reason != walk::SkipReason::kMinified &&
+          reason != walk::SkipReason::kExcludedDir) {
         p.outcome.skip_reason = std::string(walk::SkipReasonName(reason));
         out->files.push_back(std::move(p.outcome));
         continue;
@@ -505,7 +515,8 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
           case FileOutcome::Kind::kGrepOnly:
           case FileOutcome::Kind::kIndexed: {
             if (f.kind == FileOutcome::Kind::kGrepOnly) {
-              ++summary_->skipped[f.skip_reason];
+              // The walk counted excluded directories itself.
+              if (f.skip_reason != "excluded_dir") ++summary_->skipped[f.skip_reason];
               ++summary_->files_grep_only;
             } else {
               ++summary_->files_indexed;

@@ -90,9 +90,26 @@ const json& ToolList() {
                    {"max_bytes", kMaxBytesArg}},
                   {"index", "id"})),
       Tool("grep", "Regex or literal search",
-           "ripgrep-style search of an index's files (needs the grep index).",
+           "Exact regex or literal search of an index's files, answered from a trigram index in "
+           "milliseconds; lines come back as ripgrep prints them (path:line:text, context lines "
+           "path-line-text). Use it for exact identifiers, strings and patterns; use search for "
+           "ranked, fuzzy questions.",
            Object({{"index", kIndexArg},
-                   {"pattern", Str("Regular expression (RE2 syntax) or literal")},
+                   {"pattern", Str("Regular expression (RE2 syntax), or a literal with "
+                                   "fixed_strings")},
+                   {"fixed_strings", Bool("Treat the pattern as a literal string (rg -F)")},
+                   {"ignore_case", Bool("Case-insensitive (rg -i)")},
+                   {"word", Bool("Whole words only (rg -w)")},
+                   {"invert", Bool("Lines that do not match (rg -v)")},
+                   {"multiline", Bool("Matches may span lines (rg -U)")},
+                   {"files_with_matches", Bool("Only the paths of matching files (rg -l)")},
+                   {"context", Int("Lines of context before and after (rg -C)", 0, 1000)},
+                   {"max_count", Int("Matching lines per file at most (rg -m)", 0, 1000000)},
+                   {"globs", {{"type", "array"},
+                              {"items", {{"type", "string"}}},
+                              {"description",
+                               "gitignore-style globs restricting the files; '!glob' excludes"}}},
+                   {"max_results", Int("Matching lines in all at most (default 200)", 1, 100000)},
                    {"max_bytes", kMaxBytesArg}},
                   {"index", "pattern"})),
       Tool("get_call_chain", "Callers and callees of a symbol",
@@ -379,11 +396,39 @@ json Server::CallTool(const json& params, const Notify& notify) const {
     }
     return TextResult(text.empty() ? "no chunks\n" : text, r);
   }
+  if (name == "grep") {
+    if (auto e = need({"index", "pattern"}); !e.empty()) return ErrorResult(e);
+    if (!valid_index()) return ErrorResult("invalid index name");
+    json body = {{"pattern", str("pattern")}, {"max_results", 200}};
+    for (const char* k : {"fixed_strings", "ignore_case", "word", "invert", "multiline",
+                          "files_with_matches", "context", "max_count", "globs", "max_results"}) {
+      if (args.contains(k)) body[k] = args[k];
+    }
+    auto [status, r] = call("POST", index_path("/grep"), body);
+    if (status != 200) return ErrorResult(ApiError(status, r));
+    std::string text;
+    bool cut = false;
+    for (const auto& f : r["files"]) {
+      const std::string path = f.value("path", "");
+      if (body.value("files_with_matches", false)) text += path + "\n";
+      for (const auto& l : f["lines"]) {
+        const char sep = l.value("match", true) ? ':' : '-';
+        text += path + sep + std::to_string(l.value("line", 0)) + sep + l.value("text", "") + "\n";
+      }
+      if (text.size() > max_bytes) {
+        cut = true;
+        break;
+      }
+    }
+    if (text.size() > max_bytes) text.resize(max_bytes);
+    if (text.empty()) text = "no matches\n";
+    if (r.value("partial", false)) text += "[partial: " + r.value("partial_reason", "") + "]\n";
+    if (cut) text += "[output cut at max_bytes=" + std::to_string(max_bytes) + "]\n";
+    return TextResult(text, r);
+  }
   // Lanes not built yet: the daemon answers 503 with the reason.
   std::string method = name == "get_call_chain" ? "GET" : "POST";
-  std::string route = name == "search_similar" ? "/search_similar"
-                      : name == "grep"         ? "/grep"
-                                               : "/call_chain";
+  std::string route = name == "search_similar" ? "/search_similar" : "/call_chain";
   auto [status, r] = call(method, index_path(route), args);
   if (status != 200) return ErrorResult(ApiError(status, r));
   return TextResult(r.dump(1), r);

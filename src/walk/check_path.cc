@@ -9,7 +9,8 @@
 namespace ts::walk {
 
 bool CheckPath(const std::string& root, const std::string& rel_path, const WalkOptions& options,
-               SkipReason* reason) {
+               SkipReason* reason, bool* grep_only) {
+  if (grep_only != nullptr) *grep_only = false;
   if (rel_path.empty() || rel_path[0] == '/' || rel_path.find("..") != std::string::npos) {
     *reason = SkipReason::kOutsideRoot;
     return false;
@@ -32,6 +33,10 @@ bool CheckPath(const std::string& root, const std::string& rel_path, const WalkO
   for (const auto& d : dirs) {
     std::string_view name = std::string_view(d).substr(d.find_last_of('/') + 1);
     if (is_excluded(name)) {
+      if (options.include_grep_only && !name.starts_with('.') && grep_only != nullptr) {
+        *grep_only = true;
+        continue;
+      }
       *reason = SkipReason::kExcludedDir;
       return false;
     }

@@ -39,6 +39,10 @@ struct WalkOptions {
   bool follow_symlinks = false;
   bool respect_ignore_files = true;
   std::vector<std::string> extra_excluded_dirs;
+  // Also yield, marked grep_only, the files under default or extra excluded
+  // directories (unless the directory is hidden or ignored): ripgrep
+  // searches them, so grep must see them, while search keeps skipping them.
+  bool include_grep_only = false;
 };
 
 // Why a path was not indexed. Names (SkipReasonName) appear in CLI summaries
@@ -62,6 +66,7 @@ struct FileEntry {
   std::string rel_path;  // '/'-separated, relative to the root, no leading "./"
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  bool grep_only = false;  // see WalkOptions::include_grep_only
 };
 
 struct WalkStats {
@@ -98,8 +103,10 @@ namespace ts::walk {
 // watchers to judge a single changed path without walking the tree. Returns
 // true when the file should be indexed; otherwise sets *reason. A path that
 // does not exist (or is not a regular file) sets kNotRegular.
+// With options.include_grep_only, a path under an excluded directory passes
+// with *grep_only set (when grep_only is not null).
 bool CheckPath(const std::string& root, const std::string& rel_path, const WalkOptions& options,
-               SkipReason* reason);
+               SkipReason* reason, bool* grep_only = nullptr);
 
 }  // namespace ts::walk
 

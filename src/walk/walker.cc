@@ -53,6 +53,7 @@ struct PendingEntry {
   Action action = Action::kSkip;
   SkipReason reason = SkipReason::kIgnored;  // kSkip only
   bool via_symlink = false;                  // kDescend only: reached through a symlink
+  bool grep_only = false;                    // kYield/kDescend: see WalkOptions::include_grep_only
   uint64_t size = 0;                         // kYield only
   int64_t mtime_ns = 0;                      // kYield only
 };
@@ -66,6 +67,7 @@ struct DirFrame {
   // The directory's own ignore rules; null when it has none. Heap-allocated
   // so that the IgnoreStack's pointer survives moves of the frame.
   std::unique_ptr<IgnoreRules> rules;
+  bool grep_only = false;  // below an excluded directory entered for grep
 };
 
 bool IsIndexableName(std::string_view name) {
@@ -89,12 +91,12 @@ class TreeWalker {
   Status Run();
 
  private:
-  void EnterDirectory(int fd, DirId id, std::unique_ptr<IgnoreRules> rules);
+  void EnterDirectory(int fd, DirId id, std::unique_ptr<IgnoreRules> rules, bool grep_only);
   void LeaveDirectory();
-  void Descend(bool via_symlink);
+  void Descend(bool via_symlink, bool grep_only);
   std::unique_ptr<IgnoreRules> LoadIgnoreFiles(const std::vector<PendingEntry>& entries, int dir_fd,
                                                std::unique_ptr<IgnoreRules> rules);
-  void Classify(int dir_fd, PendingEntry* entry);
+  void Classify(int dir_fd, bool in_grep_only, PendingEntry* entry);
   std::optional<SkipReason> CheckLinkTarget();
   bool IsIgnored(bool is_dir) const {
     return !ignore_stack_.empty() && ignore_stack_.IsIgnored(path_, is_dir);
@@ -160,7 +162,7 @@ Status TreeWalker::Run() {
   }
 
   path_.clear();
-  EnterDirectory(fd, {root_stat.st_dev, root_stat.st_ino}, std::move(root_rules));
+  EnterDirectory(fd, {root_stat.st_dev, root_stat.st_ino}, std::move(root_rules), false);
   while (!frames_.empty()) {
     DirFrame& frame = frames_.back();
     if (frame.next == frame.entries.size()) {
@@ -177,10 +179,11 @@ Status TreeWalker::Run() {
         break;
       case PendingEntry::Action::kYield:
         ++stats_->files_seen;
-        on_file_(FileEntry{path_, entry.size, entry.mtime_ns});
+        on_file_(FileEntry{path_, entry.size, entry.mtime_ns, entry.grep_only});
         break;
       case PendingEntry::Action::kDescend:
-        Descend(entry.via_symlink);  // may grow frames_: `frame` is stale from here
+        // May grow frames_: `frame` and `entry` are stale from here.
+        Descend(entry.via_symlink, entry.grep_only);
         break;
     }
   }
@@ -189,7 +192,7 @@ Status TreeWalker::Run() {
 
 // Opens the directory at path_ and enters it, unless that would revisit a
 // directory (a loop through a symlink or a bind mount).
-void TreeWalker::Descend(bool via_symlink) {
+void TreeWalker::Descend(bool via_symlink, bool grep_only) {
   const std::string full_path = FullPath();
   const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (via_symlink ? 0 : O_NOFOLLOW);
   const int fd = ::open(full_path.c_str(), flags);
@@ -210,12 +213,13 @@ void TreeWalker::Descend(bool via_symlink) {
     stats_->Count(SkipReason::kSymlinkLoop, path_);
     return;
   }
-  EnterDirectory(fd, id, nullptr);
+  EnterDirectory(fd, id, nullptr, grep_only);
 }
 
 // Takes ownership of `fd`, the open directory `id` whose relative path is
 // path_, and pushes its frame with every entry classified.
-void TreeWalker::EnterDirectory(int fd, DirId id, std::unique_ptr<IgnoreRules> rules) {
+void TreeWalker::EnterDirectory(int fd, DirId id, std::unique_ptr<IgnoreRules> rules,
+                                bool grep_only) {
   DIR* dir = ::fdopendir(fd);
   if (dir == nullptr) {
     ::close(fd);
@@ -225,6 +229,7 @@ void TreeWalker::EnterDirectory(int fd, DirId id, std::unique_ptr<IgnoreRules> r
 
   DirFrame frame;
   frame.rel_len = path_.size();
+  frame.grep_only = grep_only;
   for (;;) {
     errno = 0;  // readdir() reports the end and an error alike with null
     const dirent* ent = ::readdir(dir);
@@ -254,7 +259,7 @@ void TreeWalker::EnterDirectory(int fd, DirId id, std::unique_ptr<IgnoreRules> r
     path_.resize(frame.rel_len);
     if (!path_.empty()) path_ += '/';
     path_ += entry.name;
-    Classify(dir_fd, &entry);
+    Classify(dir_fd, grep_only, &entry);
   }
   path_.resize(frame.rel_len);
   ::closedir(dir);
@@ -315,7 +320,8 @@ std::optional<SkipReason> TreeWalker::CheckLinkTarget() {
 
 // Decides what happens to the entry at path_ of the directory open as dir_fd.
 // The checks run cheapest first and never read file contents.
-void TreeWalker::Classify(int dir_fd, PendingEntry* entry) {
+void TreeWalker::Classify(int dir_fd, bool in_grep_only, PendingEntry* entry) {
+  entry->grep_only = in_grep_only;
   auto skip = [entry](SkipReason reason) {
     entry->action = PendingEntry::Action::kSkip;
     entry->reason = reason;
@@ -345,8 +351,14 @@ void TreeWalker::Classify(int dir_fd, PendingEntry* entry) {
   }
 
   const bool is_dir = type == DT_DIR;
-  if (is_dir && excluded_dirs_.contains(entry->name)) return skip(SkipReason::kExcludedDir);
   if (IsIgnored(is_dir)) return skip(SkipReason::kIgnored);
+  if (is_dir && excluded_dirs_.contains(entry->name)) {
+    if (!options_.include_grep_only || entry->name[0] == '.') {
+      return skip(SkipReason::kExcludedDir);
+    }
+    stats_->Count(SkipReason::kExcludedDir, path_);  // skipped by search all the same
+    entry->grep_only = true;
+  }
   if (!IsIndexableName(entry->name)) return skip(SkipReason::kInvalidName);
   if (via_symlink) {
     if (std::optional<SkipReason> reason = CheckLinkTarget()) return skip(*reason);
