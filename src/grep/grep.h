@@ -4,10 +4,10 @@
 // the lines are reported exactly as ripgrep reports them. The index only makes
 // grep faster: a pattern it cannot narrow falls back to scanning every file.
 //
-// Trigrams are three bytes with ASCII letters folded to lower case. Only
-// trigrams made of printable ASCII or tab are indexed; a query uses a trigram
-// only when the same test admits it, so dropping the rest only widens the
-// candidate set, never narrows it below the true matches.
+// Trigrams are three bytes, case kept. Only trigrams made of printable ASCII
+// or tab are indexed; a query uses a trigram only when the same test admits
+// it, so dropping the rest only widens the candidate set, never narrows it
+// below the true matches.
 #pragma once
 
 #include <cstdint>
@@ -22,10 +22,13 @@
 namespace ts::grep {
 
 inline constexpr uint32_t kSegmentFormatVersion = 1;
+// Files are indexed in blocks of about this many bytes (ending at a line end),
+// so a hit in a large file reads only its candidate blocks.
+inline constexpr size_t kBlockBytes = 64 << 10;
 
 // ---- Trigrams --------------------------------------------------------------
 
-// Appends the distinct indexable trigram keys of `text` to *out, sorted.
+// Appends the distinct indexable trigram keys of `text` (case kept) to *out, sorted.
 void CollectTrigrams(std::string_view text, std::vector<uint32_t>* out);
 
 // ---- Segments ----------------------------------------------------------------
@@ -62,9 +65,14 @@ class SegmentReader {
  public:
   static Result<std::shared_ptr<const SegmentReader>> Open(const std::string& path);
 
+  // Documents are blocks of files: a file over kBlockBytes is split at line
+  // ends into consecutive documents sharing its key, path and size.
   uint32_t doc_count() const { return doc_count_; }
   uint64_t doc_key(uint32_t docno) const;
   std::string_view doc_path(uint32_t docno) const;
+  uint64_t doc_offset(uint32_t docno) const;     // the block's first byte in the file
+  uint64_t doc_file_size(uint32_t docno) const;  // the file's size when indexed
+  uint32_t doc_first_line(uint32_t docno) const;
   // Trigram keys in ascending order, by index (merges).
   uint32_t key_count() const { return key_count_; }
   uint32_t KeyAt(uint32_t i) const;
@@ -79,8 +87,7 @@ class SegmentReader {
   std::unique_ptr<MappedFile> file_;
   std::string_view bytes_;
   uint32_t doc_count_ = 0, key_count_ = 0;
-  uint64_t off_keys_ = 0, off_path_offsets_ = 0, off_paths_ = 0, off_dict_ = 0, off_postings_ = 0,
-           postings_end_ = 0;
+  uint64_t off_docs_ = 0, off_paths_ = 0, off_dict_ = 0, off_postings_ = 0, postings_end_ = 0;
 };
 
 // A segment as one snapshot sees it.

@@ -14,6 +14,7 @@
 
 #include "grep/grep.h"
 #include "grep/pattern_impl.h"
+#include "grep/trigram.h"
 
 namespace ts::grep {
 namespace {
@@ -93,6 +94,27 @@ class MatchedLines {
   uint64_t line_ = 1;
 };
 
+// The full regex around a pattern body: line anchors, and rg's -w form,
+// which differs from \b for patterns that start or end with a non-word character.
+std::string Enclose(const std::string& body, bool unicode, bool word) {
+  if (!word) return "(?m)(?:" + body + ")";
+  const std::string non_word = std::string("[^") + WordItems(unicode) + "]";
+  return "(?m)(?:^|" + non_word + ")(?:" + body + ")(?:" + non_word + "|$)";
+}
+
+bool IsAscii(std::string_view text) {
+  // Eight bytes at a time; the compiler vectorizes the loop further.
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    acc |= w;
+  }
+  for (; i < text.size(); ++i) acc |= static_cast<uint8_t>(text[i]);
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
 struct LineRef {
   uint64_t number;
   size_t begin, end;
@@ -130,13 +152,15 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
     return Status::InvalidArgument(
         "the literal '\"\\n\"' is not allowed in a regex (use -U for multiline matching)");
   }
-  std::string body = options.fixed_strings
-                         ? RE2::QuoteMeta(re2::StringPiece(pattern.data(), pattern.size()))
-                         : UnicodePerlClasses(pattern);
-  const std::string non_word = std::string("[^") + kUnicodeWordItems + "]";
-  std::string regex = options.word ? "(?:^|" + non_word + ")(?:" + body + ")(?:" + non_word + "|$)"
-                                   : "(?:" + body + ")";
-  regex = "(?m)" + regex;
+  // The verifying regex, with ripgrep's Unicode classes, and its ASCII twin
+  // for files without bytes >= 0x80 (equivalent there, and faster).
+  auto spell = [&](std::string_view p, bool unicode) {
+    return Enclose(options.fixed_strings ? RE2::QuoteMeta(re2::StringPiece(p.data(), p.size()))
+                                         : PerlClasses(p, unicode),
+                   unicode, options.word);
+  };
+  const std::string regex = spell(pattern, true);
+  const std::string ascii = spell(pattern, false);
 
   auto impl = std::make_unique<Impl>();
   impl->options.set_log_errors(false);
@@ -151,20 +175,39 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
     }
     return Status::InvalidArgument("invalid pattern: " + why);
   }
+  if (ascii != regex) {
+    impl->ascii_regex = std::make_unique<RE2>(ascii, impl->options);
+    if (!impl->ascii_regex->ok()) impl->ascii_regex.reset();
+  }
   impl->multiline = options.multiline;
 
-  // The prefilter: atoms (lower-cased literals) whose presence the trigram
-  // index can test, and the boolean structure over them in FilteredRE2.
+  // The prefilter: atoms (literals every match contains) whose presence the
+  // trigram index can test, and the boolean structure over them. Capitals
+  // are marked first so atoms keep their case; when that cannot be done (or
+  // with -i) an atom matches in any case.
+  std::optional<std::string> marked;
+  if (!options.ignore_case) {
+    marked = options.fixed_strings
+                 ? MarkCapitals(RE2::QuoteMeta(re2::StringPiece(pattern.data(), pattern.size())))
+                 : MarkCapitals(pattern);
+  }
+  RE2::Options filter_options = impl->options;
+  std::string filter_regex = regex;
+  if (marked) filter_regex = Enclose(PerlClasses(*marked, true), true, options.word);
   impl->filter = std::make_unique<re2::FilteredRE2>(3);
   int id = 0;
-  if (impl->filter->Add(regex, impl->options, &id) == RE2::NoError) {
+  if (impl->filter->Add(filter_regex, filter_options, &id) == RE2::NoError) {
     std::vector<std::string> atoms;
     impl->filter->Compile(&atoms);
     for (size_t i = 0; i < atoms.size(); ++i) {
       std::vector<uint32_t> trigrams;
-      CollectTrigrams(atoms[i], &trigrams);
-      if (trigrams.empty()) impl->unknown_atoms.push_back(static_cast<int>(i));
-      impl->atom_trigrams.push_back(std::move(trigrams));
+      CollectTrigrams(marked ? MarkedAtomToText(atoms[i]) : atoms[i], &trigrams);
+      std::vector<std::vector<uint32_t>> keys;
+      for (uint32_t t : trigrams)
+        keys.push_back(marked ? std::vector<uint32_t>{t} : CaseVariants(t));
+      if (keys.empty()) impl->unknown_atoms.push_back(static_cast<int>(i));
+      impl->atom_keys.push_back(std::move(keys));
+      impl->exact_atoms.push_back(marked ? MarkedAtomToText(atoms[i]) : std::string());
     }
     std::vector<int> passed;
     impl->filter->AllPotentials(impl->unknown_atoms, &passed);
@@ -180,6 +223,24 @@ bool Pattern::Impl::MayMatch(const std::vector<int>& present_atoms) const {
   std::vector<int> passed;
   filter->AllPotentials(present_atoms, &passed);
   return !passed.empty();
+}
+
+bool Pattern::Impl::AtomsAllow(std::string_view content) const {
+  if (full_scan) return true;
+  std::vector<int> present;
+  bool checked = false;
+  for (size_t i = 0; i < exact_atoms.size(); ++i) {
+    const std::string& atom = exact_atoms[i];
+    // An atom with bytes the index skips may stand for several spellings.
+    bool exact = !atom.empty() && std::all_of(atom.begin(), atom.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x80;
+    });
+    if (!exact || memmem(content.data(), content.size(), atom.data(), atom.size()) != nullptr) {
+      present.push_back(static_cast<int>(i));
+    }
+    checked = checked || exact;
+  }
+  return !checked || MayMatch(present);
 }
 
 FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& options) const {
@@ -204,7 +265,8 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
     }
     return true;
   };
-  MatchedLines matches(*impl.regex, content, impl.multiline);
+  const RE2& re = impl.ascii_regex && IsAscii(content) ? *impl.ascii_regex : *impl.regex;
+  MatchedLines matches(re, content, impl.multiline);
   uint64_t first, last;
   size_t b, e;
   if (!options.invert) {

@@ -2,10 +2,15 @@
 // each candidate's current content, in parallel, under a time budget and a
 // result cap. Files are verified in `rg --sort path` order and results are
 // assembled in that order, so a cap cuts a deterministic prefix.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <unordered_map>
 
 #include "grep/grep.h"
 #include "grep/pattern_impl.h"
@@ -34,18 +39,31 @@ void IntersectInto(std::vector<uint32_t>* a, const std::vector<uint32_t>& b) {
 // passes with the atoms it holds plus the untestable ones.
 std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern::Impl& impl) {
   std::vector<std::pair<uint32_t, int>> doc_atoms;
-  std::vector<uint32_t> docs, other;
-  for (size_t a = 0; a < impl.atom_trigrams.size(); ++a) {
-    const auto& trigrams = impl.atom_trigrams[a];
+  std::vector<uint32_t> docs, variant, merged;
+  for (size_t a = 0; a < impl.atom_keys.size(); ++a) {
+    const auto& trigrams = impl.atom_keys[a];
     if (trigrams.empty()) continue;
-    // Rarest trigram first keeps the running intersection short.
+    // Per trigram, the union over its keys; rarest trigram first keeps the
+    // running intersection short.
     std::vector<std::vector<uint32_t>> lists(trigrams.size());
-    for (size_t t = 0; t < trigrams.size(); ++t) seg.Postings(trigrams[t], &lists[t]);
+    for (size_t t = 0; t < trigrams.size(); ++t) {
+      for (uint32_t key : trigrams[t]) {
+        seg.Postings(key, &variant);
+        merged.clear();
+        std::set_union(lists[t].begin(), lists[t].end(), variant.begin(), variant.end(),
+                       std::back_inserter(merged));
+        lists[t].swap(merged);
+      }
+    }
     std::sort(lists.begin(), lists.end(),
               [](const auto& x, const auto& y) { return x.size() < y.size(); });
     docs = std::move(lists[0]);
     for (size_t t = 1; t < lists.size() && !docs.empty(); ++t) IntersectInto(&docs, lists[t]);
-    for (uint32_t d : docs) doc_atoms.emplace_back(d, static_cast<int>(a));
+    for (uint32_t d : docs) {
+      // With -U a match may span blocks: atoms count per file (its first block).
+      while (impl.multiline && d > 0 && seg.doc_offset(d) != 0) --d;
+      doc_atoms.emplace_back(d, static_cast<int>(a));
+    }
   }
   std::sort(doc_atoms.begin(), doc_atoms.end());
   std::vector<uint32_t> out;
@@ -59,6 +77,59 @@ std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern:
     if (impl.MayMatch(present)) out.push_back(d);
   }
   return out;
+}
+
+// One file to verify: the whole of it, or only its candidate blocks.
+struct FileWork {
+  std::string_view path;
+  uint64_t indexed_size = 0;
+  struct Block {
+    uint64_t begin, end;
+    uint32_t first_line;
+  };
+  std::vector<Block> blocks;  // empty: the whole file
+};
+
+FileMatches SearchFile(const std::string& root, const FileWork& w, const Pattern& pattern,
+                       const GrepOptions& options) {
+  const Pattern::Impl& impl = pattern.impl();
+  const std::string full = root + "/" + std::string(w.path);
+  FileMatches out;
+  if (!w.blocks.empty()) {
+    int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return out;
+    struct stat st;
+    // Blocks hold only while the file is as indexed; otherwise read it whole.
+    bool as_indexed = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                      static_cast<uint64_t>(st.st_size) == w.indexed_size;
+    if (as_indexed) {
+      GrepOptions block_options = options;
+      std::string buffer;
+      for (const auto& b : w.blocks) {
+        buffer.resize(b.end - b.begin);
+        ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(b.begin));
+        if (n != static_cast<ssize_t>(buffer.size())) break;
+        if (!impl.AtomsAllow(buffer)) continue;
+        FileMatches part = pattern.SearchContent(buffer, block_options);
+        for (auto& line : part.lines) {
+          line.number += b.first_line - 1;
+          out.lines.push_back(std::move(line));
+        }
+        out.selected += part.selected;
+        if (part.selected > 0 && options.files_with_matches) break;
+        if (options.max_count > 0) {
+          if (out.selected >= options.max_count) break;
+          block_options.max_count = options.max_count - out.selected;
+        }
+      }
+      ::close(fd);
+      return out;
+    }
+    ::close(fd);
+  }
+  auto content = ReadFilePrefix(full, kMaxReadBytes);
+  if (!content.ok() || !impl.AtomsAllow(*content)) return out;
+  return pattern.SearchContent(*content, options);
 }
 
 }  // namespace
@@ -87,34 +158,54 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
 
   GrepResult result;
   result.stats.used_index = !impl.full_scan;
-  std::vector<std::string_view> candidates;
-  auto consider = [&](std::string_view path) {
-    if (!options.hidden && IsHidden(path)) return;
-    if (!globs.Allows(path)) return;
-    candidates.push_back(path);
+  // Whole files are read when a match or its context may reach beyond one
+  // block, and for files not split into blocks.
+  const bool whole_files =
+      impl.full_scan || impl.multiline || options.before > 0 || options.after > 0;
+  std::vector<FileWork> work_items;
+  std::unordered_map<std::string_view, size_t> by_path;
+  auto consider = [&](std::string_view path) -> FileWork* {
+    if (!options.hidden && IsHidden(path)) return nullptr;
+    if (!globs.Allows(path)) return nullptr;
+    auto [it, fresh] = by_path.emplace(path, work_items.size());
+    if (fresh) work_items.push_back(FileWork{path});
+    return &work_items[it->second];
   };
   for (const auto& view : segments) {
     const SegmentReader& seg = *view.segment;
     auto live = [&](uint32_t d) { return !view.deleted || !(*view.deleted)[d]; };
-    for (uint32_t d = 0; d < seg.doc_count(); ++d) result.stats.files_live += live(d) ? 1 : 0;
+    for (uint32_t d = 0; d < seg.doc_count(); ++d) {
+      result.stats.files_live += live(d) && seg.doc_offset(d) == 0 ? 1 : 0;
+    }
     if (impl.full_scan) {
       for (uint32_t d = 0; d < seg.doc_count(); ++d) {
-        if (live(d)) consider(seg.doc_path(d));
+        if (live(d) && seg.doc_offset(d) == 0) consider(seg.doc_path(d));
       }
-    } else {
-      for (uint32_t d : SegmentCandidates(seg, impl)) {
-        if (live(d)) consider(seg.doc_path(d));
-      }
+      continue;
+    }
+    for (uint32_t d : SegmentCandidates(seg, impl)) {
+      if (!live(d)) continue;
+      FileWork* w = consider(seg.doc_path(d));
+      if (w == nullptr) continue;
+      bool last_block = d + 1 >= seg.doc_count() || seg.doc_key(d + 1) != seg.doc_key(d);
+      uint64_t end = last_block ? seg.doc_file_size(d) : seg.doc_offset(d + 1);
+      w->indexed_size = seg.doc_file_size(d);
+      if (seg.doc_offset(d) == 0 && end == seg.doc_file_size(d)) continue;  // one block: whole
+      w->blocks.push_back({seg.doc_offset(d), end, seg.doc_first_line(d)});
     }
   }
   result.stats.files_live += extra_paths.size();
   for (const auto& p : extra_paths) consider(p);
-  std::sort(candidates.begin(), candidates.end(), PathLess);
+  if (whole_files) {
+    for (auto& w : work_items) w.blocks.clear();
+  }
+  std::sort(work_items.begin(), work_items.end(),
+            [](const FileWork& a, const FileWork& b) { return PathLess(a.path, b.path); });
 
   // Workers take files in order; once the cap is reached or time is up no
   // file is started, so every file before the last one started is complete.
-  std::vector<FileMatches> found(candidates.size());
-  std::vector<char> done(candidates.size(), 0);
+  std::vector<FileMatches> found(work_items.size());
+  std::vector<char> done(work_items.size(), 0);
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> selected_total{0};
   std::atomic<bool> out_of_time{false};
@@ -126,25 +217,22 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
         return;
       }
       size_t i = next.fetch_add(1);
-      if (i >= candidates.size()) return;
-      auto content = ReadFilePrefix(root + "/" + std::string(candidates[i]), kMaxReadBytes);
-      if (content.ok()) {
-        found[i] = pattern.SearchContent(*content, options);
-        selected_total += found[i].selected;
-      }
+      if (i >= work_items.size()) return;
+      found[i] = SearchFile(root, work_items[i], pattern, options);
+      selected_total += found[i].selected;
       done[i] = 1;
     }
   };
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, std::max<size_t>(1, candidates.size() / 8));
+  threads = std::min(threads, std::max<size_t>(1, work_items.size() / 8));
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
 
   uint64_t total = 0;
-  for (size_t i = 0; i < candidates.size(); ++i) {
+  for (size_t i = 0; i < work_items.size(); ++i) {
     if (!done[i]) {
       result.partial = true;
       break;
@@ -162,10 +250,10 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
       result.partial = true;
     }
     total += fm.selected;
-    fm.path = std::string(candidates[i]);
+    fm.path = std::string(work_items[i].path);
     result.files.push_back(std::move(fm));
     if (options.max_results > 0 && total >= options.max_results) {
-      if (i + 1 < candidates.size()) result.partial = true;
+      if (i + 1 < work_items.size()) result.partial = true;
       break;
     }
   }
@@ -174,7 +262,7 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
         out_of_time.load()
             ? "time budget of " + std::to_string(options.timeout_ms) + " ms exceeded after " +
                   std::to_string(result.stats.files_searched) + " of " +
-                  std::to_string(candidates.size()) + " candidate files"
+                  std::to_string(work_items.size()) + " candidate files"
             : "result cap of " + std::to_string(options.max_results) + " lines reached";
   }
   result.stats.files_matched = result.files.size();

@@ -68,25 +68,48 @@ class StreamWriter {
 };
 
 struct Offsets {
-  uint64_t keys = 0, path_offsets = 0, paths = 0, postings = 0, dict = 0, end = 0;
+  uint64_t docs = 0, paths = 0, postings = 0, dict = 0, end = 0;
 };
 
-// Writes the sections before the postings: magic, doc keys, path offsets, paths.
-Status WriteDocs(StreamWriter* w, const std::vector<uint64_t>& keys,
-                 const std::vector<uint32_t>& path_offsets, std::string_view paths, Offsets* off) {
-  TS_RETURN_IF_ERROR(w->Append(std::string_view(kMagic, 8)));
-  off->keys = w->offset();
-  for (uint64_t k : keys) {
-    PutFixed64(w->buffer(), k);
-    w->Appended(8);
+constexpr uint64_t kDocRecordSize = 32;  // key, offset, file size (u64); first line, path end (u32)
+
+}  // namespace
+
+// The per-document table, as built and merged before it is written.
+struct DocTable {
+  std::vector<uint64_t> keys, offsets, file_sizes;
+  std::vector<uint32_t> first_lines, path_ends;
+  std::string paths;
+  void Add(uint64_t key, uint64_t offset, uint64_t file_size, uint32_t first_line,
+           std::string_view path) {
+    keys.push_back(key);
+    offsets.push_back(offset);
+    file_sizes.push_back(file_size);
+    first_lines.push_back(first_line);
+    paths.append(path);
+    path_ends.push_back(static_cast<uint32_t>(paths.size()));
   }
-  off->path_offsets = w->offset();
-  for (uint32_t o : path_offsets) {
-    PutFixed32(w->buffer(), o);
-    w->Appended(4);
+  size_t size() const { return keys.size(); }
+};
+
+namespace {
+
+// Writes the sections before the postings: magic, doc records, paths.
+Status WriteDocs(StreamWriter* w, const DocTable& docs, Offsets* off) {
+  TS_RETURN_IF_ERROR(w->Append(std::string_view(kMagic, 8)));
+  off->docs = w->offset();
+  for (size_t d = 0; d < docs.size(); ++d) {
+    std::string* b = w->buffer();
+    PutFixed64(b, docs.keys[d]);
+    PutFixed64(b, docs.offsets[d]);
+    PutFixed64(b, docs.file_sizes[d]);
+    PutFixed32(b, docs.first_lines[d]);
+    PutFixed32(b, docs.path_ends[d]);
+    w->Appended(kDocRecordSize);
+    if (b->size() >= (1u << 20)) TS_RETURN_IF_ERROR(w->Flush());
   }
   off->paths = w->offset();
-  TS_RETURN_IF_ERROR(w->Append(paths));
+  TS_RETURN_IF_ERROR(w->Append(docs.paths));
   TS_RETURN_IF_ERROR(w->Pad8());
   off->postings = w->offset();
   return Status::Ok();
@@ -98,7 +121,7 @@ Status WriteTrailer(StreamWriter* w, uint32_t docs, uint32_t keys, const Offsets
   PutFixed32(&t, docs);
   PutFixed32(&t, keys);
   PutFixed32(&t, 0);
-  for (uint64_t v : {off.keys, off.path_offsets, off.paths, off.postings, off.dict, off.end}) {
+  for (uint64_t v : {off.docs, off.paths, off.postings, off.dict, off.end, uint64_t{0}}) {
     PutFixed64(&t, v);
   }
   t.append(kTrailerMagic, 8);
@@ -124,9 +147,7 @@ void CollectTrigrams(std::string_view text, std::vector<uint32_t>* out) {
 // ---- Builder ---------------------------------------------------------------
 
 struct SegmentBuilder::State {
-  std::vector<uint64_t> keys;
-  std::vector<uint32_t> path_offsets{0};
-  std::string paths;
+  DocTable docs;
   // Per trigram key: delta-varint postings, the last docno added plus one
   // (0: none yet) and the document frequency. Allocated on the first Add.
   std::vector<std::string> postings;
@@ -140,7 +161,7 @@ SegmentBuilder::SegmentBuilder(SegmentBuilder&&) noexcept = default;
 SegmentBuilder& SegmentBuilder::operator=(SegmentBuilder&&) noexcept = default;
 
 uint32_t SegmentBuilder::doc_count() const {
-  return static_cast<uint32_t>(state_->keys.size());
+  return static_cast<uint32_t>(state_->docs.size());
 }
 
 void SegmentBuilder::Add(uint64_t key, std::string_view path, std::string_view content) {
@@ -150,34 +171,45 @@ void SegmentBuilder::Add(uint64_t key, std::string_view path, std::string_view c
     s.last_plus_one.assign(kTrigramKeys, 0);
     s.df.assign(kTrigramKeys, 0);
   }
-  const uint32_t docno = static_cast<uint32_t>(s.keys.size());
-  s.keys.push_back(key);
-  s.paths.append(path);
-  s.path_offsets.push_back(static_cast<uint32_t>(s.paths.size()));
   const auto& codes = TrigramCodes();
-  // last_plus_one doubles as the "seen in this document" mark.
-  uint32_t a = kNotIndexable, b = kNotIndexable;
-  for (unsigned char ch : content) {
-    uint32_t c = codes[ch];
-    if (a != kNotIndexable && b != kNotIndexable && c != kNotIndexable) {
-      uint32_t k = (a * 96u + b) * 96u + c;
-      if (s.last_plus_one[k] != docno + 1) {
-        uint32_t delta = s.last_plus_one[k] == 0 ? docno : docno - (s.last_plus_one[k] - 1);
-        PutVarint(&s.postings[k], delta);
-        s.last_plus_one[k] = docno + 1;
-        ++s.df[k];
-      }
+  // Blocks end at a line end, so no line (and no match outside -U) spans two.
+  size_t begin = 0;
+  uint32_t line = 1;
+  do {
+    size_t end = content.size();
+    if (content.size() - begin > kBlockBytes) {
+      const void* nl = std::memchr(content.data() + begin + kBlockBytes, '\n',
+                                   content.size() - begin - kBlockBytes);
+      if (nl) end = static_cast<size_t>(static_cast<const char*>(nl) - content.data()) + 1;
     }
-    a = b;
-    b = c;
-  }
+    const uint32_t docno = static_cast<uint32_t>(s.docs.size());
+    s.docs.Add(key, begin, content.size(), line, path);
+    // last_plus_one doubles as the "seen in this document" mark.
+    uint32_t a = kNotIndexable, b = kNotIndexable;
+    for (size_t i = begin; i < end; ++i) {
+      uint32_t c = codes[static_cast<uint8_t>(content[i])];
+      if (a != kNotIndexable && b != kNotIndexable && c != kNotIndexable) {
+        uint32_t k = (a * 96u + b) * 96u + c;
+        if (s.last_plus_one[k] != docno + 1) {
+          uint32_t delta = s.last_plus_one[k] == 0 ? docno : docno - (s.last_plus_one[k] - 1);
+          PutVarint(&s.postings[k], delta);
+          s.last_plus_one[k] = docno + 1;
+          ++s.df[k];
+        }
+      }
+      a = b;
+      b = c;
+    }
+    line += static_cast<uint32_t>(std::count(content.data() + begin, content.data() + end, '\n'));
+    begin = end;
+  } while (begin < content.size());
 }
 
 Result<SegmentFileInfo> SegmentBuilder::FinishToFile(const std::string& path) {
   State& s = *state_;
   TS_ASSIGN_OR_RETURN(StreamWriter w, StreamWriter::Create(path));
   Offsets off;
-  TS_RETURN_IF_ERROR(WriteDocs(&w, s.keys, s.path_offsets, s.paths, &off));
+  TS_RETURN_IF_ERROR(WriteDocs(&w, s.docs, &off));
   std::string dict;
   uint32_t key_count = 0;
   for (uint32_t k = 0; k < s.postings.size(); ++k) {
@@ -236,27 +268,24 @@ Status SegmentReader::Parse() {
   key_count_ = GetFixed32(trailer + 8);
   uint64_t f[6];
   for (int i = 0; i < 6; ++i) f[i] = GetFixed64(trailer + 16 + 8 * i);
-  off_keys_ = f[0];
-  off_path_offsets_ = f[1];
-  off_paths_ = f[2];
-  off_postings_ = f[3];
-  off_dict_ = f[4];
+  off_docs_ = f[0];
+  off_paths_ = f[1];
+  off_postings_ = f[2];
+  off_dict_ = f[3];
   postings_end_ = off_dict_;
-  const uint64_t end = f[5];
+  const uint64_t end = f[4];
   const uint64_t limit = size - kChecksumSize - kTrailerSize;
-  bool ordered = off_keys_ == 8 && off_path_offsets_ == off_keys_ + 8ull * doc_count_ &&
-                 off_paths_ == off_path_offsets_ + 4ull * (doc_count_ + 1) &&
+  bool ordered = off_docs_ == 8 && off_paths_ == off_docs_ + kDocRecordSize * doc_count_ &&
                  off_paths_ <= off_postings_ && off_postings_ <= off_dict_ &&
                  end == off_dict_ + kDictEntrySize * key_count_ && end <= limit;
   if (!ordered) return Status::Corruption("section offsets out of range");
-  if (off_paths_ + GetFixed32(p + off_path_offsets_ + 4ull * doc_count_) > off_postings_) {
-    return Status::Corruption("paths out of range");
-  }
+  uint32_t prev_end = 0;
   for (uint32_t d = 0; d < doc_count_; ++d) {
-    if (GetFixed32(p + off_path_offsets_ + 4ull * d) >
-        GetFixed32(p + off_path_offsets_ + 4ull * (d + 1))) {
-      return Status::Corruption("path offsets not ascending");
+    uint32_t path_end = GetFixed32(p + off_docs_ + kDocRecordSize * d + 28);
+    if (path_end < prev_end || off_paths_ + path_end > off_postings_) {
+      return Status::Corruption("document paths out of range");
     }
+    prev_end = path_end;
   }
   uint64_t prev_off = 0;
   for (uint32_t i = 0; i < key_count_; ++i) {
@@ -272,12 +301,25 @@ Status SegmentReader::Parse() {
 }
 
 uint64_t SegmentReader::doc_key(uint32_t docno) const {
-  return GetFixed64(bytes_.data() + off_keys_ + 8ull * docno);
+  return GetFixed64(bytes_.data() + off_docs_ + kDocRecordSize * docno);
+}
+
+uint64_t SegmentReader::doc_offset(uint32_t docno) const {
+  return GetFixed64(bytes_.data() + off_docs_ + kDocRecordSize * docno + 8);
+}
+
+uint64_t SegmentReader::doc_file_size(uint32_t docno) const {
+  return GetFixed64(bytes_.data() + off_docs_ + kDocRecordSize * docno + 16);
+}
+
+uint32_t SegmentReader::doc_first_line(uint32_t docno) const {
+  return GetFixed32(bytes_.data() + off_docs_ + kDocRecordSize * docno + 24);
 }
 
 std::string_view SegmentReader::doc_path(uint32_t docno) const {
-  const char* po = bytes_.data() + off_path_offsets_ + 4ull * docno;
-  uint32_t b = GetFixed32(po), e = GetFixed32(po + 4);
+  const char* rec = bytes_.data() + off_docs_ + kDocRecordSize * docno;
+  uint32_t b = docno == 0 ? 0 : GetFixed32(rec - kDocRecordSize + 28);
+  uint32_t e = GetFixed32(rec + 28);
   return bytes_.substr(off_paths_ + b, e - b);
 }
 
@@ -324,23 +366,20 @@ Result<SegmentFileInfo> MergeSegmentsToFile(const std::vector<SegmentView>& inpu
                                             const std::string& path) {
   // New docnos follow input order, deleted documents dropped.
   std::vector<std::vector<int64_t>> remap(inputs.size());
-  std::vector<uint64_t> keys;
-  std::vector<uint32_t> path_offsets{0};
-  std::string paths;
+  DocTable docs_out;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const SegmentReader& seg = *inputs[i].segment;
     remap[i].assign(seg.doc_count(), -1);
     for (uint32_t d = 0; d < seg.doc_count(); ++d) {
       if (inputs[i].deleted && (*inputs[i].deleted)[d]) continue;
-      remap[i][d] = static_cast<int64_t>(keys.size());
-      keys.push_back(seg.doc_key(d));
-      paths.append(seg.doc_path(d));
-      path_offsets.push_back(static_cast<uint32_t>(paths.size()));
+      remap[i][d] = static_cast<int64_t>(docs_out.size());
+      docs_out.Add(seg.doc_key(d), seg.doc_offset(d), seg.doc_file_size(d), seg.doc_first_line(d),
+                   seg.doc_path(d));
     }
   }
   TS_ASSIGN_OR_RETURN(StreamWriter w, StreamWriter::Create(path));
   Offsets off;
-  TS_RETURN_IF_ERROR(WriteDocs(&w, keys, path_offsets, paths, &off));
+  TS_RETURN_IF_ERROR(WriteDocs(&w, docs_out, &off));
   std::string dict;
   uint32_t key_count = 0;
   std::vector<uint32_t> cursor(inputs.size(), 0);
@@ -381,9 +420,9 @@ Result<SegmentFileInfo> MergeSegmentsToFile(const std::vector<SegmentView>& inpu
   off.dict = w.offset();
   TS_RETURN_IF_ERROR(w.Append(dict));
   off.end = w.offset();
-  TS_RETURN_IF_ERROR(WriteTrailer(&w, static_cast<uint32_t>(keys.size()), key_count, off));
+  TS_RETURN_IF_ERROR(WriteTrailer(&w, static_cast<uint32_t>(docs_out.size()), key_count, off));
   SegmentFileInfo info;
-  info.doc_count = keys.size();
+  info.doc_count = docs_out.size();
   TS_ASSIGN_OR_RETURN(info.checksum, w.Finish());
   info.byte_size = w.offset();
   return info;

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "grep/grep.h"
+#include "grep/trigram.h"
 #include "util/file.h"
 
 namespace ts::grep {
@@ -41,12 +43,20 @@ std::string Grep(const std::vector<SegmentView>& views, const std::string& root,
   return r.ok() ? FormatRipgrep(*r, options) : "<error>";
 }
 
-TEST(Trigrams, FoldCaseAndSkipUnindexableBytes) {
+TEST(Trigrams, KeepCaseAndSkipUnindexableBytes) {
   std::vector<uint32_t> a, b, c;
-  CollectTrigrams("Hello", &a);
-  CollectTrigrams("hELLO", &b);
-  EXPECT_EQ(a, b);
-  EXPECT_EQ(a.size(), 3u);
+  CollectTrigrams("Hel", &a);
+  CollectTrigrams("hEL", &b);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NE(a, b);
+  // Case variants: every mix of cases of the letters, digits and marks kept.
+  auto variants = CaseVariants(a[0]);
+  EXPECT_EQ(variants.size(), 8u);
+  EXPECT_NE(std::find(variants.begin(), variants.end(), b[0]), variants.end());
+  std::vector<uint32_t> d;
+  CollectTrigrams("a_1", &d);
+  EXPECT_EQ(CaseVariants(d[0]).size(), 2u);
   CollectTrigrams("a\nbc\xc3\xa9", &c);  // every window holds a newline or a high byte
   EXPECT_TRUE(c.empty());
 }
@@ -67,7 +77,7 @@ TEST(Segment, PostingsRoundTripAndMerge) {
   std::vector<uint32_t> t, docs;
   CollectTrigrams("foo", &t);
   (*seg)->Postings(t[0], &docs);
-  EXPECT_EQ(docs, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(docs, (std::vector<uint32_t>{0}));  // "FOO_BAR" holds "FOO", not "foo"
 
   SegmentBuilder second;
   second.Add(20, "d.c", "foo again\n");
@@ -84,7 +94,7 @@ TEST(Segment, PostingsRoundTripAndMerge) {
   EXPECT_EQ((*m)->doc_path(0), "b.c");
   EXPECT_EQ((*m)->doc_key(2), 20u);
   (*m)->Postings(t[0], &docs);
-  EXPECT_EQ(docs, (std::vector<uint32_t>{0, 2}));
+  EXPECT_EQ(docs, (std::vector<uint32_t>{2}));
 }
 
 TEST(Segment, CorruptionIsDetected) {
@@ -170,6 +180,64 @@ TEST(Pattern, ClearErrors) {
   GrepOptions plain;
   auto huge = Pattern::Compile("((((a{100}){100}){100}){100})", plain);
   EXPECT_FALSE(huge.ok());
+}
+
+}  // namespace
+}  // namespace ts::grep
+
+namespace ts::grep {
+namespace {
+
+// A file over kBlockBytes is indexed in blocks; only candidate blocks are
+// read, and line numbers, -m and -l still count over the whole file.
+TEST(Search, LargeFilesAreSearchedByBlock) {
+  TempDir dir;
+  std::string text;
+  uint64_t line = 0;
+  std::vector<uint64_t> needle_lines;
+  while (text.size() < 3 * kBlockBytes) {
+    ++line;
+    bool late = text.size() > 2 * kBlockBytes + 100 && needle_lines.size() < 4;
+    if (line == 7 || line == 5000 || line == 5001 || late) {
+      text += "needle " + std::to_string(line) + "\n";
+      needle_lines.push_back(line);
+    } else {
+      text += "filler line " + std::to_string(line) + " of the haystack\n";
+    }
+  }
+  dir.Write("big.txt", text);
+  SegmentBuilder builder;
+  builder.Add(1, "big.txt", text);
+  ASSERT_TRUE(builder.FinishToFile(dir.path() + "/seg").ok());
+  auto seg = SegmentReader::Open(dir.path() + "/seg");
+  ASSERT_TRUE(seg.ok());
+  ASSERT_GE((*seg)->doc_count(), 3u);
+  EXPECT_EQ((*seg)->doc_offset(0), 0u);
+  EXPECT_GT((*seg)->doc_first_line(1), 1u);
+  std::vector<SegmentView> views{{*seg, nullptr, "seg"}};
+  std::string expected;
+  for (uint64_t n : needle_lines) {
+    expected += "big.txt:" + std::to_string(n) + ":needle " + std::to_string(n) + "\n";
+  }
+  EXPECT_EQ(Grep(views, dir.path(), "needle"), expected);
+  GrepOptions m;
+  m.max_count = 3;
+  std::string first_three;
+  for (size_t i = 0; i < 3; ++i) {
+    uint64_t n = needle_lines[i];
+    first_three += "big.txt:" + std::to_string(n) + ":needle " + std::to_string(n) + "\n";
+  }
+  EXPECT_EQ(Grep(views, dir.path(), "needle", m), first_three);
+  GrepOptions l;
+  l.files_with_matches = true;
+  EXPECT_EQ(Grep(views, dir.path(), "needle", l), "big.txt\n");
+  // A file changed since indexing is read whole, never through stale blocks.
+  dir.Write("big.txt", "x\n" + text);
+  std::string shifted;
+  for (uint64_t n : needle_lines) {
+    shifted += "big.txt:" + std::to_string(n + 1) + ":needle " + std::to_string(n) + "\n";
+  }
+  EXPECT_EQ(Grep(views, dir.path(), "needle"), shifted);
 }
 
 }  // namespace
