@@ -507,7 +507,7 @@ int Main(int argc, char** argv) {
       "prints it at the index root (RE2 syntax; the trigram index picks the files to read). "
       "Exit 0: lines found, 1: none, 2: error");
   grep_cmd->add_option("pattern", grep_args.patterns, "The pattern (use -e for one starting '-')");
-  grep_cmd->add_option("-e,--regexp", grep_args.patterns, "The pattern");
+  grep_cmd->add_option("-e,--regexp", grep_args.patterns, "The pattern")->allow_extra_args(false);
   grep_cmd->add_option("--index,-I", grep_args.index, "Index name (optional when only one exists)");
   grep_cmd->add_flag("-F,--fixed-strings", grep_args.fixed, "The pattern is a literal string");
   grep_cmd->add_flag("-i,--ignore-case", grep_args.ignore_case, "Case-insensitive");
@@ -523,7 +523,8 @@ int Main(int argc, char** argv) {
   grep_cmd->add_option("-m,--max-count", grep_args.max_count, "Selected lines per file at most");
   grep_cmd->add_option("-g,--glob", grep_args.globs,
                        "Only files matching this gitignore-style glob; '!glob' excludes "
-                       "(repeatable)");
+                       "(repeatable)")
+      ->allow_extra_args(false);
   grep_cmd
       ->add_option("--max-results", grep_args.max_results,
                    "Stop after this many selected lines in all (the output says it is "

@@ -21,7 +21,7 @@
 
 namespace ts::grep {
 
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+inline constexpr uint32_t kSegmentFormatVersion = 2;  // 1: a pre-release layout without blocks
 // Files are indexed in blocks of about this many bytes (ending at a line end),
 // so a hit in a large file reads only its candidate blocks.
 inline constexpr size_t kBlockBytes = 64 << 10;

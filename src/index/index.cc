@@ -119,6 +119,7 @@ Status Index::PublishSnapshot() {
     views.push_back({reader, deleted, row.name});
   }
   auto grep_state = std::make_shared<GrepState>();
+  uint64_t grep_files = 0;  // live files the companions hold
   std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep;
   for (const auto& view : views) {
     const std::string grep_name = GrepSegmentName(view.name);
@@ -137,17 +138,7 @@ Status Index::PublishSnapshot() {
         grep_state->error = r.status().message();
       }
     }
-    if (!reader) {
-      // No companion (made before grep existed) or a broken one: its files
-      // are verified on every grep instead of being narrowed by trigrams.
-      std::unordered_set<std::string> seen;
-      for (uint32_t d = 0; d < view.segment->doc_count(); ++d) {
-        if (view.deleted && (*view.deleted)[d]) continue;
-        std::string path = view.segment->Doc(d).path;
-        if (seen.insert(path).second) grep_state->unindexed_paths.push_back(std::move(path));
-      }
-      continue;
-    }
+    if (!reader) continue;
     open_grep[grep_name] = reader;
     std::shared_ptr<std::vector<bool>> deleted;
     if (!tombstones.empty()) {
@@ -158,11 +149,30 @@ Status Index::PublishSnapshot() {
         }
       }
     }
+    for (uint32_t d = 0; d < reader->doc_count(); ++d) {
+      grep_files += reader->doc_offset(d) == 0 && (!deleted || !(*deleted)[d]) ? 1 : 0;
+    }
     grep_state->views.push_back({reader, deleted, view.name});
   }
   auto snap = std::make_shared<const lexical::Snapshot>(std::move(views));
   auto files = catalog_->Count("files");
   auto chunks = catalog_->Count("chunks");
+  if (files.ok() && grep_files != *files) {
+    // Some files are in no companion (segments written by an older build,
+    // or damaged): grep verifies each of them in full, so it stays complete,
+    // only slower, until `index --force` rebuilds them.
+    std::unordered_set<std::string_view> covered;
+    for (const auto& g : grep_state->views) {
+      for (uint32_t d = 0; d < g.segment->doc_count(); ++d) {
+        if (!g.deleted || !(*g.deleted)[d]) covered.insert(g.segment->doc_path(d));
+      }
+    }
+    TS_ASSIGN_OR_RETURN(auto rows, catalog_->LoadFiles());
+    for (auto& [path, row] : rows) {
+      if (!covered.count(path)) grep_state->unindexed_paths.push_back(path);
+    }
+    std::sort(grep_state->unindexed_paths.begin(), grep_state->unindexed_paths.end());
+  }
   auto last_update = catalog_->GetMeta("last_update");
   auto in_progress = catalog_->GetMeta("update_in_progress");
   // Measured here, once per commit, so that status and /health stay in memory.
@@ -248,14 +258,17 @@ std::map<std::string, Lane> Index::Lanes() const {
     error = lexical_error_;
   }
   lanes["lexical"] = error.empty() ? Lane{true, "ok"} : Lane{false, error};
-  std::string grep_error;
+  std::string grep_note;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
-    if (grep_) grep_error = grep_->error;
+    if (grep_ && !grep_->unindexed_paths.empty()) {
+      grep_note = std::to_string(grep_->unindexed_paths.size()) +
+                  " files have no trigram index (" +
+                  (grep_->error.empty() ? "segments written by an older build" : grep_->error) +
+                  "); grep scans them in full until `trusty-search index --force` rebuilds it";
+    }
   }
-  lanes["grep"] = grep_error.empty()
-                      ? Lane{true, "ok"}
-                      : Lane{false, grep_error + " (grep scans that segment's files instead)"};
+  lanes["grep"] = Lane{true, grep_note.empty() ? "ok" : grep_note};
   lanes["semantic"] =
       Lane{false, "no embedding model in this build (semantic lane not implemented yet)"};
   lanes["graph"] = Lane{false, "symbol graph not implemented yet"};

@@ -71,8 +71,11 @@ struct UpdateSummary {
 
 struct Lane {
   bool available = false;
-  std::string detail;  // "ok" or why not
-  std::string ToString() const { return available ? "ok" : "unavailable: " + detail; }
+  std::string detail;  // "ok", why not, or (available) what is degraded
+  std::string ToString() const {
+    if (!available) return "unavailable: " + detail;
+    return detail.empty() || detail == "ok" ? "ok" : "degraded: " + detail;
+  }
 };
 
 struct IndexInfo {

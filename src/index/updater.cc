@@ -583,15 +583,15 @@ Status Index::Updater::MergeSmallest(size_t count) {
   std::sort(views.begin(), views.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
 
-  // The grep companions merge with their segments when every one has one; a
-  // merged segment without a companion is scanned by grep (see GrepState).
+  // The grep companions merge with their segments. A segment without one
+  // (an older build's, or damaged) adds nothing; the files it held are
+  // verified in full by grep until reindexed (see Index::GrepState).
   std::vector<grep::SegmentView> grep_views;
   for (const auto& v : views) {
     for (const auto& g : snaps.grep ? snaps.grep->views : std::vector<grep::SegmentView>{}) {
       if (g.name == v.name) grep_views.push_back(g);
     }
   }
-  if (grep_views.size() != views.size()) grep_views.clear();
 
   // Streamed to its file: a merge never holds the merged segment in memory twice.
   std::string name = NextSegmentName();
