@@ -78,9 +78,10 @@ void PrintSummary(const std::string& name, const std::string& root, const json& 
     std::printf("\n");
   }
   if (u("files_grep_only") > 0) {
-    std::printf("  grep only: %llu files search skips (excluded dirs, too large, generated) "
-                "are still found by grep, as ripgrep would\n",
-                u("files_grep_only"));
+    std::printf(
+        "  grep only: %llu files search skips (excluded dirs, too large, generated) "
+        "are still found by grep, as ripgrep would\n",
+        u("files_grep_only"));
   }
   if (s.contains("unreadable_samples")) {
     for (const auto& p : s["unreadable_samples"])
@@ -521,9 +522,10 @@ int Main(int argc, char** argv) {
   grep_cmd->add_option("-B,--before-context", grep_args.before, "Lines before each match");
   grep_cmd->add_option("-C,--context", grep_args.context, "Lines before and after each match");
   grep_cmd->add_option("-m,--max-count", grep_args.max_count, "Selected lines per file at most");
-  grep_cmd->add_option("-g,--glob", grep_args.globs,
-                       "Only files matching this gitignore-style glob; '!glob' excludes "
-                       "(repeatable)")
+  grep_cmd
+      ->add_option("-g,--glob", grep_args.globs,
+                   "Only files matching this gitignore-style glob; '!glob' excludes "
+                   "(repeatable)")
       ->allow_extra_args(false);
   grep_cmd
       ->add_option("--max-results", grep_args.max_results,

@@ -115,6 +115,58 @@ bool IsAscii(std::string_view text) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
+// Lines containing a match, found from the other end: every match contains
+// one of `atoms` (exact bytes), so only lines holding an atom (found with
+// memchr on a rare byte) are given to the regex. Same contract as
+// MatchedLines; never used with -U or -v.
+class AtomMatchedLines {
+ public:
+  AtomMatchedLines(const RE2& re, std::string_view content, const std::vector<LiteralFinder>& atoms)
+      : re_(re), text_(content) {
+    const char* base = content.data();
+    for (const auto& atom : atoms) {
+      size_t from = 0;
+      while (from < content.size()) {
+        size_t at = atom.Find(content, from);
+        if (at == std::string_view::npos) break;
+        const void* nl_before = at > 0 ? memrchr(base, '\n', at) : nullptr;
+        size_t ls =
+            nl_before ? static_cast<size_t>(static_cast<const char*>(nl_before) - base) + 1 : 0;
+        const void* nl_after = std::memchr(base + at, '\n', content.size() - at);
+        size_t le = nl_after ? static_cast<size_t>(static_cast<const char*>(nl_after) - base)
+                             : content.size();
+        lines_.emplace_back(ls, le);
+        from = le + 1;
+      }
+    }
+    std::sort(lines_.begin(), lines_.end());
+    lines_.erase(std::unique(lines_.begin(), lines_.end()), lines_.end());
+  }
+
+  bool Next(uint64_t* first_line, uint64_t* last_line, size_t* begin, size_t* end) {
+    while (next_ < lines_.size()) {
+      auto [ls, le] = lines_[next_++];
+      re2::StringPiece line(text_.data() + ls, le - ls);
+      if (!re_.Match(line, 0, line.size(), RE2::UNANCHORED, nullptr, 0)) continue;
+      line_ += CountNewlines(text_.data() + counted_pos_, text_.data() + ls);
+      counted_pos_ = ls;
+      *first_line = *last_line = line_;
+      *begin = ls;
+      *end = le;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  const RE2& re_;
+  std::string_view text_;
+  std::vector<std::pair<size_t, size_t>> lines_;  // [start, end) of lines holding an atom
+  size_t next_ = 0;
+  size_t counted_pos_ = 0;  // a line start; line_ is its number
+  uint64_t line_ = 1;
+};
+
 struct LineRef {
   uint64_t number;
   size_t begin, end;
@@ -216,6 +268,27 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
     impl->full_scan = true;
   }
   if (options.invert) impl->full_scan = true;
+  // When every testable atom is exact ASCII and the untestable ones alone
+  // cannot make a match, every match contains one of the exact atoms: lines
+  // without one need no regex at all.
+  // An atom with bytes the index skips may stand for several spellings: only
+  // exact ASCII atoms are searched for as bytes.
+  for (const std::string& atom : impl->exact_atoms) {
+    bool ascii = !atom.empty() && std::all_of(atom.begin(), atom.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x80;
+    });
+    impl->atom_finders.push_back(ascii ? std::make_unique<LiteralFinder>(atom) : nullptr);
+  }
+  if (!impl->full_scan && !options.multiline && !options.invert) {
+    bool all_exact = true;
+    std::vector<LiteralFinder> line_atoms;
+    for (size_t i = 0; i < impl->atom_finders.size() && all_exact; ++i) {
+      if (impl->atom_keys[i].empty()) continue;  // untestable: covered by !full_scan
+      all_exact = impl->atom_finders[i] != nullptr;
+      if (all_exact) line_atoms.push_back(*impl->atom_finders[i]);
+    }
+    if (all_exact && !line_atoms.empty()) impl->line_atoms = std::move(line_atoms);
+  }
   return std::unique_ptr<Pattern>(new Pattern(std::move(impl)));
 }
 
@@ -226,19 +299,16 @@ bool Pattern::Impl::MayMatch(const std::vector<int>& present_atoms) const {
 }
 
 bool Pattern::Impl::AtomsAllow(std::string_view content) const {
-  if (full_scan) return true;
+  // One line atom: the line search itself is the check.
+  if (full_scan || line_atoms.size() == 1) return true;
   std::vector<int> present;
   bool checked = false;
-  for (size_t i = 0; i < exact_atoms.size(); ++i) {
-    const std::string& atom = exact_atoms[i];
-    // An atom with bytes the index skips may stand for several spellings.
-    bool exact = !atom.empty() && std::all_of(atom.begin(), atom.end(), [](char c) {
-      return static_cast<unsigned char>(c) < 0x80;
-    });
-    if (!exact || memmem(content.data(), content.size(), atom.data(), atom.size()) != nullptr) {
+  for (size_t i = 0; i < atom_finders.size(); ++i) {
+    const LiteralFinder* finder = atom_finders[i].get();
+    if (finder == nullptr || finder->Find(content) != std::string_view::npos) {
       present.push_back(static_cast<int>(i));
     }
-    checked = checked || exact;
+    checked = checked || finder != nullptr;
   }
   return !checked || MayMatch(present);
 }
@@ -269,10 +339,10 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
   MatchedLines matches(re, content, impl.multiline);
   uint64_t first, last;
   size_t b, e;
-  if (!options.invert) {
+  auto take_all = [&](auto& source) {
     uint64_t taken_through = 0;
     bool more = true;
-    while (more && matches.Next(&first, &last, &b, &e)) {
+    while (more && source.Next(&first, &last, &b, &e)) {
       ForEachLine(content, first, b, e, [&](const LineRef& line) {
         if (line.number <= taken_through) return true;
         taken_through = line.number;
@@ -280,6 +350,12 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
         return more;
       });
     }
+  };
+  if (!options.invert && !impl.line_atoms.empty()) {
+    AtomMatchedLines atom_matches(re, content, impl.line_atoms);
+    take_all(atom_matches);
+  } else if (!options.invert) {
+    take_all(matches);
   } else if (!content.empty()) {
     bool have = matches.Next(&first, &last, &b, &e);
     ForEachLine(content, 1, 0, content.size(), [&](const LineRef& line) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "grep/grep.h"
+#include "grep/literal_finder.h"
 
 namespace ts::grep {
 
@@ -49,6 +50,11 @@ struct Pattern::Impl {
   // Atom i's exact text when its case is known, else "": candidates are
   // checked for these with memmem (several GB/s) before the regex runs.
   std::vector<std::string> exact_atoms;
+  // Non-empty when every match contains one of these exact strings: then
+  // only lines holding one are given to the regex.
+  std::vector<LiteralFinder> line_atoms;
+  // Finders for the exact ASCII atoms (index i: atom i), null for the others.
+  std::vector<std::unique_ptr<LiteralFinder>> atom_finders;
   // The index cannot narrow the pattern: every file is a candidate.
   bool full_scan = false;
   bool multiline = false;

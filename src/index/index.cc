@@ -262,8 +262,7 @@ std::map<std::string, Lane> Index::Lanes() const {
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
     if (grep_ && !grep_->unindexed_paths.empty()) {
-      grep_note = std::to_string(grep_->unindexed_paths.size()) +
-                  " files have no trigram index (" +
+      grep_note = std::to_string(grep_->unindexed_paths.size()) + " files have no trigram index (" +
                   (grep_->error.empty() ? "segments written by an older build" : grep_->error) +
                   "); grep scans them in full until `trusty-search index --force` rebuilds it";
     }

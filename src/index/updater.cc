@@ -253,10 +253,9 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
       bool grep_only = false;
       if (walk::CheckPath(index_->root_, rel, GrepWalkOptions(), &reason, &grep_only) &&
           ::stat(full.c_str(), &st) == 0) {
-        files.push_back(
-            {rel, static_cast<uint64_t>(st.st_size),
-             static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-             grep_only});
+        files.push_back({rel, static_cast<uint64_t>(st.st_size),
+                         static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                         grep_only});
       } else if (known_.count(rel)) {
         deleted_paths.push_back(rel);
       }

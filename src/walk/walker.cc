@@ -23,8 +23,8 @@
 #include <unordered_set>
 
 #include "util/file.h"
-#include "walk/ignore_rules.h"
 #include "util/utf8.h"
+#include "walk/ignore_rules.h"
 #include "walk/walk.h"
 
 namespace ts::walk {

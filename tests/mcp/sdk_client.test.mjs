@@ -114,8 +114,19 @@ async function exercise(client) {
   assert.equal(r.structuredContent.files, 400);
   await call("delete_index", { index: "big" });
 
+  // grep answers as ripgrep prints, with the structured result beside it.
+  r = await call("grep", { index: "fx", pattern: "def \\w+_file", context: 1 });
+  assert.equal(r.isError, false, text(r));
+  assert.equal(text(r), "pkg/config.py:1:def parse_config_file(path):\n" +
+                        "pkg/config.py-2-    \"\"\"Read the configuration.\"\"\"\n");
+  assert.equal(r.structuredContent.matches, 1);
+  r = await call("grep", { index: "fx", pattern: "TOKENIZE", ignore_case: true, files_with_matches: true });
+  assert.equal(text(r), "pkg/tokens.ts\n");
+  r = await call("grep", { index: "fx", pattern: "a(b" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /invalid pattern/);
+
   for (const [name, args] of [["search_similar", { index: "fx", id: "x" }],
-                              ["grep", { index: "fx", pattern: "def" }],
                               ["get_call_chain", { index: "fx", symbol: "parse_config_file" }]]) {
     r = await call(name, args);
     assert.equal(r.isError, true, name);

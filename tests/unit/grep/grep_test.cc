@@ -242,3 +242,27 @@ TEST(Search, LargeFilesAreSearchedByBlock) {
 
 }  // namespace
 }  // namespace ts::grep
+
+#include <random>
+
+#include "grep/literal_finder.h"
+
+namespace ts::grep {
+namespace {
+
+TEST(LiteralFinder, AgreesWithStringFind) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "ab_XY1 ";
+  for (int round = 0; round < 2000; ++round) {
+    std::string hay, needle;
+    for (int i = rng() % 200; i > 0; --i) hay.push_back(alphabet[rng() % alphabet.size()]);
+    for (int i = 1 + rng() % 5; i > 0; --i) needle.push_back(alphabet[rng() % alphabet.size()]);
+    LiteralFinder finder(needle);
+    for (size_t from = 0; from <= hay.size(); from += 1 + rng() % 20) {
+      ASSERT_EQ(finder.Find(hay, from), hay.find(needle, from)) << hay << " / " << needle;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ts::grep
