@@ -21,7 +21,8 @@
 
 namespace ts::grep {
 
-inline constexpr uint32_t kSegmentFormatVersion = 2;  // 1: a pre-release layout without blocks
+// 1 and 2: pre-release layouts (no blocks; no stored content).
+inline constexpr uint32_t kSegmentFormatVersion = 3;
 // Files are indexed in blocks of about this many bytes (ending at a line end),
 // so a hit in a large file reads only its candidate blocks.
 inline constexpr size_t kBlockBytes = 64 << 10;
@@ -73,6 +74,8 @@ class SegmentReader {
   uint64_t doc_offset(uint32_t docno) const;     // the block's first byte in the file
   uint64_t doc_file_size(uint32_t docno) const;  // the file's size when indexed
   uint32_t doc_first_line(uint32_t docno) const;
+  // The bytes of documents first..last (consecutive blocks), as indexed.
+  std::string_view Content(uint32_t first_docno, uint32_t last_docno) const;
   // Trigram keys in ascending order, by index (merges).
   uint32_t key_count() const { return key_count_; }
   uint32_t KeyAt(uint32_t i) const;
@@ -87,7 +90,8 @@ class SegmentReader {
   std::unique_ptr<MappedFile> file_;
   std::string_view bytes_;
   uint32_t doc_count_ = 0, key_count_ = 0;
-  uint64_t off_docs_ = 0, off_paths_ = 0, off_dict_ = 0, off_postings_ = 0, postings_end_ = 0;
+  uint64_t off_docs_ = 0, off_paths_ = 0, off_content_ = 0, off_dict_ = 0, off_postings_ = 0,
+           postings_end_ = 0;
 };
 
 // A segment as one snapshot sees it.
@@ -165,9 +169,9 @@ class Pattern {
   std::unique_ptr<Impl> impl_;
 };
 
-// Searches the live documents of `segments` plus `extra_paths` (files with no
-// trigram index, always verified). Contents are read under `root` as they are
-// on disk now.
+// Searches the live documents of `segments` (their content as indexed, kept
+// in the segments: the index's watcher keeps it current) plus `extra_paths`
+// (files no segment holds, read under `root` as they are on disk now).
 Result<GrepResult> Search(const std::vector<SegmentView>& segments,
                           const std::vector<std::string>& extra_paths, const std::string& root,
                           const Pattern& pattern, const GrepOptions& options);

@@ -2,10 +2,6 @@
 // each candidate's current content, in parallel, under a time budget and a
 // result cap. Files are verified in `rg --sort path` order and results are
 // assembled in that order, so a cap cuts a deterministic prefix.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -82,54 +78,43 @@ std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern:
 // One file to verify: the whole of it, or only its candidate blocks.
 struct FileWork {
   std::string_view path;
-  uint64_t indexed_size = 0;
-  struct Block {
-    uint64_t begin, end;
-    uint32_t first_line;
-  };
-  std::vector<Block> blocks;  // empty: the whole file
+  const SegmentReader* segment = nullptr;  // null: no companion holds it; read it from disk
+  uint32_t first_doc = 0, last_doc = 0;    // the file's blocks in `segment`
+  std::vector<uint32_t> blocks;            // candidate blocks; empty: the whole file
 };
 
 FileMatches SearchFile(const std::string& root, const FileWork& w, const Pattern& pattern,
                        const GrepOptions& options) {
   const Pattern::Impl& impl = pattern.impl();
-  const std::string full = root + "/" + std::string(w.path);
   FileMatches out;
-  if (!w.blocks.empty()) {
-    int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return out;
-    struct stat st;
-    // Blocks hold only while the file is as indexed; otherwise read it whole.
-    bool as_indexed = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                      static_cast<uint64_t>(st.st_size) == w.indexed_size;
-    if (as_indexed) {
-      GrepOptions block_options = options;
-      std::string buffer;
-      for (const auto& b : w.blocks) {
-        buffer.resize(b.end - b.begin);
-        ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(b.begin));
-        if (n != static_cast<ssize_t>(buffer.size())) break;
-        if (!impl.AtomsAllow(buffer)) continue;
-        FileMatches part = pattern.SearchContent(buffer, block_options);
-        for (auto& line : part.lines) {
-          line.number += b.first_line - 1;
-          out.lines.push_back(std::move(line));
-        }
-        out.selected += part.selected;
-        if (part.selected > 0 && options.files_with_matches) break;
-        if (options.max_count > 0) {
-          if (out.selected >= options.max_count) break;
-          block_options.max_count = options.max_count - out.selected;
-        }
-      }
-      ::close(fd);
-      return out;
-    }
-    ::close(fd);
+  if (w.segment == nullptr) {
+    auto content = ReadFilePrefix(root + "/" + std::string(w.path), kMaxReadBytes);
+    if (!content.ok() || !impl.AtomsAllow(*content)) return out;
+    return pattern.SearchContent(*content, options);
   }
-  auto content = ReadFilePrefix(full, kMaxReadBytes);
-  if (!content.ok() || !impl.AtomsAllow(*content)) return out;
-  return pattern.SearchContent(*content, options);
+  if (w.blocks.empty()) {
+    std::string_view content = w.segment->Content(w.first_doc, w.last_doc);
+    if (!impl.AtomsAllow(content)) return out;
+    return pattern.SearchContent(content, options);
+  }
+  GrepOptions block_options = options;
+  for (uint32_t d : w.blocks) {
+    std::string_view content = w.segment->Content(d, d);
+    if (!impl.AtomsAllow(content)) continue;
+    FileMatches part = pattern.SearchContent(content, block_options);
+    const uint32_t first_line = w.segment->doc_first_line(d);
+    for (auto& line : part.lines) {
+      line.number += first_line - 1;
+      out.lines.push_back(std::move(line));
+    }
+    out.selected += part.selected;
+    if (part.selected > 0 && options.files_with_matches) break;
+    if (options.max_count > 0) {
+      if (out.selected >= options.max_count) break;
+      block_options.max_count = options.max_count - out.selected;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -174,12 +159,21 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
   for (const auto& view : segments) {
     const SegmentReader& seg = *view.segment;
     auto live = [&](uint32_t d) { return !view.deleted || !(*view.deleted)[d]; };
+    // A file's blocks: `head` (offset 0) through the last one sharing its key.
+    auto last_block = [&](uint32_t head) {
+      uint32_t d = head;
+      while (d + 1 < seg.doc_count() && seg.doc_offset(d + 1) != 0) ++d;
+      return d;
+    };
     for (uint32_t d = 0; d < seg.doc_count(); ++d) {
       result.stats.files_live += live(d) && seg.doc_offset(d) == 0 ? 1 : 0;
     }
     if (impl.full_scan) {
       for (uint32_t d = 0; d < seg.doc_count(); ++d) {
-        if (live(d) && seg.doc_offset(d) == 0) consider(seg.doc_path(d));
+        if (!live(d) || seg.doc_offset(d) != 0) continue;
+        if (FileWork* w = consider(seg.doc_path(d))) {
+          *w = FileWork{w->path, &seg, d, last_block(d), {}};
+        }
       }
       continue;
     }
@@ -187,11 +181,14 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
       if (!live(d)) continue;
       FileWork* w = consider(seg.doc_path(d));
       if (w == nullptr) continue;
-      bool last_block = d + 1 >= seg.doc_count() || seg.doc_key(d + 1) != seg.doc_key(d);
-      uint64_t end = last_block ? seg.doc_file_size(d) : seg.doc_offset(d + 1);
-      w->indexed_size = seg.doc_file_size(d);
-      if (seg.doc_offset(d) == 0 && end == seg.doc_file_size(d)) continue;  // one block: whole
-      w->blocks.push_back({seg.doc_offset(d), end, seg.doc_first_line(d)});
+      if (w->segment == nullptr) {
+        uint32_t head = d;
+        while (head > 0 && seg.doc_offset(head) != 0) --head;
+        w->segment = &seg;
+        w->first_doc = head;
+        w->last_doc = last_block(head);
+      }
+      if (w->first_doc != w->last_doc) w->blocks.push_back(d);
     }
   }
   result.stats.files_live += extra_paths.size();

@@ -68,33 +68,37 @@ class StreamWriter {
 };
 
 struct Offsets {
-  uint64_t docs = 0, paths = 0, postings = 0, dict = 0, end = 0;
+  uint64_t docs = 0, paths = 0, content = 0, postings = 0, dict = 0, end = 0;
 };
 
-constexpr uint64_t kDocRecordSize = 32;  // key, offset, file size (u64); first line, path end (u32)
+// key, block offset, file size, content end (u64); first line, path end (u32)
+constexpr uint64_t kDocRecordSize = 40;
 
 }  // namespace
 
 // The per-document table, as built and merged before it is written.
 struct DocTable {
-  std::vector<uint64_t> keys, offsets, file_sizes;
+  std::vector<uint64_t> keys, offsets, file_sizes, content_ends;
   std::vector<uint32_t> first_lines, path_ends;
   std::string paths;
+  uint64_t content_bytes = 0;
   void Add(uint64_t key, uint64_t offset, uint64_t file_size, uint32_t first_line,
-           std::string_view path) {
+           std::string_view path, uint64_t block_bytes) {
     keys.push_back(key);
     offsets.push_back(offset);
     file_sizes.push_back(file_size);
     first_lines.push_back(first_line);
     paths.append(path);
     path_ends.push_back(static_cast<uint32_t>(paths.size()));
+    content_bytes += block_bytes;
+    content_ends.push_back(content_bytes);
   }
   size_t size() const { return keys.size(); }
 };
 
 namespace {
 
-// Writes the sections before the postings: magic, doc records, paths.
+// Writes the sections before the content: magic, doc records, paths.
 Status WriteDocs(StreamWriter* w, const DocTable& docs, Offsets* off) {
   TS_RETURN_IF_ERROR(w->Append(std::string_view(kMagic, 8)));
   off->docs = w->offset();
@@ -103,6 +107,7 @@ Status WriteDocs(StreamWriter* w, const DocTable& docs, Offsets* off) {
     PutFixed64(b, docs.keys[d]);
     PutFixed64(b, docs.offsets[d]);
     PutFixed64(b, docs.file_sizes[d]);
+    PutFixed64(b, docs.content_ends[d]);
     PutFixed32(b, docs.first_lines[d]);
     PutFixed32(b, docs.path_ends[d]);
     w->Appended(kDocRecordSize);
@@ -111,7 +116,7 @@ Status WriteDocs(StreamWriter* w, const DocTable& docs, Offsets* off) {
   off->paths = w->offset();
   TS_RETURN_IF_ERROR(w->Append(docs.paths));
   TS_RETURN_IF_ERROR(w->Pad8());
-  off->postings = w->offset();
+  off->content = w->offset();
   return Status::Ok();
 }
 
@@ -121,7 +126,7 @@ Status WriteTrailer(StreamWriter* w, uint32_t docs, uint32_t keys, const Offsets
   PutFixed32(&t, docs);
   PutFixed32(&t, keys);
   PutFixed32(&t, 0);
-  for (uint64_t v : {off.docs, off.paths, off.postings, off.dict, off.end, uint64_t{0}}) {
+  for (uint64_t v : {off.docs, off.paths, off.content, off.postings, off.dict, off.end}) {
     PutFixed64(&t, v);
   }
   t.append(kTrailerMagic, 8);
@@ -148,6 +153,7 @@ void CollectTrigrams(std::string_view text, std::vector<uint32_t>* out) {
 
 struct SegmentBuilder::State {
   DocTable docs;
+  std::string content;  // the documents' bytes, in order
   // Per trigram key: delta-varint postings, the last docno added plus one
   // (0: none yet) and the document frequency. Allocated on the first Add.
   std::vector<std::string> postings;
@@ -183,7 +189,8 @@ void SegmentBuilder::Add(uint64_t key, std::string_view path, std::string_view c
       if (nl) end = static_cast<size_t>(static_cast<const char*>(nl) - content.data()) + 1;
     }
     const uint32_t docno = static_cast<uint32_t>(s.docs.size());
-    s.docs.Add(key, begin, content.size(), line, path);
+    s.docs.Add(key, begin, content.size(), line, path, end - begin);
+    s.content.append(content.substr(begin, end - begin));
     // last_plus_one doubles as the "seen in this document" mark.
     uint32_t a = kNotIndexable, b = kNotIndexable;
     for (size_t i = begin; i < end; ++i) {
@@ -210,6 +217,10 @@ Result<SegmentFileInfo> SegmentBuilder::FinishToFile(const std::string& path) {
   TS_ASSIGN_OR_RETURN(StreamWriter w, StreamWriter::Create(path));
   Offsets off;
   TS_RETURN_IF_ERROR(WriteDocs(&w, s.docs, &off));
+  TS_RETURN_IF_ERROR(w.Append(s.content));
+  std::string().swap(s.content);
+  TS_RETURN_IF_ERROR(w.Pad8());
+  off.postings = w.offset();
   std::string dict;
   uint32_t key_count = 0;
   for (uint32_t k = 0; k < s.postings.size(); ++k) {
@@ -270,22 +281,31 @@ Status SegmentReader::Parse() {
   for (int i = 0; i < 6; ++i) f[i] = GetFixed64(trailer + 16 + 8 * i);
   off_docs_ = f[0];
   off_paths_ = f[1];
-  off_postings_ = f[2];
-  off_dict_ = f[3];
+  off_content_ = f[2];
+  off_postings_ = f[3];
+  off_dict_ = f[4];
   postings_end_ = off_dict_;
-  const uint64_t end = f[4];
+  const uint64_t end = f[5];
   const uint64_t limit = size - kChecksumSize - kTrailerSize;
   bool ordered = off_docs_ == 8 && off_paths_ == off_docs_ + kDocRecordSize * doc_count_ &&
-                 off_paths_ <= off_postings_ && off_postings_ <= off_dict_ &&
-                 end == off_dict_ + kDictEntrySize * key_count_ && end <= limit;
+                 off_paths_ <= off_content_ && off_content_ <= off_postings_ &&
+                 off_postings_ <= off_dict_ && end == off_dict_ + kDictEntrySize * key_count_ &&
+                 end <= limit;
   if (!ordered) return Status::Corruption("section offsets out of range");
   uint32_t prev_end = 0;
+  uint64_t prev_content = 0;
   for (uint32_t d = 0; d < doc_count_; ++d) {
-    uint32_t path_end = GetFixed32(p + off_docs_ + kDocRecordSize * d + 28);
-    if (path_end < prev_end || off_paths_ + path_end > off_postings_) {
+    const char* rec = p + off_docs_ + kDocRecordSize * d;
+    uint32_t path_end = GetFixed32(rec + 36);
+    uint64_t content_end = GetFixed64(rec + 24);
+    if (path_end < prev_end || off_paths_ + path_end > off_content_) {
       return Status::Corruption("document paths out of range");
     }
+    if (content_end < prev_content || off_content_ + content_end > off_postings_) {
+      return Status::Corruption("document contents out of range");
+    }
     prev_end = path_end;
+    prev_content = content_end;
   }
   uint64_t prev_off = 0;
   for (uint32_t i = 0; i < key_count_; ++i) {
@@ -313,14 +333,21 @@ uint64_t SegmentReader::doc_file_size(uint32_t docno) const {
 }
 
 uint32_t SegmentReader::doc_first_line(uint32_t docno) const {
-  return GetFixed32(bytes_.data() + off_docs_ + kDocRecordSize * docno + 24);
+  return GetFixed32(bytes_.data() + off_docs_ + kDocRecordSize * docno + 32);
 }
 
 std::string_view SegmentReader::doc_path(uint32_t docno) const {
   const char* rec = bytes_.data() + off_docs_ + kDocRecordSize * docno;
-  uint32_t b = docno == 0 ? 0 : GetFixed32(rec - kDocRecordSize + 28);
-  uint32_t e = GetFixed32(rec + 28);
+  uint32_t b = docno == 0 ? 0 : GetFixed32(rec - kDocRecordSize + 36);
+  uint32_t e = GetFixed32(rec + 36);
   return bytes_.substr(off_paths_ + b, e - b);
+}
+
+std::string_view SegmentReader::Content(uint32_t first_docno, uint32_t last_docno) const {
+  const char* first = bytes_.data() + off_docs_ + kDocRecordSize * first_docno;
+  uint64_t b = first_docno == 0 ? 0 : GetFixed64(first - kDocRecordSize + 24);
+  uint64_t e = GetFixed64(bytes_.data() + off_docs_ + kDocRecordSize * last_docno + 24);
+  return bytes_.substr(off_content_ + b, e - b);
 }
 
 uint32_t SegmentReader::KeyAt(uint32_t i) const {
@@ -374,12 +401,19 @@ Result<SegmentFileInfo> MergeSegmentsToFile(const std::vector<SegmentView>& inpu
       if (inputs[i].deleted && (*inputs[i].deleted)[d]) continue;
       remap[i][d] = static_cast<int64_t>(docs_out.size());
       docs_out.Add(seg.doc_key(d), seg.doc_offset(d), seg.doc_file_size(d), seg.doc_first_line(d),
-                   seg.doc_path(d));
+                   seg.doc_path(d), seg.Content(d, d).size());
     }
   }
   TS_ASSIGN_OR_RETURN(StreamWriter w, StreamWriter::Create(path));
   Offsets off;
   TS_RETURN_IF_ERROR(WriteDocs(&w, docs_out, &off));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    for (uint32_t d = 0; d < inputs[i].segment->doc_count(); ++d) {
+      if (remap[i][d] >= 0) TS_RETURN_IF_ERROR(w.Append(inputs[i].segment->Content(d, d)));
+    }
+  }
+  TS_RETURN_IF_ERROR(w.Pad8());
+  off.postings = w.offset();
   std::string dict;
   uint32_t key_count = 0;
   std::vector<uint32_t> cursor(inputs.size(), 0);
