@@ -9,23 +9,7 @@
 # time (apt-get install linux-source-6.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CACHE=${TS_BENCH_CACHE:-/var/tmp/trusty-bench}
-CORPUS="$CACHE/linux-source-6.1"
-SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-
-if [ ! -d "$CORPUS" ]; then
-  if [ ! -f /usr/src/linux-source-6.1.tar.xz ]; then
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq linux-source-6.1 >&2
-  fi
-  mkdir -p "$CACHE"
-  echo "extracting the kernel source into $CACHE ..." >&2
-  tar -C "$CACHE" -xf /usr/src/linux-source-6.1.tar.xz
-fi
-# Debian's packaging appends "/*" and "!/debian/" to the kernel's top-level
-# .gitignore (its repository keeps only debian/); honoured as written, they
-# ignore the whole tree. Drop those two lines so the kernel's own rules apply.
-sed -i -e '/^\/\*$/d' -e '/^!\/debian\/$/d' "$CORPUS/.gitignore"
+source bench/kernel_corpus.sh  # sets CORPUS (and SUDO)
 command -v bc >/dev/null || { $SUDO apt-get install -y -qq bc >&2; }
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
