@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "graph/graph.h"
 #include "index/index.h"
 
 namespace ts::index {
@@ -90,13 +91,23 @@ class Index::Catalog {
   Status InsertSegment(const SegmentRow& row);
   Status DeleteSegment(const std::string& name);
 
+  // Symbol graph rows (catalog_graph.cc; docs/FORMATS.md). A file's
+  // definitions, call names and imports are written with its chunks and
+  // deleted with them; edges are resolved at query time.
+  Status InsertFileGraph(int64_t file_id, const graph::FileGraph& g);
+  Status DeleteGraphOfFile(int64_t file_id);
+  Status ClearGraph();
+
  private:
   explicit Catalog(sqlite3* db) : db_(db) {}
   Status Prepare();
+  Status PrepareGraph();
   sqlite3* db_;
   std::unique_ptr<Statement> get_meta_, set_meta_, chunks_of_file_, delete_chunks_of_file_,
       delete_file_, upsert_file_, insert_chunk_, insert_tombstone_, delete_tombstone_,
       insert_segment_, delete_segment_;
+  std::unique_ptr<Statement> insert_symbol_, insert_call_, insert_imports_, graph_of_file_,
+      delete_call_, delete_symbols_of_file_, delete_imports_;
 };
 
 }  // namespace ts::index

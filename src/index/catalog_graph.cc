@@ -1,0 +1,118 @@
+// The catalog's symbol graph tables (docs/FORMATS.md, "Symbol graph"):
+// symbols (one row per definition, with its call names and bases encoded),
+// calls (name hash -> caller, to find callers) and file_imports. They are
+// written in the same transaction as the file's chunks.
+#include <unordered_set>
+
+#include "index/catalog.h"
+
+namespace ts::index {
+namespace {
+
+constexpr const char* kGraphSchema = R"sql(
+CREATE TABLE IF NOT EXISTS symbols(
+  id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, name TEXT NOT NULL,
+  name_hash INTEGER NOT NULL, kind TEXT NOT NULL, role INTEGER NOT NULL,
+  scope TEXT NOT NULL, self_scope TEXT NOT NULL, line INTEGER NOT NULL,
+  def_line INTEGER NOT NULL, end_line INTEGER NOT NULL, parent INTEGER NOT NULL,
+  bases TEXT NOT NULL, calls TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS symbols_by_name ON symbols(name_hash);
+CREATE INDEX IF NOT EXISTS symbols_by_file ON symbols(file_id);
+CREATE TABLE IF NOT EXISTS calls(
+  name_hash INTEGER NOT NULL, caller INTEGER NOT NULL,
+  PRIMARY KEY(name_hash, caller)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_imports(file_id INTEGER PRIMARY KEY, imports TEXT NOT NULL);
+)sql";
+
+Status GraphSqlError(sqlite3* db, std::string_view what) {
+  return Status::IoError("catalog: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+Status Index::Catalog::PrepareGraph() {
+  TS_RETURN_IF_ERROR(Exec(kGraphSchema));
+  // The writer's page cache: a kernel-sized round inserts millions of index
+  // entries at random places in the name and caller B-trees.
+  TS_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-65536"));
+  struct {
+    std::unique_ptr<Statement>* slot;
+    const char* sql;
+  } stmts[] = {
+      {&insert_symbol_,
+       "INSERT INTO symbols(file_id,name,name_hash,kind,role,scope,self_scope,line,def_line,"
+       "end_line,parent,bases,calls) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"},
+      {&insert_call_, "INSERT OR IGNORE INTO calls(name_hash,caller) VALUES(?1,?2)"},
+      {&insert_imports_, "INSERT OR REPLACE INTO file_imports(file_id,imports) VALUES(?1,?2)"},
+      {&graph_of_file_, "SELECT id,calls FROM symbols WHERE file_id=?1"},
+      {&delete_call_, "DELETE FROM calls WHERE name_hash=?1 AND caller=?2"},
+      {&delete_symbols_of_file_, "DELETE FROM symbols WHERE file_id=?1"},
+      {&delete_imports_, "DELETE FROM file_imports WHERE file_id=?1"},
+  };
+  for (auto& s : stmts) {
+    *s.slot = std::make_unique<Statement>(db_, s.sql);
+    if (!(*s.slot)->ok()) return GraphSqlError(db_, std::string("prepare ") + s.sql);
+  }
+  return Status::Ok();
+}
+
+Status Index::Catalog::InsertFileGraph(int64_t file_id, const graph::FileGraph& g) {
+  std::vector<int64_t> ids(g.defs.size(), 0);
+  std::unordered_set<std::string_view> names;
+  for (size_t i = 0; i < g.defs.size(); ++i) {
+    const graph::Definition& d = g.defs[i];
+    int64_t parent = d.parent >= 0 && static_cast<size_t>(d.parent) < i ? ids[d.parent] : 0;
+    insert_symbol_->Bind(1, file_id)
+        .Bind(2, d.name)
+        .Bind(3, graph::NameHash(d.name))
+        .Bind(4, d.kind)
+        .Bind(5, static_cast<int64_t>(d.role))
+        .Bind(6, d.scope)
+        .Bind(7, d.self_scope)
+        .Bind(8, static_cast<int64_t>(d.line))
+        .Bind(9, static_cast<int64_t>(d.def_line))
+        .Bind(10, static_cast<int64_t>(d.end_line))
+        .Bind(11, parent)
+        .Bind(12, graph::EncodeBases(d.bases))
+        .Bind(13, graph::EncodeCalls(d.calls));
+    TS_RETURN_IF_ERROR(insert_symbol_->Run());
+    ids[i] = sqlite3_last_insert_rowid(db_);
+    names.clear();
+    for (const auto& c : d.calls) {
+      if (!names.insert(c.name).second) continue;
+      TS_RETURN_IF_ERROR(insert_call_->Bind(1, graph::NameHash(c.name)).Bind(2, ids[i]).Run());
+    }
+  }
+  if (!g.imports.empty()) {
+    std::string text = graph::EncodeImports(g.imports);
+    if (!text.empty()) TS_RETURN_IF_ERROR(insert_imports_->Bind(1, file_id).Bind(2, text).Run());
+  }
+  return Status::Ok();
+}
+
+Status Index::Catalog::DeleteGraphOfFile(int64_t file_id) {
+  std::vector<std::pair<int64_t, std::string>> rows;
+  graph_of_file_->Bind(1, file_id);
+  int rc;
+  while ((rc = graph_of_file_->Step()) == SQLITE_ROW) {
+    rows.emplace_back(graph_of_file_->Int(0), graph_of_file_->Text(1));
+  }
+  graph_of_file_->Reset();
+  if (rc != SQLITE_DONE) return GraphSqlError(db_, "list symbols of file");
+  std::unordered_set<std::string> names;
+  for (const auto& [id, calls] : rows) {
+    names.clear();
+    for (const auto& c : graph::DecodeCalls(calls)) {
+      if (!names.insert(c.name).second) continue;
+      TS_RETURN_IF_ERROR(delete_call_->Bind(1, graph::NameHash(c.name)).Bind(2, id).Run());
+    }
+  }
+  if (!rows.empty()) TS_RETURN_IF_ERROR(delete_symbols_of_file_->Bind(1, file_id).Run());
+  return delete_imports_->Bind(1, file_id).Run();
+}
+
+Status Index::Catalog::ClearGraph() {
+  return Exec("DELETE FROM calls; DELETE FROM symbols; DELETE FROM file_imports;");
+}
+
+}  // namespace ts::index
