@@ -1,6 +1,7 @@
 // Text encodings of a definition's calls and bases and a file's imports, as
 // stored in the catalog (docs/FORMATS.md). One record per line, fields
 // separated by tabs; a value holding a tab or a newline is never written.
+#include <algorithm>
 #include <charconv>
 
 #include "graph/graph.h"
@@ -25,9 +26,11 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   return out;
 }
 
+// -1 unless the whole of s is a non-negative decimal number.
 int ToInt(std::string_view s) {
   int v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < 0) return -1;
   return v;
 }
 
@@ -66,8 +69,9 @@ std::vector<CallRef> DecodeCalls(std::string_view text) {
     auto f = Split(line, '\t');
     if (f.size() != 4 || f[0].empty()) return;
     int kind = ToInt(f[1]);
-    if (kind < 0 || kind > static_cast<int>(CallKind::kMacro)) return;
-    out.push_back({std::string(f[0]), static_cast<CallKind>(kind), std::string(f[3]), ToInt(f[2])});
+    int at = ToInt(f[2]);
+    if (kind < 0 || kind > static_cast<int>(CallKind::kMacro) || at < 0) return;
+    out.push_back({std::string(f[0]), static_cast<CallKind>(kind), std::string(f[3]), at});
   });
   return out;
 }
@@ -117,7 +121,7 @@ std::vector<Import> DecodeImports(std::string_view text) {
     auto f = Split(line, '\t');
     if (f.size() != 6) return;
     Import i;
-    i.line = ToInt(f[0]);
+    i.line = std::max(0, ToInt(f[0]));
     i.kind = std::string(f[1]);
     i.module = std::string(f[2]);
     i.alias = std::string(f[3]);

@@ -516,8 +516,12 @@ class Extractor {
     Definition& d = n.def;
     size_t first = TokAtLine(d.def_line);
     size_t stop = TokAtLine(d.def_line + 1);
+    // The name on its line: after a defining keyword ("fn v" in "Self::v(); fn v()")
+    // when there is one, else its first occurrence.
     for (size_t i = first; i < stop; ++i) {
-      if (Ident(i) && Text(i) == d.name) {
+      if (!Ident(i) || Text(i) != d.name) continue;
+      if (n.name_tok < 0) n.name_tok = static_cast<int>(i);
+      if (i > 0 && Ident(i - 1) && DefinesName(Text(i - 1))) {
         n.name_tok = static_cast<int>(i);
         break;
       }
@@ -530,6 +534,12 @@ class Extractor {
     // Body: Python after the header's ':'; elsewhere after the name.
     size_t end_tok = TokAtLine(d.end_line + 1);
     n.claim_end = end_tok;
+    if (d.role == Role::kField) {
+      // Data members own no code: "x = f()" in a class body is the class's call.
+      size_t at = n.name_tok >= 0 ? static_cast<size_t>(n.name_tok) : first;
+      n.claim_begin = n.claim_end = n.body_begin = at;
+      return;
+    }
     if (rules_.python) {
       n.claim_begin = TokAtLine(d.line);
       size_t kw = first;

@@ -103,7 +103,7 @@ class ImportParser {
           module += Text(j);
           ++j;
         }
-        module += Dotted(&j);
+        if (!Word(j, "import")) module += Dotted(&j);  // "from . import x" has no name
         if (!Word(j, "import")) continue;
         ++j;
         Import imp;

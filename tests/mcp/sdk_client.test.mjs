@@ -114,13 +114,25 @@ async function exercise(client) {
   assert.equal(r.structuredContent.files, 400);
   await call("delete_index", { index: "big" });
 
-  for (const [name, args] of [["search_similar", { index: "fx", id: "x" }],
-                              ["grep", { index: "fx", pattern: "def" }],
-                              ["get_call_chain", { index: "fx", symbol: "parse_config_file" }]]) {
-    r = await call(name, args);
-    assert.equal(r.isError, true, name);
-    assert.match(text(r), /unavailable/, name);
-  }
+  r = await call("grep", { index: "fx", pattern: "def" });
+  assert.equal(r.isError, true, "grep");
+  assert.match(text(r), /unavailable/, "grep");
+
+  // The symbol graph: a call tree with file:line, and chunks related to a chunk.
+  r = await call("get_call_chain", { index: "fx", symbol: "parse_config_file", direction: "both", depth: 2 });
+  assert.equal(r.isError, false, text(r));
+  assert.match(text(r), /^parse_config_file  pkg\/config\.py:1/);
+  assert.equal(r.structuredContent.roots[0].file, "pkg/config.py");
+  r = await call("get_call_chain", { index: "fx", symbol: "no_such_function" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /no definition named/);
+  const chunk = (await call("list_chunks", { index: "fx", file: "pkg/config.py" })).structuredContent.chunks[0];
+  r = await call("search_similar", { index: "fx", id: chunk.id });
+  assert.equal(r.isError, false, text(r));
+  assert.ok(Array.isArray(r.structuredContent.results));
+  r = await call("search_similar", { index: "fx", id: "0000000000000000" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /no chunk/);
 }
 
 test("stdio: roster and every tool", async () => {
