@@ -223,6 +223,7 @@ void PrintChainNode(const json& n, const std::string& arrow, int depth) {
   line += "  " + n.value("location", std::string());
   if (n.value("cycle", false)) line += "  (cycle)";
   if (n.value("repeated", false)) line += "  (shown above)";
+  if (n.value("ambiguous", false)) line += "  (ambiguous call)";
   std::printf("%s\n", line.c_str());
   if (n.contains("callers")) {
     for (const auto& c : n["callers"]) PrintChainNode(c, "<- ", depth + 1);

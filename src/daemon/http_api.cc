@@ -170,6 +170,7 @@ json ChainNodeJson(const graph::ChainNode& n) {
   if (n.call_line > 0) j["call_line"] = n.call_line;
   if (n.cycle) j["cycle"] = true;
   if (n.repeated) j["repeated"] = true;
+  if (n.ambiguous) j["ambiguous"] = true;
   if (!n.callers.empty()) {
     json list = json::array();
     for (const auto& c : n.callers) list.push_back(ChainNodeJson(c));
@@ -205,7 +206,7 @@ void RegisterGraphRoutes(httplib::Server& server, Service& service) {
                                   "parameter 'direction' must be callers, callees or both");
                }
                auto depth = IntParam(req, "depth", 3, 1, 10);
-               auto max_nodes = IntParam(req, "max_nodes", 500, 1, 5000);
+               auto max_nodes = IntParam(req, "max_nodes", 200, 1, 5000);
                if (!depth.ok()) return SendStatus(res, depth.status());
                if (!max_nodes.ok()) return SendStatus(res, max_nodes.status());
                graph::ChainOptions o;

@@ -4,6 +4,7 @@
 // marked as a cycle and one already expanded elsewhere as repeated, so no
 // subtree is walked twice.
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "graph/graph.h"
@@ -11,7 +12,7 @@
 namespace ts::graph {
 namespace {
 
-constexpr size_t kMaxCallersExamined = 5000;
+constexpr size_t kMaxCallersExamined = 2000;
 
 std::string_view Last(std::string_view s) {
   size_t dot = s.rfind('.');
@@ -128,7 +129,13 @@ class ChainBuilder {
       node->repeated = true;
       return Status::Ok();
     }
-    TS_ASSIGN_OR_RETURN(auto ids, source_->CallersNamed(sym.name));
+    // Several definitions of one name share their callers' list.
+    auto cached = callers_named_.find(sym.name);
+    if (cached == callers_named_.end()) {
+      TS_ASSIGN_OR_RETURN(auto found, source_->CallersNamed(sym.name, kMaxCallersExamined + 1));
+      cached = callers_named_.emplace(sym.name, std::move(found)).first;
+    }
+    const std::vector<int64_t>& ids = cached->second;
     size_t examined = 0;
     for (int64_t cid : ids) {
       if (Full()) return Status::Ok();
@@ -138,19 +145,29 @@ class ChainBuilder {
       }
       TS_ASSIGN_OR_RETURN(SymbolInfo caller, source_->Symbol(cid));
       TS_ASSIGN_OR_RETURN(auto calls, source_->CallsOf(cid));
+      // A resolved call to sym; else an ambiguous one that sym is a candidate of.
       int call_line = 0;
+      bool ambiguous = false;
       for (const auto& call : calls) {
         if (call.name != sym.name || call.kind == CallKind::kLocal) continue;
         TS_ASSIGN_OR_RETURN(Resolution res, resolver_.Resolve(caller, call));
-        if (res.state == Resolution::State::kResolved &&
-            std::find(res.targets.begin(), res.targets.end(), sym.id) != res.targets.end()) {
+        auto has = [&](const std::vector<int64_t>& v) {
+          return std::find(v.begin(), v.end(), sym.id) != v.end();
+        };
+        if (res.state == Resolution::State::kResolved && has(res.targets)) {
           call_line = call.line;
+          ambiguous = false;
           break;
+        }
+        if (res.state == Resolution::State::kAmbiguous && has(res.candidates) && call_line == 0) {
+          call_line = call.line;
+          ambiguous = true;
         }
       }
       if (call_line == 0) continue;
       ChainNode child = Make(caller);
       child.call_line = call_line;
+      child.ambiguous = ambiguous;
       ++nodes_;
       if (std::find(path->begin(), path->end(), cid) != path->end()) {
         child.cycle = true;
@@ -171,6 +188,7 @@ class ChainBuilder {
   size_t nodes_ = 0;
   bool truncated_ = false;
   std::unordered_set<int64_t> callees_done_, callers_done_;
+  std::unordered_map<std::string, std::vector<int64_t>> callers_named_;
 };
 
 }  // namespace
@@ -212,7 +230,7 @@ Result<std::vector<SymbolInfo>> FindDefinitions(Source* source, const std::strin
 Result<std::vector<Neighbor>> CallersOf(Source* source, const SymbolInfo& target, size_t limit) {
   Resolver resolver(source);
   std::vector<Neighbor> out;
-  TS_ASSIGN_OR_RETURN(auto ids, source->CallersNamed(target.name));
+  TS_ASSIGN_OR_RETURN(auto ids, source->CallersNamed(target.name, kMaxCallersExamined));
   size_t examined = 0;
   for (int64_t cid : ids) {
     if (out.size() >= limit || ++examined > kMaxCallersExamined) break;

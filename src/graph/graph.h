@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -119,25 +120,39 @@ std::string_view LanguageFamily(std::string_view language);
 // Resolution.
 
 // The index's files, in memory, for import resolution and path rules.
+// Lookups by file id are array accesses (ids are SQLite rowids: dense).
 class PathSet {
  public:
   void Add(int64_t id, std::string path, std::string language);
   int64_t Find(std::string_view path) const;    // 0 when absent
   const std::string& PathOf(int64_t id) const;  // "" when unknown
   const std::string& LanguageOf(int64_t id) const;
+  // A small number per directory and per language family (LanguageFamily),
+  // for cheap comparisons; -1 for an unknown file.
+  int DirOf(int64_t id) const;
+  int FamilyOf(int64_t id) const;
+  int FamilyId(std::string_view language) const;  // -1 when no file has that family
   // Ids of the files directly in `dir` ("" is the root).
   const std::vector<int64_t>& FilesIn(std::string_view dir) const;
   // Ids of files whose path is `suffix` or ends with "/" + suffix.
   std::vector<int64_t> WithSuffix(std::string_view suffix) const;
-  size_t size() const { return paths_.size(); }
+  size_t size() const { return count_; }
 
  private:
   struct Entry {
     std::string path, language;
+    int dir = -1, family = -1;
   };
-  std::unordered_map<int64_t, Entry> paths_;
+  const Entry* At(int64_t id) const {
+    return id > 0 && static_cast<size_t>(id) < entries_.size() && entries_[id].dir >= 0
+               ? &entries_[id]
+               : nullptr;
+  }
+  std::vector<Entry> entries_;  // by file id
+  size_t count_ = 0;
   std::unordered_map<std::string, int64_t> by_path_;
-  std::unordered_map<std::string, std::vector<int64_t>> by_dir_;
+  std::unordered_map<std::string, int> dir_ids_, family_ids_;
+  std::vector<std::vector<int64_t>> by_dir_;  // by dir id
   std::unordered_map<std::string, std::vector<int64_t>> by_base_;
 };
 
@@ -148,6 +163,8 @@ std::string_view BaseName(std::string_view path);
 // when it points outside the index). Several for a Go package (its files).
 std::vector<int64_t> ResolveImport(const PathSet& paths, std::string_view from_path,
                                    std::string_view language, const Import& imp);
+
+class ContextCache;
 
 struct SymbolInfo {
   int64_t id = 0;
@@ -168,10 +185,12 @@ class Source {
   virtual Result<std::vector<CallRef>> CallsOf(int64_t id) = 0;
   virtual Result<std::vector<std::string>> BasesOf(int64_t id) = 0;
   // Ids of symbols with a call site naming `name` (maybe a few extra: callers
-  // are checked by resolving their calls).
-  virtual Result<std::vector<int64_t>> CallersNamed(std::string_view name) = 0;
+  // are checked by resolving their calls), in id order, at most `limit`.
+  virtual Result<std::vector<int64_t>> CallersNamed(std::string_view name, size_t limit) = 0;
   virtual Result<std::vector<Import>> ImportsOf(int64_t file_id) = 0;
   virtual const PathSet& Paths() = 0;
+  // File contexts shared with other queries of the same snapshot; may be null.
+  virtual ContextCache* SharedContexts() { return nullptr; }
   // Every symbol in (file, line) order, with its encoded calls and bases.
   virtual Status ForEachSymbol(const std::function<Status(const SymbolInfo&, std::string_view calls,
                                                           std::string_view bases)>& f) = 0;
@@ -187,6 +206,32 @@ struct Resolution {
   std::vector<int64_t> candidates;  // kAmbiguous: the definitions it could be (capped)
 };
 
+// What a file's imports bring into scope, resolved against a PathSet.
+struct FileContext {
+  std::vector<int64_t> imported_files;
+  std::unordered_set<int64_t> imported_set;
+  std::vector<int64_t> wildcard_files;  // from x import *, use a::*, ...
+  // Local name -> the files that define it / the module it names.
+  std::unordered_map<std::string, std::vector<int64_t>> name_sources, module_aliases;
+  std::unordered_set<std::string> unresolved_names;  // imported from outside the index
+  bool star_unresolved = false;                      // a star import of a module outside the index
+};
+
+// File contexts shared by the queries of one index snapshot (they depend only
+// on a file's imports and the file list). Thread-safe; bounded: it starts
+// over when full.
+class ContextCache {
+ public:
+  explicit ContextCache(size_t max_entries = 50000) : max_(max_entries) {}
+  std::shared_ptr<const FileContext> Get(int64_t file_id) const;
+  void Put(int64_t file_id, std::shared_ptr<const FileContext> ctx);
+
+ private:
+  size_t max_;
+  mutable std::mutex mu_;
+  std::unordered_map<int64_t, std::shared_ptr<const FileContext>> map_;
+};
+
 class Resolver {
  public:
   explicit Resolver(Source* source) : source_(source) {}
@@ -197,22 +242,13 @@ class Resolver {
   Result<const std::vector<int64_t>*> ImportedFiles(int64_t file_id);
 
  private:
-  struct FileContext {
-    std::vector<int64_t> imported_files;
-    std::unordered_set<int64_t> imported_set;
-    std::vector<int64_t> wildcard_files;  // from x import *, use a::*, ...
-    // Local name -> the files that define it / the module it names.
-    std::unordered_map<std::string, std::vector<int64_t>> name_sources, module_aliases;
-    std::unordered_set<std::string> unresolved_names;  // imported from outside the index
-    bool star_unresolved = false;  // a star import of a module outside the index
-  };
   Result<const FileContext*> Context(int64_t file_id);
   Result<const std::vector<SymbolInfo>*> Named(const std::string& name);
   Result<const SymbolInfo*> SymbolCached(int64_t id);
   Result<Resolution> ResolveSelf(const SymbolInfo& caller, const std::string& self_scope,
                                  const std::vector<const SymbolInfo*>& cands, bool skip_own);
   Source* source_;
-  std::unordered_map<int64_t, std::unique_ptr<FileContext>> contexts_;
+  std::unordered_map<int64_t, std::shared_ptr<const FileContext>> contexts_;
   std::unordered_map<std::string, std::vector<SymbolInfo>> named_;
   std::unordered_map<int64_t, SymbolInfo> symbols_;
 };
@@ -222,7 +258,7 @@ struct ChainOptions {
   bool callers = true;
   bool callees = true;
   int depth = 3;           // 1..10
-  size_t max_nodes = 500;  // the tree stops growing here (truncated = true)
+  size_t max_nodes = 200;  // the tree stops growing here (truncated = true)
   size_t max_roots = 10;   // definitions of the symbol shown
 };
 
@@ -230,10 +266,11 @@ struct ChainNode {
   int64_t id = 0;  // 0 for an unresolved or ambiguous call
   std::string symbol, kind, file;
   int line = 0, end_line = 0;
-  int call_line = 0;                    // the line of the call (in the caller)
-  bool cycle = false;                   // already on the path from the root: not expanded again
-  bool repeated = false;                // expanded elsewhere in the tree: not expanded again
-  std::string unresolved;               // "" when resolved; else "unresolved" or "ambiguous"
+  int call_line = 0;       // the line of the call (in the caller)
+  bool cycle = false;      // already on the path from the root: not expanded again
+  bool repeated = false;   // expanded elsewhere in the tree: not expanded again
+  bool ambiguous = false;  // a caller whose call could also be another definition of the name
+  std::string unresolved;  // "" when resolved; else "unresolved" or "ambiguous"
   std::vector<std::string> candidates;  // "file:line symbol" for ambiguous calls
   std::vector<ChainNode> callers, callees;
 };

@@ -446,10 +446,22 @@ std::string_view BaseName(std::string_view path) {
 }
 
 void PathSet::Add(int64_t id, std::string path, std::string language) {
+  if (id <= 0) return;
+  if (static_cast<size_t>(id) >= entries_.size()) entries_.resize(static_cast<size_t>(id) + 1);
+  Entry& e = entries_[id];
+  if (e.dir < 0) ++count_;
+  std::string dir(DirName(path));
+  auto d = dir_ids_.emplace(dir, static_cast<int>(dir_ids_.size()));
+  if (d.second) by_dir_.emplace_back();
+  by_dir_[d.first->second].push_back(id);
+  std::string fam(LanguageFamily(language));
+  auto f = family_ids_.emplace(fam, static_cast<int>(family_ids_.size()));
+  e.dir = d.first->second;
+  e.family = f.first->second;
   by_path_[path] = id;
-  by_dir_[std::string(DirName(path))].push_back(id);
   by_base_[std::string(BaseName(path))].push_back(id);
-  paths_[id] = {std::move(path), std::move(language)};
+  e.path = std::move(path);
+  e.language = std::move(language);
 }
 
 int64_t PathSet::Find(std::string_view path) const {
@@ -459,20 +471,35 @@ int64_t PathSet::Find(std::string_view path) const {
 
 const std::string& PathSet::PathOf(int64_t id) const {
   static const std::string kEmpty;
-  auto it = paths_.find(id);
-  return it == paths_.end() ? kEmpty : it->second.path;
+  const Entry* e = At(id);
+  return e ? e->path : kEmpty;
 }
 
 const std::string& PathSet::LanguageOf(int64_t id) const {
   static const std::string kEmpty;
-  auto it = paths_.find(id);
-  return it == paths_.end() ? kEmpty : it->second.language;
+  const Entry* e = At(id);
+  return e ? e->language : kEmpty;
+}
+
+int PathSet::DirOf(int64_t id) const {
+  const Entry* e = At(id);
+  return e ? e->dir : -1;
+}
+
+int PathSet::FamilyOf(int64_t id) const {
+  const Entry* e = At(id);
+  return e ? e->family : -1;
+}
+
+int PathSet::FamilyId(std::string_view language) const {
+  auto it = family_ids_.find(std::string(LanguageFamily(language)));
+  return it == family_ids_.end() ? -1 : it->second;
 }
 
 const std::vector<int64_t>& PathSet::FilesIn(std::string_view dir) const {
   static const std::vector<int64_t> kNone;
-  auto it = by_dir_.find(std::string(dir));
-  return it == by_dir_.end() ? kNone : it->second;
+  auto it = dir_ids_.find(std::string(dir));
+  return it == dir_ids_.end() ? kNone : by_dir_[it->second];
 }
 
 std::vector<int64_t> PathSet::WithSuffix(std::string_view suffix) const {

@@ -121,10 +121,30 @@ Result<const std::vector<SymbolInfo>*> Resolver::Named(const std::string& name) 
   return &named_.emplace(name, std::move(v)).first->second;
 }
 
-Result<const Resolver::FileContext*> Resolver::Context(int64_t file_id) {
+std::shared_ptr<const FileContext> ContextCache::Get(int64_t file_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = map_.find(file_id);
+  return it == map_.end() ? nullptr : it->second;
+}
+
+void ContextCache::Put(int64_t file_id, std::shared_ptr<const FileContext> ctx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (map_.size() >= max_) map_.clear();
+  map_[file_id] = std::move(ctx);
+}
+
+Result<const FileContext*> Resolver::Context(int64_t file_id) {
   auto it = contexts_.find(file_id);
   if (it != contexts_.end()) return it->second.get();
-  auto ctx = std::make_unique<FileContext>();
+  ContextCache* shared = source_->SharedContexts();
+  if (shared != nullptr) {
+    if (auto cached = shared->Get(file_id)) {
+      const FileContext* raw = cached.get();
+      contexts_.emplace(file_id, std::move(cached));
+      return raw;
+    }
+  }
+  auto ctx = std::make_shared<FileContext>();
   TS_ASSIGN_OR_RETURN(auto imports, source_->ImportsOf(file_id));
   const PathSet& paths = source_->Paths();
   const std::string& path = paths.PathOf(file_id);
@@ -189,7 +209,10 @@ Result<const Resolver::FileContext*> Resolver::Context(int64_t file_id) {
     }
   }
   ctx->imported_set.insert(ctx->imported_files.begin(), ctx->imported_files.end());
-  return contexts_.emplace(file_id, std::move(ctx)).first->second.get();
+  if (shared != nullptr) shared->Put(file_id, ctx);
+  const FileContext* raw = ctx.get();
+  contexts_.emplace(file_id, std::move(ctx));
+  return raw;
 }
 
 Result<const std::vector<int64_t>*> Resolver::ImportedFiles(int64_t file_id) {
@@ -207,14 +230,13 @@ Result<const SymbolInfo*> Resolver::SymbolCached(int64_t id) {
 Result<std::vector<int64_t>> Resolver::ResolveType(const SymbolInfo& from,
                                                    const std::string& name) {
   const PathSet& paths = source_->Paths();
-  std::string_view fam = LanguageFamily(paths.LanguageOf(from.file_id));
+  int fam = paths.FamilyOf(from.file_id);
   std::string last(LastComponent(name));
   std::string qual(Qualifier(name));
   TS_ASSIGN_OR_RETURN(const auto* all, Named(last));
   std::vector<const SymbolInfo*> types;
   for (const auto& c : *all) {
-    if ((c.role == Role::kType) && LanguageFamily(paths.LanguageOf(c.file_id)) == fam)
-      types.push_back(&c);
+    if ((c.role == Role::kType) && paths.FamilyOf(c.file_id) == fam) types.push_back(&c);
   }
   if (types.empty()) return std::vector<int64_t>{};
   auto ids = [](const std::vector<const SymbolInfo*>& s) {
@@ -249,9 +271,8 @@ Result<std::vector<int64_t>> Resolver::ResolveType(const SymbolInfo& from,
   auto imported =
       Filter(types, [&](const SymbolInfo& c) { return ctx->imported_set.count(c.file_id) > 0; });
   if (!imported.empty()) return single(imported);
-  const std::string dir(DirName(paths.PathOf(from.file_id)));
-  auto near =
-      Filter(types, [&](const SymbolInfo& c) { return DirName(paths.PathOf(c.file_id)) == dir; });
+  const int dir = paths.DirOf(from.file_id);
+  auto near = Filter(types, [&](const SymbolInfo& c) { return paths.DirOf(c.file_id) == dir; });
   if (!near.empty()) return single(near);
   if (types.size() == 1) return ids(types);
   return std::vector<int64_t>{};
@@ -315,14 +336,15 @@ Result<Resolution> Resolver::Resolve(const SymbolInfo& caller, const CallRef& ca
   if (call.kind == CallKind::kLocal) return Unresolved("local");
   const PathSet& paths = source_->Paths();
   const std::string& lang = paths.LanguageOf(caller.file_id);
-  std::string_view fam = LanguageFamily(lang);
+  const int fam = paths.FamilyOf(caller.file_id);
+  const bool js = LanguageFamily(lang) == "js";
   const bool python = lang == "python";
   TS_ASSIGN_OR_RETURN(const auto* all, Named(call.name));
   const bool types_ok =
       call.kind == CallKind::kNew || (call.kind == CallKind::kBare && TypesAreCallable(lang));
   std::vector<const SymbolInfo*> cands;
   for (const auto& c : *all) {
-    if (LanguageFamily(paths.LanguageOf(c.file_id)) != fam) continue;
+    if (paths.FamilyOf(c.file_id) != fam) continue;
     if (call.kind == CallKind::kMacro) {
       if (c.kind == "macro") cands.push_back(&c);
       continue;
@@ -423,25 +445,27 @@ Result<Resolution> Resolver::Resolve(const SymbolInfo& caller, const CallRef& ca
       if (!s.empty()) return Decide(s, "imports");
     }
     // Python and JS see another module's names only through explicit (or star) imports.
-    const auto& visible = python || fam == "js" ? ctx->wildcard_files : ctx->imported_files;
+    const bool wild_only = python || js;
+    const auto& visible = wild_only ? ctx->wildcard_files : ctx->imported_files;
     if (!visible.empty()) {
-      std::unordered_set<int64_t> files(visible.begin(), visible.end());
-      auto s = Filter(
-          cands, [&](const SymbolInfo& c) { return files.count(c.file_id) > 0 && top_level(c); });
+      auto s = Filter(cands, [&](const SymbolInfo& c) {
+        bool in = wild_only ? std::find(visible.begin(), visible.end(), c.file_id) != visible.end()
+                            : ctx->imported_set.count(c.file_id) > 0;
+        return in && top_level(c);
+      });
       if (!s.empty()) return Decide(s, "imports");
     }
   }
   if (DirectoryIsNamespace(lang)) {
-    const std::string dir(DirName(paths.PathOf(caller.file_id)));
-    auto s = Filter(cands, [&](const SymbolInfo& c) {
-      return top_level(c) && DirName(paths.PathOf(c.file_id)) == dir;
-    });
+    const int dir = paths.DirOf(caller.file_id);
+    auto s = Filter(
+        cands, [&](const SymbolInfo& c) { return top_level(c) && paths.DirOf(c.file_id) == dir; });
     if (!s.empty()) return Decide(s, "same_directory");
   }
   // A name defined once in the whole index. Python and JS names must come from
   // somewhere: only names imported from modules outside the index (or a star
   // import of one) may be looked up this way.
-  if ((python || fam == "js") && !ctx->unresolved_names.count(call.name) && !ctx->star_unresolved)
+  if ((python || js) && !ctx->unresolved_names.count(call.name) && !ctx->star_unresolved)
     return Unresolved("not_imported", Filter(cands, top_level));
   auto global = Filter(cands, top_level);
   if (global.empty()) return Unresolved("no_definition", cands);

@@ -55,7 +55,7 @@ Status GraphReader::Prepare() {
   } stmts[] = {
       {&by_name_, "SELECT " + cols + " FROM symbols WHERE name_hash=?1"},
       {&by_id_, "SELECT " + cols + ",calls,bases FROM symbols WHERE id=?1"},
-      {&callers_, "SELECT caller FROM calls WHERE name_hash=?1"},
+      {&callers_, "SELECT caller FROM calls WHERE name_hash=?1 LIMIT ?2"},
       {&imports_, "SELECT imports FROM file_imports WHERE file_id=?1"},
       {&begin_, "BEGIN"},
       {&end_, "COMMIT"},
@@ -78,6 +78,7 @@ Status GraphReader::Begin() {
 
 void GraphReader::End() {
   (void)end_->Run();
+  contexts_.reset();
   rows_.clear();
   imports_cache_.clear();
   by_hash_.clear();
@@ -214,9 +215,9 @@ Result<std::vector<std::string>> GraphReader::BasesOf(int64_t id) {
   return graph::DecodeBases(r->bases);
 }
 
-Result<std::vector<int64_t>> GraphReader::CallersNamed(std::string_view name) {
+Result<std::vector<int64_t>> GraphReader::CallersNamed(std::string_view name, size_t limit) {
   std::vector<int64_t> out;
-  callers_->Bind(1, graph::NameHash(name));
+  callers_->Bind(1, graph::NameHash(name)).Bind(2, static_cast<int64_t>(limit));
   int rc;
   while ((rc = callers_->Step()) == SQLITE_ROW) out.push_back(callers_->Int(0));
   callers_->Reset();
@@ -277,9 +278,13 @@ Result<std::unique_ptr<GraphReader>> GraphReaderPool::Lease(uint64_t generation)
   }
   TS_RETURN_IF_ERROR(r->Begin());
   std::shared_ptr<const graph::PathSet> paths;
+  std::shared_ptr<graph::ContextCache> contexts;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (paths_generation_ == generation) paths = paths_;
+    if (paths_generation_ == generation) {
+      paths = paths_;
+      contexts = contexts_;
+    }
   }
   if (!paths) {
     auto loaded = r->LoadPaths();
@@ -288,11 +293,13 @@ Result<std::unique_ptr<GraphReader>> GraphReaderPool::Lease(uint64_t generation)
       return loaded.status();
     }
     paths = *loaded;
+    contexts = std::make_shared<graph::ContextCache>();
     std::lock_guard<std::mutex> lock(mu_);
     paths_ = paths;
+    contexts_ = contexts;
     paths_generation_ = generation;
   }
-  r->SetPaths(std::move(paths));
+  r->SetPaths(std::move(paths), std::move(contexts));
   return r;
 }
 

@@ -24,7 +24,11 @@ class GraphReader : public graph::Source {
 
   Status Begin();  // a read transaction: every read until End sees one snapshot
   void End();      // ends it and drops per-query caches
-  void SetPaths(std::shared_ptr<const graph::PathSet> paths) { paths_ = std::move(paths); }
+  void SetPaths(std::shared_ptr<const graph::PathSet> paths,
+                std::shared_ptr<graph::ContextCache> contexts) {
+    paths_ = std::move(paths);
+    contexts_ = std::move(contexts);
+  }
   Result<std::shared_ptr<graph::PathSet>> LoadPaths();
   // Loads every symbol into memory, for walks over the whole graph.
   Status Preload();
@@ -48,9 +52,10 @@ class GraphReader : public graph::Source {
   Result<graph::SymbolInfo> Symbol(int64_t id) override;
   Result<std::vector<graph::CallRef>> CallsOf(int64_t id) override;
   Result<std::vector<std::string>> BasesOf(int64_t id) override;
-  Result<std::vector<int64_t>> CallersNamed(std::string_view name) override;
+  Result<std::vector<int64_t>> CallersNamed(std::string_view name, size_t limit) override;
   Result<std::vector<graph::Import>> ImportsOf(int64_t file_id) override;
   const graph::PathSet& Paths() override { return *paths_; }
+  graph::ContextCache* SharedContexts() override { return contexts_.get(); }
   Status ForEachSymbol(const std::function<Status(const graph::SymbolInfo&, std::string_view,
                                                   std::string_view)>& f) override;
   Status ForEachFileImports(
@@ -68,6 +73,7 @@ class GraphReader : public graph::Source {
   sqlite3* db_;
   std::unique_ptr<Statement> by_name_, by_id_, callers_, imports_, begin_, end_;
   std::shared_ptr<const graph::PathSet> paths_;
+  std::shared_ptr<graph::ContextCache> contexts_;
   std::unordered_map<int64_t, Row> rows_;  // per-query cache (or everything, when preloaded)
   std::unordered_map<int64_t, std::vector<graph::Import>> imports_cache_;
   bool preloaded_ = false;
@@ -87,7 +93,9 @@ class GraphReaderPool {
   std::string path_;
   std::mutex mu_;
   std::vector<std::unique_ptr<GraphReader>> idle_;
+  // The file list and the file contexts of one snapshot generation.
   std::shared_ptr<const graph::PathSet> paths_;
+  std::shared_ptr<graph::ContextCache> contexts_;
   uint64_t paths_generation_ = ~0ull;
 };
 

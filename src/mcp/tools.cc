@@ -210,6 +210,7 @@ void RenderChain(const json& n, const std::string& arrow, int depth, std::string
     line += "  " + n.value("location", std::string());
     if (n.value("cycle", false)) line += "  (cycle)";
     if (n.value("repeated", false)) line += "  (shown above)";
+    if (n.value("ambiguous", false)) line += "  (ambiguous call)";
   }
   *out += line + "\n";
   for (const char* side : {"callers", "callees"}) {

@@ -150,9 +150,10 @@ class MemorySource : public Source {
     if (id < 1 || static_cast<size_t>(id) > rows_.size()) return Status::NotFound("no symbol");
     return rows_[id - 1].bases;
   }
-  Result<std::vector<int64_t>> CallersNamed(std::string_view name) override {
+  Result<std::vector<int64_t>> CallersNamed(std::string_view name, size_t limit) override {
     std::vector<int64_t> out;
     for (const auto& r : rows_) {
+      if (out.size() >= limit) break;
       for (const auto& c : r.calls) {
         if (c.name == name) {
           out.push_back(r.info.id);
