@@ -13,6 +13,7 @@
 
 #include "graph/extract_internal.h"
 #include "graph/graph.h"
+#include "util/hash.h"
 
 namespace ts::graph {
 namespace {
@@ -982,8 +983,8 @@ class Extractor {
     for (const auto& n : nodes_) {
       if (n.name_tok >= 0) name_toks.insert(n.name_tok);
     }
-    std::vector<std::unordered_set<std::string>> seen(nodes_.size());
-    std::unordered_set<std::string> module_seen;
+    // (owner, name, kind, receiver) already recorded, as a 64-bit hash.
+    std::unordered_set<uint64_t> seen;
     const auto& not_calls = NotCalls(rules_.python);
     std::vector<size_t> stack;
     size_t next = 0;
@@ -1035,12 +1036,13 @@ class Extractor {
       std::string receiver;
       if (kind != CallKind::kMacro && i > 0) {
         size_t p = i - 1;
-        std::string_view op = Text(p);
-        bool member_op = toks_[p].kind == Tok::kPunct && (op == "." || op == "->" || op == "?.");
+        auto member_op_at = [&](size_t k) {
+          return Punct(k, ".") || Punct(k, "->") || Punct(k, "?.");
+        };
+        bool member_op = member_op_at(p);
         if (member_op && p > 0) {
           size_t r = p - 1;
-          bool chained = r > 0 && toks_[r - 1].kind == Tok::kPunct &&
-                         (Text(r - 1) == "." || Text(r - 1) == "->" || Text(r - 1) == "?.");
+          bool chained = r > 0 && member_op_at(r - 1);
           if (Ident(r)) {
             std::string_view rw = Text(r);
             if (!chained && IsSelfName(owner, rw)) {
@@ -1060,7 +1062,7 @@ class Extractor {
           }
         } else if (member_op) {
           kind = CallKind::kMember;
-        } else if (toks_[p].kind == Tok::kPunct && op == "::") {
+        } else if (Punct(p, "::")) {
           if (p > 0 && Ident(p - 1)) {
             std::string_view rw = Text(p - 1);
             if (rw == "Self" || rw == "self" || rw == "super" || rw == "crate") {
@@ -1070,18 +1072,21 @@ class Extractor {
               receiver = rw;
             }
           }
-        } else if (toks_[p].kind == Tok::kIdent && op == "new") {
+        } else if (Word(p, "new")) {
           kind = CallKind::kNew;
         }
       }
       if ((kind == CallKind::kBare || kind == CallKind::kNew) && not_calls.count(name)) continue;
       if (kind == CallKind::kBare && owner != nullptr && owner->shadow.count(std::string(name)))
         kind = CallKind::kLocal;
+      uint64_t key = Hash64(name) * 0x9E3779B97F4A7C15ull ^ Hash64(receiver) * 31 ^
+                     (static_cast<uint64_t>(kind) << 56) ^
+                     static_cast<uint64_t>(owner == nullptr ? 0 : owner - nodes_.data() + 1);
+      if (!seen.insert(key).second) continue;
       CallRef ref{std::string(name), kind, receiver, static_cast<int>(t.line)};
-      std::string key = ref.name + '\t' + std::to_string(static_cast<int>(kind)) + '\t' + receiver;
       if (owner == nullptr) {
-        if (module_seen.insert(key).second) module_calls_.push_back(std::move(ref));
-      } else if (seen[owner - nodes_.data()].insert(key).second) {
+        module_calls_.push_back(std::move(ref));
+      } else {
         owner->def.calls.push_back(std::move(ref));
       }
     }

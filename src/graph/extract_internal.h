@@ -16,8 +16,8 @@ std::vector<Import> ParseImports(std::string_view language, std::string_view con
 // Index of the bracket that closes the one at `open` (same depth), or toks.size().
 size_t MatchClose(const std::vector<Token>& toks, std::string_view content, size_t open);
 
-inline bool IsPunct(std::string_view content, const Token& t, std::string_view p) {
-  return t.kind == Tok::kPunct && TokText(content, t) == p;
+inline bool IsPunct(std::string_view /*content*/, const Token& t, std::string_view p) {
+  return t.kind == Tok::kPunct && t.code == PunctCode(p);
 }
 inline bool IsWord(std::string_view content, const Token& t, std::string_view w) {
   return t.kind == Tok::kIdent && TokText(content, t) == w;

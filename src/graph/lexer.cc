@@ -1,5 +1,6 @@
 #include "graph/lexer.h"
 
+#include <cstring>
 #include <string>
 
 namespace ts::graph {
@@ -16,11 +17,47 @@ bool IsDigit(unsigned char c) {
   return c >= '0' && c <= '9';
 }
 
-// Operators lexed as one token (longest first within each length).
-constexpr std::string_view kPunct3[] = {"...", "**=", "//=", ">>=", "<<=", "===", "!==", "..="};
-constexpr std::string_view kPunct2[] = {"->", "::", "?.", "=>", ":=", "==", "!=", "<=", ">=",
-                                        "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "**",
-                                        "//", "<<", ">>", "&&", "||", "++", "--", "..", "@="};
+// The length of the operator starting with a, b, c: "...", "**=", "//=", ">>=",
+// "<<=", "===", "!==", "..=" and two-character ones ("->", "::", "?.", "=>",
+// ":=", "==", "!=", "<=", ">=", "op=", "**", "//", "<<", ">>", "&&", "||",
+// "++", "--", "..") are one token.
+size_t PunctLength(unsigned char a, unsigned char b, unsigned char c) {
+  switch (a) {
+    case '.':
+      if (b == '.') return c == '.' || c == '=' ? 3 : 2;
+      return 1;
+    case '*':
+    case '/':
+    case '<':
+    case '>':
+      if (b == a) return c == '=' ? 3 : 2;
+      if (b == '=') return 2;
+      if (a == '<' && b == '=') return 2;
+      return 1;
+    case '=':
+    case '!':
+      if (b == '=') return c == '=' ? 3 : 2;
+      if (a == '=' && b == '>') return 2;
+      return 1;
+    case '-':
+      return b == '>' || b == '-' || b == '=' ? 2 : 1;
+    case '+':
+      return b == '+' || b == '=' ? 2 : 1;
+    case ':':
+      return b == ':' || b == '=' ? 2 : 1;
+    case '?':
+      return b == '.' ? 2 : 1;
+    case '&':
+    case '|':
+      return b == a || b == '=' ? 2 : 1;
+    case '%':
+    case '^':
+    case '@':
+      return b == '=' ? 2 : 1;
+    default:
+      return 1;
+  }
+}
 
 class Lexer {
  public:
@@ -56,6 +93,7 @@ class Lexer {
     if (!line_has_token_) t.flags |= kLineStart;
     if (o_.python && (stmt_pending_ || out_->empty())) t.flags |= kStmtStart;
     if (in_preproc_) t.flags |= kPreproc;
+    if (kind == Tok::kPunct) t.code = PunctCode(s_.substr(b, std::min<size_t>(e - b, 3)));
     stmt_pending_ = false;
     line_has_token_ = true;
     t.depth = static_cast<uint16_t>(depth_ < 0 ? 0 : depth_ > 65535 ? 65535 : depth_);
@@ -64,7 +102,8 @@ class Lexer {
 
   // Skips to the end of the line (not past the newline).
   void SkipToEol() {
-    while (i_ < end_ && s_[i_] != '\n') ++i_;
+    const void* nl = std::memchr(s_.data() + i_, '\n', end_ - i_);
+    i_ = nl == nullptr ? end_ : static_cast<size_t>(static_cast<const char*>(nl) - s_.data());
   }
 
   void BlockComment() {
@@ -308,6 +347,7 @@ class Lexer {
     }
     if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
       ++i_;
+      while (i_ < end_ && (s_[i_] == ' ' || s_[i_] == '\t')) ++i_;
       return;
     }
     if (c == '\\' && At(i_ + 1) == '\n') {  // line continuation
@@ -491,16 +531,7 @@ class Lexer {
         --templates_.back();
       }
     }
-    size_t len = 1;
-    std::string_view rest = s_.substr(i_, std::min<size_t>(3, end_ - i_));
-    for (auto p : kPunct3) {
-      if (rest.size() >= 3 && rest.substr(0, 3) == p) len = 3;
-    }
-    if (len == 1) {
-      for (auto p : kPunct2) {
-        if (rest.size() >= 2 && rest.substr(0, 2) == p) len = 2;
-      }
-    }
+    size_t len = PunctLength(c, At(i_ + 1), At(i_ + 2));
     // "//" is an operator only where it is not a comment (Python floor division).
     if (len == 1) {
       if (c == '(' || c == '[' || c == '{') {

@@ -26,12 +26,22 @@ enum TokFlag : uint8_t {
   kPreproc = 4,    // inside a C preprocessor line
 };
 
+// Up to three punctuation characters packed in an integer: a punctuation
+// token is compared by value, not through its text.
+constexpr uint32_t PunctCode(std::string_view p) {
+  uint32_t c = 0;
+  for (size_t i = 0; i < p.size() && i < 3; ++i)
+    c |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return c;
+}
+
 struct Token {
   uint32_t begin = 0, end = 0;  // byte offsets into the content
   uint32_t line = 0;            // 1-based
+  uint32_t code = 0;            // kPunct: PunctCode of its text
   Tok kind = Tok::kPunct;
   uint8_t flags = 0;
-  // Python: bracket depth at the token (opening brackets count before, closing after).
+  // Bracket depth at the token (opening brackets count before, closing after).
   uint16_t depth = 0;
 };
 

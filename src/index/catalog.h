@@ -94,7 +94,10 @@ class Index::Catalog {
   // Symbol graph rows (catalog_graph.cc; docs/FORMATS.md). A file's
   // definitions, call names and imports are written with its chunks and
   // deleted with them; edges are resolved at query time.
+  // InsertFileGraph queues the file's call names; FlushGraph writes them
+  // (sorted) and must run before the transaction commits.
   Status InsertFileGraph(int64_t file_id, const graph::FileGraph& g);
+  Status FlushGraph();
   Status DeleteGraphOfFile(int64_t file_id);
   Status ClearGraph();
 
@@ -108,6 +111,7 @@ class Index::Catalog {
       insert_segment_, delete_segment_;
   std::unique_ptr<Statement> insert_symbol_, insert_call_, insert_imports_, graph_of_file_,
       delete_call_, delete_symbols_of_file_, delete_imports_;
+  std::vector<std::pair<int64_t, int64_t>> pending_calls_;  // (name hash, caller) to insert
 };
 
 }  // namespace ts::index

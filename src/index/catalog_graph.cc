@@ -1,7 +1,9 @@
 // The catalog's symbol graph tables (docs/FORMATS.md, "Symbol graph"):
 // symbols (one row per definition, with its call names and bases encoded),
-// calls (name hash -> caller, to find callers) and file_imports. They are
-// written in the same transaction as the file's chunks.
+// calls (name hash -> caller, to find callers) and graph_files (a file's
+// symbol id range and its imports). They are written in the same transaction
+// as the file's chunks.
+#include <algorithm>
 #include <unordered_set>
 
 #include "index/catalog.h"
@@ -17,11 +19,12 @@ CREATE TABLE IF NOT EXISTS symbols(
   def_line INTEGER NOT NULL, end_line INTEGER NOT NULL, parent INTEGER NOT NULL,
   bases TEXT NOT NULL, calls TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS symbols_by_name ON symbols(name_hash);
-CREATE INDEX IF NOT EXISTS symbols_by_file ON symbols(file_id);
 CREATE TABLE IF NOT EXISTS calls(
   name_hash INTEGER NOT NULL, caller INTEGER NOT NULL,
   PRIMARY KEY(name_hash, caller)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS file_imports(file_id INTEGER PRIMARY KEY, imports TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS graph_files(
+  file_id INTEGER PRIMARY KEY, first_symbol INTEGER NOT NULL, last_symbol INTEGER NOT NULL,
+  imports TEXT NOT NULL);
 )sql";
 
 Status GraphSqlError(sqlite3* db, std::string_view what) {
@@ -43,11 +46,17 @@ Status Index::Catalog::PrepareGraph() {
        "INSERT INTO symbols(file_id,name,name_hash,kind,role,scope,self_scope,line,def_line,"
        "end_line,parent,bases,calls) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"},
       {&insert_call_, "INSERT OR IGNORE INTO calls(name_hash,caller) VALUES(?1,?2)"},
-      {&insert_imports_, "INSERT OR REPLACE INTO file_imports(file_id,imports) VALUES(?1,?2)"},
-      {&graph_of_file_, "SELECT id,calls FROM symbols WHERE file_id=?1"},
+      {&insert_imports_,
+       "INSERT OR REPLACE INTO graph_files(file_id,first_symbol,last_symbol,imports) "
+       "VALUES(?1,?2,?3,?4)"},
+      {&graph_of_file_,
+       "SELECT s.id,s.calls FROM graph_files g JOIN symbols s ON s.id BETWEEN g.first_symbol AND "
+       "g.last_symbol WHERE g.file_id=?1"},
       {&delete_call_, "DELETE FROM calls WHERE name_hash=?1 AND caller=?2"},
-      {&delete_symbols_of_file_, "DELETE FROM symbols WHERE file_id=?1"},
-      {&delete_imports_, "DELETE FROM file_imports WHERE file_id=?1"},
+      {&delete_symbols_of_file_,
+       "DELETE FROM symbols WHERE id BETWEEN (SELECT first_symbol FROM graph_files WHERE "
+       "file_id=?1) AND (SELECT last_symbol FROM graph_files WHERE file_id=?1)"},
+      {&delete_imports_, "DELETE FROM graph_files WHERE file_id=?1"},
   };
   for (auto& s : stmts) {
     *s.slot = std::make_unique<Statement>(db_, s.sql);
@@ -77,15 +86,21 @@ Status Index::Catalog::InsertFileGraph(int64_t file_id, const graph::FileGraph& 
         .Bind(13, graph::EncodeCalls(d.calls));
     TS_RETURN_IF_ERROR(insert_symbol_->Run());
     ids[i] = sqlite3_last_insert_rowid(db_);
+    // A file's symbols are inserted together by one writer: their ids are consecutive.
+    if (i > 0 && ids[i] != ids[i - 1] + 1) {
+      return Status::Internal("catalog: symbol ids of one file are not consecutive");
+    }
     names.clear();
     for (const auto& c : d.calls) {
-      if (!names.insert(c.name).second) continue;
-      TS_RETURN_IF_ERROR(insert_call_->Bind(1, graph::NameHash(c.name)).Bind(2, ids[i]).Run());
+      if (names.insert(c.name).second) pending_calls_.emplace_back(graph::NameHash(c.name), ids[i]);
     }
   }
-  if (!g.imports.empty()) {
-    std::string text = graph::EncodeImports(g.imports);
-    if (!text.empty()) TS_RETURN_IF_ERROR(insert_imports_->Bind(1, file_id).Bind(2, text).Run());
+  if (!g.defs.empty() || !g.imports.empty()) {
+    TS_RETURN_IF_ERROR(insert_imports_->Bind(1, file_id)
+                           .Bind(2, ids.empty() ? int64_t{0} : ids.front())
+                           .Bind(3, ids.empty() ? int64_t{-1} : ids.back())
+                           .Bind(4, graph::EncodeImports(g.imports))
+                           .Run());
   }
   return Status::Ok();
 }
@@ -111,8 +126,19 @@ Status Index::Catalog::DeleteGraphOfFile(int64_t file_id) {
   return delete_imports_->Bind(1, file_id).Run();
 }
 
+Status Index::Catalog::FlushGraph() {
+  // In key order: each B-tree page is visited once per commit, not once per row.
+  std::sort(pending_calls_.begin(), pending_calls_.end());
+  for (const auto& [hash, caller] : pending_calls_) {
+    TS_RETURN_IF_ERROR(insert_call_->Bind(1, hash).Bind(2, caller).Run());
+  }
+  pending_calls_.clear();
+  return Status::Ok();
+}
+
 Status Index::Catalog::ClearGraph() {
-  return Exec("DELETE FROM calls; DELETE FROM symbols; DELETE FROM file_imports;");
+  pending_calls_.clear();
+  return Exec("DELETE FROM calls; DELETE FROM symbols; DELETE FROM graph_files;");
 }
 
 }  // namespace ts::index

@@ -56,7 +56,7 @@ Status GraphReader::Prepare() {
       {&by_name_, "SELECT " + cols + " FROM symbols WHERE name_hash=?1"},
       {&by_id_, "SELECT " + cols + ",calls,bases FROM symbols WHERE id=?1"},
       {&callers_, "SELECT caller FROM calls WHERE name_hash=?1 LIMIT ?2"},
-      {&imports_, "SELECT imports FROM file_imports WHERE file_id=?1"},
+      {&imports_, "SELECT imports FROM graph_files WHERE file_id=?1"},
       {&begin_, "BEGIN"},
       {&end_, "COMMIT"},
   };
@@ -254,7 +254,7 @@ Status GraphReader::ForEachSymbol(
 
 Status GraphReader::ForEachFileImports(
     const std::function<Status(int64_t, const std::vector<graph::Import>&)>& f) {
-  Statement q(db_, "SELECT file_id,imports FROM file_imports ORDER BY file_id");
+  Statement q(db_, "SELECT file_id,imports FROM graph_files WHERE imports<>'' ORDER BY file_id");
   if (!q.ok()) return ReadError(db_, "walk imports");
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {

@@ -26,7 +26,7 @@
 
 namespace ts::index {
 
-// 2: symbol graph tables (symbols, calls, file_imports). A version-1 catalog
+// 2: symbol graph tables (symbols, calls, graph_files). A version-1 catalog
 // is migrated on open (empty tables); its graph lane stays unavailable until
 // the next full update rebuilds it.
 inline constexpr int kCatalogFormatVersion = 2;

@@ -510,6 +510,7 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
         }
       }
     }
+    TS_RETURN_IF_ERROR(catalog.FlushGraph());
     TS_RETURN_IF_ERROR(catalog.InsertTombstones(dead));
     for (const auto& s : new_segments) TS_RETURN_IF_ERROR(catalog.InsertSegment(s));
     TS_RETURN_IF_ERROR(catalog.SetMeta("next_chunk_key", std::to_string(next_key_.load())));

@@ -223,7 +223,7 @@ class GraphTest(CliTestCase):
         db = sqlite3.connect(os.path.join(self.data, "indexes", "t", "catalog.db"))
         db.execute("DROP TABLE symbols")
         db.execute("DROP TABLE calls")
-        db.execute("DROP TABLE file_imports")
+        db.execute("DROP TABLE graph_files")
         db.execute("DELETE FROM meta WHERE key IN ('graph_state', 'graph_enabled')")
         db.execute("UPDATE meta SET value='1' WHERE key='format_version'")
         db.commit()
