@@ -9,7 +9,9 @@ Steps, all through a daemon of a temporary data dir (watching off):
   2. index it again with the graph (the default): the difference is the graph's cost;
   3. count the graph's nodes and edges of each kind (GET /indexes/{id}/graph), timing each walk;
   4. call_chain at --depth for a list of symbols, --repeat times each: median and p95 of the
-     latency the daemon reports (latency_ms) and of the client's wall time (HTTP round trip).
+     latency the daemon reports (latency_ms) and of the client's wall time (HTTP round trip);
+     "cold" is each symbol's first query (its files' import contexts not cached yet), and
+     the first query after a daemon start (which loads the index's file list) is timed apart.
 Prints one "key: value" a line.
 """
 import argparse
@@ -57,10 +59,13 @@ def main():
     ap.add_argument("--symbols", default=",".join(KERNEL_SYMBOLS))
     ap.add_argument("--skip-lexical", action="store_true", help="do not time the --no-kg build")
     ap.add_argument("--kinds", default="calls,imports,inherits,contains")
+    ap.add_argument("--max-nodes", type=int, default=0, help="call_chain max_nodes (0: the daemon's default, 200)")
+    ap.add_argument("--keep", help="keep the index in this data dir and skip indexing when it is there")
     a = ap.parse_args()
     if not os.path.exists(a.bin):
         sys.exit(f"{a.bin} not found: run `make build` first")
-    data = tempfile.mkdtemp(prefix="ts-graph-bench.", dir="/var/tmp")
+    data = a.keep or tempfile.mkdtemp(prefix="ts-graph-bench.", dir="/var/tmp")
+    reuse = bool(a.keep) and os.path.exists(os.path.join(data, "indexes", "k"))
     cli = lambda *args, **kw: subprocess.run([a.bin, "--data-dir", data, *args], check=True,
                                              capture_output=True, text=True, **kw)
     try:
@@ -68,20 +73,31 @@ def main():
         print(f"cores: {os.cpu_count()}")
         subprocess.run(f"cat $(find '{a.corpus}' -type f -size -1100k | head -100000) > /dev/null 2>&1",
                        shell=True)
-        cli("start", "--no-watch")
-        pid = int(open(os.path.join(data, "daemon.pid")).read())
-        port = int(cli("port").stdout.strip())
+        def start():
+            cli("start", "--no-watch")
+            return int(open(os.path.join(data, "daemon.pid")).read()), int(cli("port").stdout.strip())
+
+        if reuse:
+            a.skip_lexical = True
         if not a.skip_lexical:
+            # A daemon of its own, so that its peak RSS is this build's alone.
+            pid, port = start()
             t0 = time.time()
             out = json.loads(cli("index", a.corpus, "--name", "k", "--no-kg", "--json").stdout)
             lex = time.time() - t0
             print(f"index_no_kg_s: {lex:.2f}")
             print(f"index_no_kg_peak_rss_mb: {vmhwm_mb(pid)}")
             cli("remove", "k")
+            cli("stop")
+        pid, port = start()
         t0 = time.time()
-        out = json.loads(cli("index", a.corpus, "--name", "k", "--json").stdout)
+        if reuse:
+            st = json.loads(cli("status", "k", "--json").stdout)
+            out = {"files_indexed": st["files"], "total_chunks": st["chunks"]}
+        else:
+            out = json.loads(cli("index", a.corpus, "--name", "k", "--json").stdout)
+            print(f"index_with_graph_s: {time.time() - t0:.2f}")
         full = time.time() - t0
-        print(f"index_with_graph_s: {full:.2f}")
         if not a.skip_lexical:
             print(f"graph_overhead_s: {full - lex:.2f}")
         print(f"index_peak_rss_mb: {vmhwm_mb(pid)}")
@@ -90,6 +106,15 @@ def main():
         disk = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(data, "indexes", "k"))
                    for f in fs)
         print(f"index_disk_mb: {disk // (1 << 20)}")
+        # A restarted daemon: its first graph query loads the file list.
+        cli("stop")
+        pid, port = start()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        t0 = time.perf_counter()
+        conn.request("GET", "/indexes/k/call_chain?symbol=__no_such_symbol__&depth=1")
+        conn.getresponse().read()
+        print(f"call_chain_first_after_start_ms: {(time.perf_counter() - t0) * 1000:.1f}")
+        conn.close()
 
         for kind in a.kinds.split(","):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
@@ -117,11 +142,12 @@ def main():
             conn.close()
 
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        server, wall, nodes = [], [], []
+        server, wall, nodes, cold = [], [], [], []
+        extra = f"&max_nodes={a.max_nodes}" if a.max_nodes else ""
         for sym in a.symbols.split(","):
             for i in range(a.repeat):
                 t0 = time.perf_counter()
-                conn.request("GET", f"/indexes/k/call_chain?symbol={sym}&direction=both&depth={a.depth}")
+                conn.request("GET", f"/indexes/k/call_chain?symbol={sym}&direction=both&depth={a.depth}{extra}")
                 resp = conn.getresponse()
                 body = json.loads(resp.read())
                 w = (time.perf_counter() - t0) * 1000
@@ -133,16 +159,20 @@ def main():
                     wall.append(w)
                 if i == 0:
                     nodes.append(body["nodes"])
+                    cold.append(body["latency_ms"])
         print(f"call_chain_depth: {a.depth}")
         print(f"call_chain_symbols: {len(nodes)}")
         print(f"call_chain_nodes_median: {statistics.median(nodes) if nodes else 0}")
+        print(f"call_chain_cold_ms_p50: {pct(cold, 50):.2f}")
+        print(f"call_chain_cold_ms_p95: {pct(cold, 95):.2f}")
         print(f"call_chain_server_ms_p50: {pct(server, 50):.2f}")
         print(f"call_chain_server_ms_p95: {pct(server, 95):.2f}")
         print(f"call_chain_http_ms_p50: {pct(wall, 50):.2f}")
         print(f"call_chain_http_ms_p95: {pct(wall, 95):.2f}")
     finally:
         subprocess.run([a.bin, "--data-dir", data, "stop"], capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
+        if not a.keep:
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

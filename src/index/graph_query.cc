@@ -146,9 +146,10 @@ Result<std::shared_ptr<GraphReaderPool>> Index::GraphPool() const {
 
 namespace {
 
-Result<Lease> LeaseFrom(const Result<std::shared_ptr<GraphReaderPool>>& pool, uint64_t gen) {
+Result<Lease> LeaseFrom(const Result<std::shared_ptr<GraphReaderPool>>& pool,
+                        std::pair<uint64_t, uint64_t> versions) {
   if (!pool.ok()) return pool.status();
-  TS_ASSIGN_OR_RETURN(auto reader, (*pool)->Lease(gen));
+  TS_ASSIGN_OR_RETURN(auto reader, (*pool)->Lease(versions.first, versions.second));
   return Lease(*pool, std::move(reader));
 }
 
@@ -158,10 +159,10 @@ Result<graph::ChainResult> Index::CallChain(const std::string& symbol, const std
                                             const graph::ChainOptions& options) const {
   Lane lane = GraphLane();
   if (!lane.available) return Status::Unavailable("graph lane unavailable: " + lane.detail);
-  uint64_t gen;
+  std::pair<uint64_t, uint64_t> gen;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
-    gen = generation_;
+    gen = {generation_, files_version_};
   }
   TS_ASSIGN_OR_RETURN(Lease lease, LeaseFrom(GraphPool(), gen));
   return graph::CallChain(lease.get(), symbol, file, options);
@@ -175,10 +176,10 @@ Status Index::GraphEdges(std::string_view kind, const std::function<bool(const g
     return Status::InvalidArgument("unknown graph kind '" + std::string(kind) +
                                    "' (expected calls, imports, inherits or contains)");
   }
-  uint64_t gen;
+  std::pair<uint64_t, uint64_t> gen;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
-    gen = generation_;
+    gen = {generation_, files_version_};
   }
   TS_ASSIGN_OR_RETURN(Lease lease, LeaseFrom(GraphPool(), gen));
   TS_ASSIGN_OR_RETURN(*nodes, lease->CountSymbols());
@@ -194,10 +195,10 @@ void Index::ApplyGraphIntent(std::string_view text, const QueryOptions& options,
   std::vector<Hit>& hits = result->hits;
   const std::string name(LastName(intent.symbol));
   Lane lane = GraphLane();
-  uint64_t gen;
+  std::pair<uint64_t, uint64_t> gen;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
-    gen = generation_;
+    gen = {generation_, files_version_};
   }
   FileLines lines(root_);
 
@@ -326,10 +327,10 @@ Result<QueryResult> Index::SimilarTo(const std::string& chunk_id, size_t top_k) 
   result.mode = "similar";
   result.intent = "similar";
   for (const auto& [lane, state] : Lanes()) result.meta[lane] = state.ToString();
-  uint64_t gen;
+  std::pair<uint64_t, uint64_t> gen;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
-    gen = generation_;
+    gen = {generation_, files_version_};
   }
   TS_ASSIGN_OR_RETURN(Lease lease, LeaseFrom(GraphPool(), gen));
   TS_ASSIGN_OR_RETURN(GraphReader::ChunkAt chunk, lease->FindChunk(chunk_id));

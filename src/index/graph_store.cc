@@ -264,7 +264,8 @@ Status GraphReader::ForEachFileImports(
   return Status::Ok();
 }
 
-Result<std::unique_ptr<GraphReader>> GraphReaderPool::Lease(uint64_t generation) {
+Result<std::unique_ptr<GraphReader>> GraphReaderPool::Lease(uint64_t generation,
+                                                            uint64_t files_version) {
   std::unique_ptr<GraphReader> r;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -281,10 +282,12 @@ Result<std::unique_ptr<GraphReader>> GraphReaderPool::Lease(uint64_t generation)
   std::shared_ptr<graph::ContextCache> contexts;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (paths_generation_ == generation) {
-      paths = paths_;
-      contexts = contexts_;
+    if (paths_version_ == files_version) paths = paths_;
+    if (contexts_generation_ != generation) {
+      contexts_ = std::make_shared<graph::ContextCache>();
+      contexts_generation_ = generation;
     }
+    contexts = contexts_;
   }
   if (!paths) {
     auto loaded = r->LoadPaths();
@@ -293,11 +296,9 @@ Result<std::unique_ptr<GraphReader>> GraphReaderPool::Lease(uint64_t generation)
       return loaded.status();
     }
     paths = *loaded;
-    contexts = std::make_shared<graph::ContextCache>();
     std::lock_guard<std::mutex> lock(mu_);
     paths_ = paths;
-    contexts_ = contexts;
-    paths_generation_ = generation;
+    paths_version_ = files_version;
   }
   r->SetPaths(std::move(paths), std::move(contexts));
   return r;

@@ -85,18 +85,20 @@ class GraphReader : public graph::Source {
 class GraphReaderPool {
  public:
   explicit GraphReaderPool(std::string catalog_path) : path_(std::move(catalog_path)) {}
-  // A reader inside a read transaction, with the PathSet of `generation`.
-  Result<std::unique_ptr<GraphReader>> Lease(uint64_t generation);
+  // A reader inside a read transaction. The file list is reloaded when
+  // `files_version` (files added or removed) changed, the file contexts when
+  // `generation` (any commit) did.
+  Result<std::unique_ptr<GraphReader>> Lease(uint64_t generation, uint64_t files_version);
   void Return(std::unique_ptr<GraphReader> reader);
 
  private:
   std::string path_;
   std::mutex mu_;
   std::vector<std::unique_ptr<GraphReader>> idle_;
-  // The file list and the file contexts of one snapshot generation.
   std::shared_ptr<const graph::PathSet> paths_;
+  uint64_t paths_version_ = ~0ull;
   std::shared_ptr<graph::ContextCache> contexts_;
-  uint64_t paths_generation_ = ~0ull;
+  uint64_t contexts_generation_ = ~0ull;
 };
 
 }  // namespace ts::index

@@ -130,6 +130,7 @@ Status Index::PublishSnapshot() {
   auto last_update = catalog_->GetMeta("last_update");
   auto in_progress = catalog_->GetMeta("update_in_progress");
   auto graph_state = catalog_->GetMeta("graph_state");
+  auto files_version = catalog_->GetMeta("files_version");
   // Measured here, once per commit, so that status and /health stay in memory.
   uint64_t disk_bytes = 0;
   std::error_code ec;
@@ -139,6 +140,7 @@ Status Index::PublishSnapshot() {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   graph_state_ = graph_state.ok() ? *graph_state : "";
   ++generation_;
+  files_version_ = files_version.ok() ? std::strtoull(files_version->c_str(), nullptr, 10) : 0;
   disk_bytes_ = disk_bytes;
   interrupted_ = in_progress.ok() && *in_progress == "1";
   files_ = files.ok() ? *files : 0;

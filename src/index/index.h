@@ -217,6 +217,8 @@ class Index {
   mutable std::shared_ptr<GraphReaderPool> graph_pool_;
   std::string graph_state_;  // meta graph_state as of the last snapshot (under snapshot_mu_)
   uint64_t generation_ = 0;  // bumped by every PublishSnapshot (under snapshot_mu_)
+  // meta files_version: bumped by a commit that adds or removes a file row (under snapshot_mu_).
+  uint64_t files_version_ = 0;
 };
 
 // Where indexes live: $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else

@@ -459,6 +459,8 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
 
   std::lock_guard<std::mutex> lock(commit_mu_);
   TS_RETURN_IF_ERROR(catalog.Begin());
+  // Whether this commit adds or removes file rows (the graph reloads its file list then).
+  bool files_changed = false;
   auto body = [&]() -> Status {
     std::vector<uint64_t> dead;
     auto drop = [&](const std::string& path) -> Status {
@@ -469,6 +471,7 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
       dead.insert(dead.end(), keys.begin(), keys.end());
       TS_RETURN_IF_ERROR(catalog.DeleteFile(it->second.id));
       known_.erase(it);
+      files_changed = true;
       return Status::Ok();
     };
     for (const auto& path : *deleted_paths) TS_RETURN_IF_ERROR(drop(path));
@@ -492,6 +495,7 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
             summary_->bytes_read += f.row.size;
             summary_->chunks_added += f.chunks.size();
             auto it = known_.find(f.path);
+            if (it == known_.end()) files_changed = true;
             if (it != known_.end()) {
               TS_RETURN_IF_ERROR(catalog.DeleteGraphOfFile(it->second.id));
               TS_ASSIGN_OR_RETURN(auto keys, catalog.DeleteChunksOfFile(it->second.id));
@@ -511,6 +515,11 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
       }
     }
     TS_RETURN_IF_ERROR(catalog.FlushGraph());
+    if (files_changed) {
+      TS_ASSIGN_OR_RETURN(std::string version, catalog.GetMeta("files_version"));
+      TS_RETURN_IF_ERROR(catalog.SetMeta(
+          "files_version", std::to_string(std::strtoull(version.c_str(), nullptr, 10) + 1)));
+    }
     TS_RETURN_IF_ERROR(catalog.InsertTombstones(dead));
     for (const auto& s : new_segments) TS_RETURN_IF_ERROR(catalog.InsertSegment(s));
     TS_RETURN_IF_ERROR(catalog.SetMeta("next_chunk_key", std::to_string(next_key_.load())));

@@ -428,8 +428,10 @@ json Server::CallTool(const json& params, const Notify& notify) const {
       return out;
     };
     std::string query = "?symbol=" + escape(str("symbol")) + "&direction=" +
-                        escape(str("direction").empty() ? "both" : str("direction")) +
-                        "&depth=" + std::to_string(args.value("depth", 3));
+                        escape(str("direction").empty() ? "both" : str("direction")) + "&depth=" +
+                        std::to_string(args.contains("depth") && args["depth"].is_number_integer()
+                                           ? args["depth"].get<int64_t>()
+                                           : 3);
     if (!str("file").empty()) query += "&file=" + escape(str("file"));
     auto [status, r] = call("GET", index_path("/call_chain" + query), nullptr);
     if (status != 200) return ErrorResult(ApiError(status, r));
