@@ -169,6 +169,8 @@ def main():
         print(f"call_chain_server_ms_p95: {pct(server, 95):.2f}")
         print(f"call_chain_http_ms_p50: {pct(wall, 50):.2f}")
         print(f"call_chain_http_ms_p95: {pct(wall, 95):.2f}")
+        # Includes the edge walks above, which load every symbol of the index.
+        print(f"query_daemon_peak_rss_mb: {vmhwm_mb(pid)}")
     finally:
         subprocess.run([a.bin, "--data-dir", data, "stop"], capture_output=True)
         if not a.keep:

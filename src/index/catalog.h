@@ -71,7 +71,11 @@ class Index::Catalog {
   Status Exec(const char* sql);
   Status Begin() { return Exec("BEGIN IMMEDIATE"); }
   Status Commit() { return Exec("COMMIT"); }
-  void Rollback() { (void)Exec("ROLLBACK"); }
+  void Rollback() {
+    (void)Exec("ROLLBACK");
+    pending_calls_.clear();  // rows of the abandoned transaction
+    pending_deletes_.clear();
+  }
 
   Result<std::string> GetMeta(const std::string& key);  // "" when absent
   Status SetMeta(const std::string& key, const std::string& value);
@@ -94,8 +98,8 @@ class Index::Catalog {
   // Symbol graph rows (catalog_graph.cc; docs/FORMATS.md). A file's
   // definitions, call names and imports are written with its chunks and
   // deleted with them; edges are resolved at query time.
-  // InsertFileGraph queues the file's call names; FlushGraph writes them
-  // (sorted) and must run before the transaction commits.
+  // InsertFileGraph and DeleteGraphOfFile queue the file's call-name rows;
+  // FlushGraph writes them (sorted) and must run before the transaction commits.
   Status InsertFileGraph(int64_t file_id, const graph::FileGraph& g);
   Status FlushGraph();
   Status DeleteGraphOfFile(int64_t file_id);
@@ -111,7 +115,8 @@ class Index::Catalog {
       insert_segment_, delete_segment_;
   std::unique_ptr<Statement> insert_symbol_, insert_call_, insert_imports_, graph_of_file_,
       delete_call_, delete_symbols_of_file_, delete_imports_;
-  std::vector<std::pair<int64_t, int64_t>> pending_calls_;  // (name hash, caller) to insert
+  // (name hash, caller) rows of the calls table to delete and to insert at FlushGraph.
+  std::vector<std::pair<int64_t, int64_t>> pending_calls_, pending_deletes_;
 };
 
 }  // namespace ts::index

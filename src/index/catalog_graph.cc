@@ -118,8 +118,7 @@ Status Index::Catalog::DeleteGraphOfFile(int64_t file_id) {
   for (const auto& [id, calls] : rows) {
     names.clear();
     for (const auto& c : graph::DecodeCalls(calls)) {
-      if (!names.insert(c.name).second) continue;
-      TS_RETURN_IF_ERROR(delete_call_->Bind(1, graph::NameHash(c.name)).Bind(2, id).Run());
+      if (names.insert(c.name).second) pending_deletes_.emplace_back(graph::NameHash(c.name), id);
     }
   }
   if (!rows.empty()) TS_RETURN_IF_ERROR(delete_symbols_of_file_->Bind(1, file_id).Run());
@@ -128,6 +127,12 @@ Status Index::Catalog::DeleteGraphOfFile(int64_t file_id) {
 
 Status Index::Catalog::FlushGraph() {
   // In key order: each B-tree page is visited once per commit, not once per row.
+  // Deletions first: a symbol id freed in this commit may be given again.
+  std::sort(pending_deletes_.begin(), pending_deletes_.end());
+  for (const auto& [hash, caller] : pending_deletes_) {
+    TS_RETURN_IF_ERROR(delete_call_->Bind(1, hash).Bind(2, caller).Run());
+  }
+  pending_deletes_.clear();
   std::sort(pending_calls_.begin(), pending_calls_.end());
   for (const auto& [hash, caller] : pending_calls_) {
     TS_RETURN_IF_ERROR(insert_call_->Bind(1, hash).Bind(2, caller).Run());
@@ -138,6 +143,7 @@ Status Index::Catalog::FlushGraph() {
 
 Status Index::Catalog::ClearGraph() {
   pending_calls_.clear();
+  pending_deletes_.clear();
   return Exec("DELETE FROM calls; DELETE FROM symbols; DELETE FROM graph_files;");
 }
 
