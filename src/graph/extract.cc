@@ -21,7 +21,6 @@ namespace {
 struct Rules {
   bool calls = false;  // call sites are extracted
   bool python = false;
-  bool members_in_scope = false;   // a bare name may be a member of the enclosing type
   bool module_calls = false;       // code outside definitions runs (scripts, modules)
   bool name_first_params = false;  // "name: Type" / "name Type" parameters
   bool brace_defs = true;          // definitions end at their closing brace
@@ -36,16 +35,15 @@ Rules RulesFor(std::string_view lang) {
     r.brace_defs = false;
   } else if (lang == "c" || lang == "objc") {
     r.calls = true;
-    r.members_in_scope = lang == "objc";
     r.self_names = {"self"};
   } else if (lang == "cpp") {
-    r.calls = r.members_in_scope = true;
+    r.calls = true;
     r.self_names = {"this"};
   } else if (lang == "java" || lang == "csharp" || lang == "dart") {
-    r.calls = r.members_in_scope = true;
+    r.calls = true;
     r.self_names = {"this"};
   } else if (lang == "kotlin" || lang == "scala" || lang == "swift") {
-    r.calls = r.members_in_scope = r.name_first_params = true;
+    r.calls = r.name_first_params = true;
     r.self_names = {"this", "self"};
   } else if (lang == "go") {
     r.calls = r.name_first_params = true;  // the receiver name is added per method
@@ -62,7 +60,6 @@ Rules RulesFor(std::string_view lang) {
     r.calls = r.module_calls = r.name_first_params = true;
     r.brace_defs = false;
     r.self_names = {"self"};
-    r.members_in_scope = lang == "ruby";
   }
   return r;
 }
@@ -1221,10 +1218,6 @@ size_t MatchClose(const std::vector<Token>& toks, std::string_view content, size
     if (toks[i].depth < depth) return toks.size();
   }
   return toks.size();
-}
-
-bool HasCalls(std::string_view language) {
-  return RulesFor(language).calls;
 }
 
 FileGraph ExtractFile(std::string_view /*rel_path*/, std::string_view language,

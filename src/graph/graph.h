@@ -92,9 +92,6 @@ struct FileGraph {
   std::vector<Import> imports;
 };
 
-// Whether call sites are extracted for this language (C-like, Python, ...).
-bool HasCalls(std::string_view language);
-
 // Definitions, calls, imports and bases of one file. `tags` are ctags' tags
 // for it (chunk::Ctags::Run). Never fails: what cannot be parsed is left out.
 FileGraph ExtractFile(std::string_view rel_path, std::string_view language,

@@ -282,7 +282,6 @@ Result<Resolution> Resolver::ResolveSelf(const SymbolInfo& caller, const std::st
                                          const std::vector<const SymbolInfo*>& cands,
                                          bool skip_own) {
   const PathSet& paths = source_->Paths();
-  const std::string& lang = paths.LanguageOf(caller.file_id);
   std::vector<std::string> level = {self_scope};
   std::unordered_set<std::string> visited = {self_scope};
   std::vector<int64_t> type_files = {caller.file_id};
@@ -327,7 +326,6 @@ Result<Resolution> Resolver::ResolveSelf(const SymbolInfo& caller, const std::st
     }
     level = std::move(next);
   }
-  (void)lang;
   return Unresolved(skip_own ? "not_in_bases" : "not_in_class",
                     Filter(cands, [](const SymbolInfo& c) { return IsMember(c); }));
 }
