@@ -892,8 +892,11 @@ class Extractor {
         add(k);
       }
     };
+    // The bracket depth of the current statement (0, or 1 inside an f-string field).
+    int stmt_depth = b < toks_.size() ? StatementDepth(b) : 0;
     for (size_t i = b; i < e && i < toks_.size(); ++i) {
       const Token& t = toks_[i];
+      if (t.flags & kStmtStart) stmt_depth = t.depth;
       std::string_view w = Text(i);
       if (t.kind == Tok::kIdent) {
         if (w == "for") {
@@ -936,7 +939,7 @@ class Extractor {
       if (t.kind != Tok::kPunct) continue;
       if (w == ":=") {
         add(i - 1);
-      } else if (w == "=" && t.depth == StatementDepth(i)) {
+      } else if (w == "=" && t.depth == stmt_depth) {
         size_t k = i;
         while (k > b && !(toks_[k].flags & kStmtStart) && !Punct(k - 1, ";")) --k;
         // After a compound statement's ':' ("if x: y = 1") the target starts there.
