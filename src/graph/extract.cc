@@ -1051,7 +1051,7 @@ class Extractor {
               kind = CallKind::kSuper;
             } else {
               kind = CallKind::kMember;
-              if (!chained) receiver = rw;
+              receiver = chained ? DottedReceiver(r) : std::string(rw);
             }
           } else if (Punct(r, ")")) {
             size_t open = MatchOpen(r);
@@ -1090,6 +1090,27 @@ class Extractor {
         owner->def.calls.push_back(std::move(ref));
       }
     }
+  }
+
+  // "a.b.c" when the receiver ending at token r is a chain of plain names
+  // joined by '.' (a module path such as urllib.request); "" otherwise (a call
+  // result, a subscript, ->).
+  std::string DottedReceiver(size_t r) const {
+    std::vector<std::string_view> parts = {Text(r)};
+    size_t k = r;
+    while (k >= 2 && Punct(k - 1, ".") && Ident(k - 2) && parts.size() < 6) {
+      k -= 2;
+      parts.push_back(Text(k));
+    }
+    if (k > 0 &&
+        (Punct(k - 1, ".") || Punct(k - 1, "->") || Punct(k - 1, "?.") || Punct(k - 1, "::")))
+      return "";
+    std::string out;
+    for (size_t i = parts.size(); i-- > 0;) {
+      out += parts[i];
+      if (i > 0) out += '.';
+    }
+    return out;
   }
 
   // A lambda's body ends at a ',' or a closing bracket at its own depth, or at

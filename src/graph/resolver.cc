@@ -165,11 +165,12 @@ Result<const FileContext*> Resolver::Context(int64_t file_id) {
         if (!imp.alias.empty()) {
           add_files(ctx->module_aliases[imp.alias], files);
         } else {
+          // "import a.b" binds a; a.b.f() names the module by its dotted path.
           std::string first = imp.module.substr(0, imp.module.find('.'));
           Import top = imp;
           top.module = first;
           add_files(ctx->module_aliases[first], ResolveImport(paths, path, lang, top));
-          add_files(ctx->module_aliases[std::string(LastComponent(imp.module))], files);
+          add_files(ctx->module_aliases[imp.module], files);
         }
       } else {
         if (imp.wildcard) {
@@ -370,8 +371,13 @@ Result<Resolution> Resolver::Resolve(const SymbolInfo& caller, const CallRef& ca
         });
         if (!s.empty()) return Decide(s, "module");
       }
+      // A type (or namespace) named by the receiver: "Decimal", "ns", "Outer.Inner".
       auto s = Filter(cands, [&](const SymbolInfo& c) {
-        return !c.scope.empty() && LastComponent(c.scope) == r;
+        if (c.scope.empty()) return false;
+        if (r.find('.') == std::string::npos) return LastComponent(c.scope) == r;
+        return c.scope == r || (c.scope.size() > r.size() &&
+                                c.scope.compare(c.scope.size() - r.size(), r.size(), r) == 0 &&
+                                c.scope[c.scope.size() - r.size() - 1] == '.');
       });
       if (!s.empty()) return Decide(PreferFile(s, caller.file_id), "type");
       if (lang == "rust" && call.kind == CallKind::kScoped) {

@@ -60,21 +60,6 @@ bool IsIdentifier(std::string_view w) {
   return !start;
 }
 
-// Looks like code rather than an English word: snake_case, camelCase,
-// qualified, or a call.
-bool CodeShaped(std::string_view w) {
-  if (!IsIdentifier(w)) return false;
-  if (w.find('_') != std::string_view::npos || w.find('.') != std::string_view::npos ||
-      w.find("::") != std::string_view::npos || w.find("()") != std::string_view::npos)
-    return true;
-  for (size_t i = 1; i < w.size(); ++i) {
-    if (std::isupper(static_cast<unsigned char>(w[i])) &&
-        std::islower(static_cast<unsigned char>(w[i - 1])))
-      return true;
-  }
-  return false;
-}
-
 std::string Strip(std::string w) {
   if (w.size() >= 2 && w.substr(w.size() - 2) == "()") w.resize(w.size() - 2);
   return w;
@@ -214,8 +199,8 @@ Intent ClassifyIntent(std::string_view query) {
     if (n > 0 && n < w.size() && set(Intent::Kind::kDefinition, OneSymbol(w, n, w.size())))
       return out;
   }
-  // A lone code-shaped identifier names a definition.
-  if (w.size() == 1 && CodeShaped(w[0])) set(Intent::Kind::kDefinition, Strip(w[0]));
+  // A lone identifier names a definition ("urlopen", "parse_header", "a::b").
+  if (w.size() == 1 && IsIdentifier(w[0])) set(Intent::Kind::kDefinition, Strip(w[0]));
   return out;
 }
 

@@ -18,7 +18,7 @@ struct Intent {
 };
 
 // Rule-based: explicit phrasings ("callers of X", "X usages", "definition of
-// X", "class X") and, for a lone identifier-shaped query (snake_case,
+// X", "class X") and, for a query that is one identifier (urlopen, snake_case,
 // camelCase, a::b, x.y, f()), definition. Everything else is kSearch, so a
 // natural-language description is never mistaken for a symbol.
 Intent ClassifyIntent(std::string_view query);

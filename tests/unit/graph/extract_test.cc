@@ -106,7 +106,8 @@ TEST(Extract, PythonMethodsSelfClsAndClassBody) {
   const Definition* step = FindDef(g, "step", "C");
   ASSERT_NE(step, nullptr);
   EXPECT_EQ(step->self_scope, "C");
-  EXPECT_EQ(CallsOf(step), (V{"bare:helper", "bare:super", "member:go", "super:step"}));
+  EXPECT_EQ(CallsOf(step),
+            (V{"bare:helper", "bare:super", "member:self.helper.go", "super:step"}));
   const Definition* make = FindDef(g, "make");
   ASSERT_NE(make, nullptr);
   EXPECT_EQ(make->line, 13);

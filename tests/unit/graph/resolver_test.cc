@@ -52,6 +52,11 @@ TEST(Resolve, PythonScopesImportsAndReceivers) {
   src.AddFile("pkg/main.py",
               "from .util import helper, Base\n"
               "from . import util as u\n"
+              "import pkg.util\n"
+              "\n"
+              "def dotted(self):\n"
+              "    pkg.util.helper()\n"
+              "    self.util.helper()\n"
               "\n"
               "def run(cb):\n"
               "    def local_fn():\n"
@@ -77,6 +82,9 @@ TEST(Resolve, PythonScopesImportsAndReceivers) {
   src.AddFile("caller.py", "def f():\n    return lonely()\n");
   src.Build();
   EXPECT_EQ(Targets(src, "pkg/main.py", "run", "cb"), (V{"unresolved:local"}));
+  // a.b.f(): the module imported as a.b; x.a.f() with x a value is not.
+  EXPECT_EQ(Targets(src, "pkg/main.py", "dotted", "helper"),
+            (V{"pkg/util.py:helper", "unresolved:receiver_type_unknown"}));
   EXPECT_EQ(Targets(src, "pkg/main.py", "run", "local_fn"), (V{"pkg/main.py:run.local_fn"}));
   EXPECT_EQ(Targets(src, "pkg/main.py", "run", "helper"),
             (V{"pkg/util.py:helper", "pkg/util.py:helper"}));
