@@ -591,7 +591,18 @@ class Extractor {
         }
         return end;
       }
-      // Ruby/Lua: "end" keywords are not tracked; the tag line is all we know.
+      // Lua (ctags gives no end): blocks opened by function/do/if/repeat close
+      // with end/until. Ruby's ends come from ctags.
+      if (lang_ == "lua" && n.name_tok >= 0) {
+        int depth = 1;  // the definition's own "function"
+        size_t limit = std::min(toks_.size(), static_cast<size_t>(n.name_tok) + 200000);
+        for (size_t i = n.name_tok + 1; i < limit; ++i) {
+          if (!Ident(i)) continue;
+          std::string_view w = Text(i);
+          if (w == "function" || w == "do" || w == "if" || w == "repeat") ++depth;
+          if ((w == "end" || w == "until") && --depth == 0) return static_cast<int>(toks_[i].line);
+        }
+      }
       return d.def_line;
     }
     size_t i = n.name_tok >= 0 ? n.name_tok : TokAtLine(d.def_line);

@@ -106,8 +106,7 @@ TEST(Extract, PythonMethodsSelfClsAndClassBody) {
   const Definition* step = FindDef(g, "step", "C");
   ASSERT_NE(step, nullptr);
   EXPECT_EQ(step->self_scope, "C");
-  EXPECT_EQ(CallsOf(step),
-            (V{"bare:helper", "bare:super", "member:self.helper.go", "super:step"}));
+  EXPECT_EQ(CallsOf(step), (V{"bare:helper", "bare:super", "member:self.helper.go", "super:step"}));
   const Definition* make = FindDef(g, "make");
   ASSERT_NE(make, nullptr);
   EXPECT_EQ(make->line, 13);
@@ -300,6 +299,23 @@ TEST(Extract, JavaAnnotationsImportsBases) {
   ASSERT_EQ(g.imports.size(), 2u);
   EXPECT_EQ(g.imports[0].module, "a.c.D");
   EXPECT_EQ(g.imports[1].module, "a.c.Util.max");
+}
+
+TEST(Extract, LuaBlocksEndWhereTheirEndIs) {
+  const std::string src =
+      "local function f(x)\n"          // 1
+      "  for i = 1, 3 do g(i) end\n"   // 2
+      "  if x then return h(x) end\n"  // 3
+      "  return g(x)\n"                // 4
+      "end\n"                          // 5
+      "function g(y) return y end\n"   // 6
+      "top()\n";                       // 7
+  FileGraph g = ExtractWithCtags("a.lua", src);
+  const Definition* f = FindDef(g, "f");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->end_line, 5);
+  EXPECT_EQ(CallsOf(f), (V{"bare:g", "bare:h"}));
+  EXPECT_EQ(CallsOf(FindDef(g, "<module>")), (V{"bare:top"}));
 }
 
 TEST(Lexer, StringsCommentsAndLines) {
