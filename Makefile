@@ -3,7 +3,8 @@
 #   make test    sanitizer build (ASan + UBSan) and every test (unit + integration)
 #   make demo    build, index a folder (DIR, default: this repo's src/), run a query (QUERY),
 #                then stop the daemon that the CLI started
-#   make bench   the Linux-kernel benchmarks (bench/run_kernel_bench.sh, bench/daemon_bench.py)
+#   make bench   the Linux-kernel benchmarks (bench/run_kernel_bench.sh, bench/daemon_bench.py,
+#                bench/graph_bench.py)
 #   make format  clang-format every source file
 
 JOBS ?= $(shell nproc)
@@ -31,6 +32,7 @@ demo: build
 bench: build
 	bash bench/run_kernel_bench.sh
 	python3 bench/daemon_bench.py
+	python3 bench/graph_bench.py
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

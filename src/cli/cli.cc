@@ -91,7 +91,8 @@ void PrintSummary(const std::string& name, const std::string& root, const json& 
     std::printf("  note: no indexable files found; see the skipped counts above\n");
 }
 
-int RunIndex(const Globals& g, const std::string& path_arg, const std::string& name, bool force) {
+int RunIndex(const Globals& g, const std::string& path_arg, const std::string& name, bool force,
+             bool graph) {
   std::error_code ec;
   auto canonical = std::filesystem::canonical(path_arg, ec);
   if (ec) return Fail(Status::NotFound("path not found: " + path_arg));
@@ -104,7 +105,7 @@ int RunIndex(const Globals& g, const std::string& path_arg, const std::string& n
   }
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
-  json body = {{"path", canonical.string()}, {"force", force}};
+  json body = {{"path", canonical.string()}, {"force", force}, {"graph", graph}};
   if (!name.empty()) body["name"] = name;
   auto queued = client->Post("/indexes", body);
   if (!queued.ok()) return Fail(queued.status());
@@ -275,6 +276,100 @@ int RunGrep(const Globals& g, const GrepArgs& a) {
   }
   auto matches = headers.find("X-Trusty-Matches");
   return matches != headers.end() && matches->second != "0" ? kExitOk : kNoMatch;
+}
+
+// `calls`: a call tree as "symbol  file:line" lines, callers marked "<-" and
+// callees "->", indented by depth.
+void PrintChainNode(const json& n, const std::string& arrow, int depth) {
+  std::string indent(static_cast<size_t>(depth) * 2, ' ');
+  std::string line = indent + arrow + n.value("symbol", std::string());
+  if (n.contains("unresolved")) {
+    line += "  (" + n.value("unresolved", std::string()) + ", line " +
+            std::to_string(n.value("call_line", 0)) + ")";
+    std::printf("%s\n", line.c_str());
+    if (n.contains("candidates")) {
+      for (const auto& c : n["candidates"])
+        std::printf("%s      ? %s\n", indent.c_str(), c.get<std::string>().c_str());
+    }
+    return;
+  }
+  line += "  " + n.value("location", std::string());
+  if (n.value("cycle", false)) line += "  (cycle)";
+  if (n.value("repeated", false)) line += "  (shown above)";
+  if (n.value("ambiguous", false)) line += "  (ambiguous call)";
+  std::printf("%s\n", line.c_str());
+  if (n.contains("callers")) {
+    for (const auto& c : n["callers"]) PrintChainNode(c, "<- ", depth + 1);
+  }
+  if (n.contains("callees")) {
+    for (const auto& c : n["callees"]) PrintChainNode(c, "-> ", depth + 1);
+  }
+}
+
+// Percent-encodes a query-string value.
+std::string QueryEscape(const std::string& v) {
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+int RunCalls(const Globals& g, const std::string& symbol, const std::string& index, bool callers,
+             bool callees, int depth, const std::string& file) {
+  if (!IsValidUtf8(symbol) || !IsValidUtf8(file)) {
+    return Fail(Status::InvalidArgument("the symbol (or --file) is not valid UTF-8"));
+  }
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  std::string direction = callers == callees ? "both" : callers ? "callers" : "callees";
+  std::string q = "?symbol=" + QueryEscape(symbol) + "&direction=" + direction +
+                  "&depth=" + std::to_string(depth);
+  if (!file.empty()) q += "&file=" + QueryEscape(file);
+  auto r = client->Get(Path(index, "/call_chain" + q));
+  if (!r.ok()) return Fail(r.status());
+  if (g.json) {
+    PrintJson(*r);
+    return kExitOk;
+  }
+  for (const auto& root : (*r)["roots"]) PrintChainNode(root, "", 0);
+  if ((*r).value("truncated", false))
+    std::fprintf(stderr, "note: the tree was cut at %llu nodes\n",
+                 static_cast<unsigned long long>((*r).value("nodes", 0ull)));
+  return kExitOk;
+}
+
+int RunGraph(const Globals& g, const std::string& index, const std::string& kind) {
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  auto r = client->Get(Path(index, "/graph?kind=" + QueryEscape(kind)));
+  if (!r.ok()) return Fail(r.status());
+  if (r->contains("error")) {
+    return Fail(Status::Internal("graph listing failed: " + (*r)["error"].dump()));
+  }
+  if (g.json) {
+    PrintJson(*r);
+    return kExitOk;
+  }
+  for (const auto& e : (*r)["edges"]) {
+    auto end = [](const json& x) {
+      std::string s = x.value("file", std::string()) + ":" + std::to_string(x.value("line", 0));
+      std::string sym = x.value("symbol", std::string());
+      return sym.empty() ? s : s + " " + sym;
+    };
+    std::printf("%s -> %s\n", end(e["from"]).c_str(), end(e["to"]).c_str());
+  }
+  std::fprintf(stderr, "%llu %s edges (%llu unresolved, %llu ambiguous)\n",
+               static_cast<unsigned long long>(r->value("count", 0ull)), kind.c_str(),
+               static_cast<unsigned long long>(r->value("unresolved", 0ull)),
+               static_cast<unsigned long long>(r->value("ambiguous", 0ull)));
+  return kExitOk;
 }
 
 int RunList(const Globals& g) {
@@ -452,8 +547,9 @@ int RunPort(const Globals& g) {
 
 int Main(int argc, char** argv) {
   CLI::App app{
-      "trusty-search: hybrid code search (BM25 over code-aware tokens; semantic and graph lanes "
-      "to come).\nOne daemon per data dir serves every index; commands start it when absent.\n"
+      "trusty-search: hybrid code search (BM25 over code-aware tokens and a symbol graph; the "
+      "semantic lane is to come).\nOne daemon per data dir serves every index; commands start it "
+      "when absent.\n"
       "Data dir: --data-dir, else $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else "
       "~/.local/share/trusty-search."};
   app.require_subcommand(1);
@@ -483,10 +579,9 @@ int Main(int argc, char** argv) {
   index_cmd->add_option("path", path, "Folder to index")->required();
   index_cmd->add_option("--name", name, "Index name (default: the folder's name)");
   index_cmd->add_flag("--force", force, "Re-read and re-chunk every file, even unchanged ones");
-  index_cmd->add_flag("--lexical-only", lexical_only,
-                      "Build only the BM25 lane (the only lane so far)");
+  index_cmd->add_flag("--lexical-only", lexical_only, "Build only the BM25 lane (no symbol graph)");
   index_cmd->add_flag("--no-kg", no_kg,
-                      "Skip the symbol graph (not built yet; accepted for compatibility)");
+                      "Skip the symbol graph (calls, imports, inheritance) for this index");
   index_cmd->add_flag("--json", g.json, "Print the summary as JSON");
 
   std::vector<std::string> words;
@@ -538,6 +633,31 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   grep_cmd->add_flag("--json", g.json, "Print the result as JSON");
 
+  std::string calls_symbol, calls_index, calls_file;
+  bool calls_callers = false, calls_callees = false;
+  int calls_depth = 3;
+  auto* calls_cmd = app.add_subcommand(
+      "calls", "Call tree of a symbol: who calls it and what it calls (symbol graph)");
+  calls_cmd->add_option("symbol", calls_symbol, "Function or method (Class.method allowed)")
+      ->required();
+  calls_cmd->add_option("--index,-i", calls_index, "Index name")->required();
+  calls_cmd->add_flag("--callers", calls_callers, "Only callers");
+  calls_cmd->add_flag("--callees", calls_callees, "Only callees");
+  calls_cmd->add_option("--depth,-d", calls_depth, "Levels (1-10)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10));
+  calls_cmd->add_option("--file", calls_file, "Only definitions in this file (relative path)");
+  calls_cmd->add_flag("--json", g.json, "Print the tree as JSON");
+
+  std::string graph_index, graph_kind = "calls";
+  auto* graph_cmd =
+      app.add_subcommand("graph", "Every edge of one kind of an index's symbol graph");
+  graph_cmd->add_option("--index,-i", graph_index, "Index name")->required();
+  graph_cmd->add_option("--kind", graph_kind, "calls | imports | inherits | contains")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"calls", "imports", "inherits", "contains"}));
+  graph_cmd->add_flag("--json", g.json, "Print {\"edges\": [...]} as JSON");
+
   auto* list_cmd = app.add_subcommand("list", "List indexes");
   list_cmd->add_flag("--json", g.json, "Print as JSON");
 
@@ -563,8 +683,6 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\nRun with --help for usage.\n", e.what());
     return kExitUsage;
   }
-  (void)lexical_only;
-  (void)no_kg;
   if (g.data_dir.empty()) g.data_dir = index::DefaultDataDir();
   if (!index::IsValidIndexName(name) && !name.empty()) {
     std::fprintf(stderr, "error: invalid index name '%s' (use 1-64 of A-Z a-z 0-9 . _ -)\n",
@@ -579,7 +697,12 @@ int Main(int argc, char** argv) {
     if (stop_cmd->parsed()) return RunStop(g);
     if (port_cmd->parsed()) return RunPort(g);
     if (serve_cmd->parsed()) return RunServe(g);
-    if (index_cmd->parsed()) return RunIndex(g, path, name, force);
+    if (index_cmd->parsed()) return RunIndex(g, path, name, force, !(no_kg || lexical_only));
+    if (calls_cmd->parsed()) {
+      return RunCalls(g, calls_symbol, calls_index, calls_callers, calls_callees, calls_depth,
+                      calls_file);
+    }
+    if (graph_cmd->parsed()) return RunGraph(g, graph_index, graph_kind);
     if (query_cmd->parsed()) return RunQuery(g, words, query_index, top_k, mode, path_prefix);
     if (grep_cmd->parsed()) return RunGrep(g, grep_args);
     if (list_cmd->parsed()) return RunList(g);

@@ -104,6 +104,8 @@ Result<SearchRequest> ParseSearch(const json& body) {
   TS_ASSIGN_OR_RETURN(r.options.path_prefix, StringField(body, "path_prefix", false));
   TS_ASSIGN_OR_RETURN(r.compact, BoolField(body, "compact", false));
   TS_ASSIGN_OR_RETURN(r.expand_graph, BoolField(body, "expand_graph", false));
+  if (body.contains("expand_graph") && !body["expand_graph"].is_null())
+    r.options.expand_graph = r.expand_graph ? 1 : 0;  // else by the query's intent
   return r;
 }
 
@@ -181,11 +183,10 @@ json ResultJson(const index::QueryResult& result, const SearchRequest& req,
     if (tag_index) j["index_id"] = index_id;
     hits.push_back(std::move(j));
   }
+  (void)req;
   json meta = result.meta;
-  if (req.expand_graph)
-    meta["graph_expansion"] = "not applied: " + meta.value("graph", std::string("unavailable"));
   return {{"results", hits},
-          {"intent", "unclassified"},
+          {"intent", result.intent.empty() ? "search" : result.intent},
           {"mode", result.mode},
           {"latency_ms", result.latency_ms},
           {"meta", meta}};
@@ -202,6 +203,178 @@ httplib::Server::Handler Guard(F f) {
       SendError(res, 500, "internal", std::string("unexpected error: ") + e.what());
     }
   };
+}
+
+// A query-string parameter as an integer in [lo, hi] (fallback when absent).
+Result<int64_t> IntParam(const httplib::Request& req, const char* key, int64_t fallback, int64_t lo,
+                         int64_t hi) {
+  if (!req.has_param(key)) return fallback;
+  std::string v = req.get_param_value(key);
+  bool digits =
+      !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoll(v) < lo || std::stoll(v) > hi) {
+    return Status::InvalidArgument(std::string("parameter '") + key +
+                                   "' must be an integer between " + std::to_string(lo) + " and " +
+                                   std::to_string(hi));
+  }
+  return std::stoll(v);
+}
+
+json ChainNodeJson(const graph::ChainNode& n) {
+  json j = {{"symbol", n.symbol}};
+  if (!n.unresolved.empty()) {
+    j["unresolved"] = n.unresolved;
+    j["call_line"] = n.call_line;
+    if (!n.candidates.empty()) j["candidates"] = n.candidates;
+    return j;
+  }
+  j["kind"] = n.kind;
+  j["file"] = n.file;
+  j["line"] = n.line;
+  j["end_line"] = n.end_line;
+  j["location"] = n.file + ":" + std::to_string(n.line);
+  if (n.call_line > 0) j["call_line"] = n.call_line;
+  if (n.cycle) j["cycle"] = true;
+  if (n.repeated) j["repeated"] = true;
+  if (n.ambiguous) j["ambiguous"] = true;
+  if (!n.callers.empty()) {
+    json list = json::array();
+    for (const auto& c : n.callers) list.push_back(ChainNodeJson(c));
+    j["callers"] = std::move(list);
+  }
+  if (!n.callees.empty()) {
+    json list = json::array();
+    for (const auto& c : n.callees) list.push_back(ChainNodeJson(c));
+    j["callees"] = std::move(list);
+  }
+  return j;
+}
+
+json EdgeEndJson(const graph::EdgeEnd& e) {
+  return {{"file", e.file}, {"symbol", e.symbol}, {"line", e.line}};
+}
+
+// The symbol graph: call chains, edge listings, similar chunks.
+void RegisterGraphRoutes(httplib::Server& server, Service& service) {
+  server.Get(R"(/indexes/([^/]+)/call_chain)",
+             Guard([&](const httplib::Request& req, httplib::Response& res) {
+               auto started = std::chrono::steady_clock::now();
+               auto idx = service.Get(req.matches[1]);
+               if (!idx.ok()) return SendStatus(res, idx.status());
+               std::string symbol = req.get_param_value("symbol");
+               if (symbol.empty()) {
+                 return SendError(res, 400, "invalid_argument", "missing parameter 'symbol'");
+               }
+               std::string direction =
+                   req.has_param("direction") ? req.get_param_value("direction") : "both";
+               if (direction != "callers" && direction != "callees" && direction != "both") {
+                 return SendError(res, 400, "invalid_argument",
+                                  "parameter 'direction' must be callers, callees or both");
+               }
+               auto depth = IntParam(req, "depth", 3, 1, 10);
+               auto max_nodes = IntParam(req, "max_nodes", 200, 1, 5000);
+               if (!depth.ok()) return SendStatus(res, depth.status());
+               if (!max_nodes.ok()) return SendStatus(res, max_nodes.status());
+               graph::ChainOptions o;
+               o.callers = direction != "callees";
+               o.callees = direction != "callers";
+               o.depth = static_cast<int>(*depth);
+               o.max_nodes = static_cast<size_t>(*max_nodes);
+               auto chain = (*idx)->CallChain(symbol, req.get_param_value("file"), o);
+               if (!chain.ok()) return SendStatus(res, chain.status());
+               json roots = json::array();
+               for (const auto& r : chain->roots) roots.push_back(ChainNodeJson(r));
+               double ms = std::chrono::duration<double, std::milli>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+               SendJson(res, 200,
+                        {{"index", std::string(req.matches[1])},
+                         {"symbol", symbol},
+                         {"direction", direction},
+                         {"depth", *depth},
+                         {"roots", roots},
+                         {"nodes", chain->nodes},
+                         {"truncated", chain->truncated},
+                         {"latency_ms", ms}});
+             }));
+
+  // Every edge of one kind, streamed (a large index has millions).
+  server.Get(
+      R"(/indexes/([^/]+)/graph)", Guard([&](const httplib::Request& req, httplib::Response& res) {
+        auto idx = service.Get(req.matches[1]);
+        if (!idx.ok()) return SendStatus(res, idx.status());
+        std::string kind = req.has_param("kind") ? req.get_param_value("kind") : "calls";
+        if (kind != "calls" && kind != "imports" && kind != "inherits" && kind != "contains") {
+          return SendError(res, 400, "invalid_argument",
+                           "parameter 'kind' must be calls, imports, inherits or contains");
+        }
+        auto lane = (*idx)->Info().lanes["graph"];
+        if (!lane.available) {
+          return SendError(res, 503, "unavailable", "graph lane unavailable: " + lane.detail);
+        }
+        std::shared_ptr<index::Index> index = *idx;
+        std::string name = req.matches[1];
+        res.set_chunked_content_provider(
+            "application/json", [index, kind, name](size_t, httplib::DataSink& sink) {
+              std::string buf = "{\"index\":" + json(name).dump() +
+                                ",\"kind\":" + json(kind).dump() + ",\"edges\":[";
+              bool first = true, ok = true;
+              graph::EdgeStats stats;
+              uint64_t nodes = 0;
+              Status s = index->GraphEdges(
+                  kind,
+                  [&](const graph::Edge& e) {
+                    json j = {
+                        {"kind", e.kind}, {"from", EdgeEndJson(e.from)}, {"to", EdgeEndJson(e.to)}};
+                    if (!e.rule.empty()) j[e.kind == "imports" ? "module" : "rule"] = e.rule;
+                    if (!first) buf += ',';
+                    first = false;
+                    buf += j.dump(-1, ' ', false, json::error_handler_t::replace);
+                    if (buf.size() >= (64u << 10)) {
+                      ok = sink.write(buf.data(), buf.size());
+                      buf.clear();
+                    }
+                    return ok;
+                  },
+                  &stats, &nodes);
+              json tail = {{"count", stats.edges},
+                           {"nodes", nodes},
+                           {"unresolved", stats.unresolved},
+                           {"ambiguous", stats.ambiguous},
+                           {"local", stats.local}};
+              if (!s.ok()) tail["error"] = s.message();
+              std::string t = tail.dump(-1, ' ', false, json::error_handler_t::replace);
+              buf += "]," + t.substr(1);
+              if (ok) sink.write(buf.data(), buf.size());
+              sink.done();
+              return true;
+            });
+      }));
+
+  server.Post(R"(/indexes/([^/]+)/search_similar)",
+              Guard([&](const httplib::Request& req, httplib::Response& res) {
+                auto body = ParseBody(req);
+                if (!body.ok()) return SendStatus(res, body.status());
+                auto id = StringField(*body, "id", true);
+                if (!id.ok()) return SendStatus(res, id.status());
+                auto k = IntField(*body, "top_k", 10, 1, kMaxTopK);
+                if (!k.ok()) return SendStatus(res, k.status());
+                auto compact = BoolField(*body, "compact", false);
+                if (!compact.ok()) return SendStatus(res, compact.status());
+                auto idx = service.Get(req.matches[1]);
+                if (!idx.ok()) return SendStatus(res, idx.status());
+                auto result = (*idx)->SimilarTo(*id, static_cast<size_t>(*k));
+                if (!result.ok()) return SendStatus(res, result.status());
+                json hits = json::array();
+                for (const auto& h : result->hits) hits.push_back(HitJson(h, *compact));
+                SendJson(res, 200,
+                         {{"results", hits},
+                          {"intent", "similar"},
+                          {"mode", result->mode},
+                          {"latency_ms", result->latency_ms},
+                          {"meta", result->meta},
+                          {"index", std::string(req.matches[1])}});
+              }));
 }
 
 }  // namespace
@@ -250,7 +423,12 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
                 auto force = BoolField(*body, "force", false);
                 if (!name.ok()) return SendStatus(res, name.status());
                 if (!force.ok()) return SendStatus(res, force.status());
-                auto r = service.AddIndex(*path, *name, *force);
+                // Symbol graph: "graph": false (or "no_kg": true) turns it off for this index.
+                auto graph = BoolField(*body, "graph", true);
+                auto no_kg = BoolField(*body, "no_kg", false);
+                if (!graph.ok()) return SendStatus(res, graph.status());
+                if (!no_kg.ok()) return SendStatus(res, no_kg.status());
+                auto r = service.AddIndex(*path, *name, *force, *graph && !*no_kg ? 1 : 0);
                 if (!r.ok()) return SendStatus(res, r.status());
                 SendJson(res, 202, *r);
               }));
@@ -386,9 +564,13 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
         double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                 .count();
+        std::string intent = "search";
+        for (const auto& r : results) {
+          if (r.ok() && !r->intent.empty()) intent = r->intent;
+        }
         SendJson(res, 200,
                  {{"results", hits},
-                  {"intent", "unclassified"},
+                  {"intent", intent},
                   {"latency_ms", ms},
                   {"meta", {{"indexes", meta}}}});
       }));
@@ -459,18 +641,7 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
                SendJson(res, 200, {{"chunks", list}, {"limit", *limit}, {"offset", *offset}});
              }));
 
-  // Lanes and faces that later issues build: an explicit 503/501, never a fake answer.
-  auto unavailable = [&](const char* what) {
-    return Guard([&service, what](const httplib::Request& req, httplib::Response& res) {
-      auto st = service.IndexStatus(req.matches[1]);
-      if (!st.ok()) return SendStatus(res, st.status());
-      SendError(res, 503, "unavailable", std::string(what));
-    });
-  };
-  server.Post(R"(/indexes/([^/]+)/search_similar)",
-              unavailable("semantic lane unavailable: no embedding model in this build"));
-  server.Get(R"(/indexes/([^/]+)/call_chain)",
-             unavailable("graph lane unavailable: symbol graph not implemented yet"));
+  RegisterGraphRoutes(server, service);
   server.Post(
       R"(/indexes/([^/]+)/grep)", Guard([&](const httplib::Request& req, httplib::Response& res) {
         auto started = std::chrono::steady_clock::now();

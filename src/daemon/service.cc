@@ -122,7 +122,8 @@ uint64_t Service::QueueLocked(Job job) {
   return id;
 }
 
-Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string name, bool force) {
+Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string name, bool force,
+                                         int graph) {
   std::error_code ec;
   auto canonical = std::filesystem::canonical(root, ec);
   if (ec) return Status::NotFound("path not found: " + root);
@@ -164,6 +165,7 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
     Job& j = jobs_[latest->second];
     if (j.state == "queued" && j.kind == Job::Kind::kFull) {
       j.force = j.force || force;
+      if (graph >= 0) j.graph = graph;
       return nlohmann::json{{"index", name}, {"job", j.id}, {"created", created}};
     }
   }
@@ -171,6 +173,7 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
   Job job;
   job.index = name;
   job.force = force;
+  job.graph = graph;
   uint64_t id = QueueLocked(std::move(job));
   return nlohmann::json{{"index", name}, {"job", id}, {"created", created}};
 }
@@ -275,6 +278,7 @@ void Service::RunJob(Job& job, const std::shared_ptr<index::Index>& idx) {
   if (const char* ms = std::getenv("TRUSTY_MAX_SEGMENTS"))
     options.max_segments = std::strtoull(ms, nullptr, 10);
   options.force = job.force;
+  options.graph = job.graph;
   index::UpdateSummary summary;
   Status s;
   std::vector<std::string> paths(job.paths.begin(), job.paths.end());

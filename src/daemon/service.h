@@ -25,6 +25,7 @@ struct Job {
   std::string index;
   enum class Kind { kFull, kPaths, kDropPaths } kind = Kind::kFull;
   bool force = false;
+  int graph = -1;                // kFull: symbol graph on (1), off (0), as stored (-1)
   std::set<std::string> paths;   // kPaths / kDropPaths
   std::string state = "queued";  // queued | running | done | failed | cancelled
   index::UpdateProgress progress;
@@ -41,7 +42,9 @@ class Service {
 
   // POST /indexes: registers `root` under `name` when new (or finds it), and
   // queues an update. Returns {"index", "job", "created"}.
-  Result<nlohmann::json> AddIndex(const std::string& root, std::string name, bool force);
+  // `graph`: 1 builds the symbol graph, 0 turns it off (--no-kg), -1 keeps the index's setting.
+  Result<nlohmann::json> AddIndex(const std::string& root, std::string name, bool force,
+                                  int graph = -1);
   Result<nlohmann::json> Reindex(const std::string& name, bool force);
   Status Remove(const std::string& name);
   Result<std::shared_ptr<index::Index>> Get(const std::string& name) const;

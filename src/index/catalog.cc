@@ -90,6 +90,7 @@ Result<std::unique_ptr<Index::Catalog>> Index::Catalog::Open(const std::string& 
     }
   }
   TS_RETURN_IF_ERROR(catalog->Prepare());
+  TS_RETURN_IF_ERROR(catalog->PrepareGraph());
   return catalog;
 }
 
@@ -105,6 +106,9 @@ Index::Catalog::~Catalog() {
   delete_tombstone_.reset();
   insert_segment_.reset();
   delete_segment_.reset();
+  for (auto* s : {&insert_symbol_, &insert_call_, &insert_imports_, &graph_of_file_, &delete_call_,
+                  &delete_symbols_of_file_, &delete_imports_})
+    s->reset();
   sqlite3_close(db_);
 }
 

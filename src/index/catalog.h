@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "graph/graph.h"
 #include "index/index.h"
 
 namespace ts::index {
@@ -73,7 +74,11 @@ class Index::Catalog {
   Status Exec(const char* sql);
   Status Begin() { return Exec("BEGIN IMMEDIATE"); }
   Status Commit() { return Exec("COMMIT"); }
-  void Rollback() { (void)Exec("ROLLBACK"); }
+  void Rollback() {
+    (void)Exec("ROLLBACK");
+    pending_calls_.clear();  // rows of the abandoned transaction
+    pending_deletes_.clear();
+  }
 
   Result<std::string> GetMeta(const std::string& key);  // "" when absent
   Status SetMeta(const std::string& key, const std::string& value);
@@ -93,13 +98,28 @@ class Index::Catalog {
   Status InsertSegment(const SegmentRow& row);
   Status DeleteSegment(const std::string& name);
 
+  // Symbol graph rows (catalog_graph.cc; docs/FORMATS.md). A file's
+  // definitions, call names and imports are written with its chunks and
+  // deleted with them; edges are resolved at query time.
+  // InsertFileGraph and DeleteGraphOfFile queue the file's call-name rows;
+  // FlushGraph writes them (sorted) and must run before the transaction commits.
+  Status InsertFileGraph(int64_t file_id, const graph::FileGraph& g);
+  Status FlushGraph();
+  Status DeleteGraphOfFile(int64_t file_id);
+  Status ClearGraph();
+
  private:
   explicit Catalog(sqlite3* db) : db_(db) {}
   Status Prepare();
+  Status PrepareGraph();
   sqlite3* db_;
   std::unique_ptr<Statement> get_meta_, set_meta_, chunks_of_file_, delete_chunks_of_file_,
       delete_file_, upsert_file_, insert_chunk_, insert_tombstone_, delete_tombstone_,
       insert_segment_, delete_segment_;
+  std::unique_ptr<Statement> insert_symbol_, insert_call_, insert_imports_, graph_of_file_,
+      delete_call_, delete_symbols_of_file_, delete_imports_;
+  // (name hash, caller) rows of the calls table to delete and to insert at FlushGraph.
+  std::vector<std::pair<int64_t, int64_t>> pending_calls_, pending_deletes_;
 };
 
 }  // namespace ts::index

@@ -59,6 +59,7 @@ Result<std::unique_ptr<Index>> Index::Create(const std::string& dir, const std::
   TS_ASSIGN_OR_RETURN(auto catalog, Catalog::Open(CatalogPath(dir)));
   TS_RETURN_IF_ERROR(catalog->Begin());
   Status s = catalog->SetMeta("format_version", std::to_string(kCatalogFormatVersion));
+  if (s.ok()) s = catalog->SetMeta("graph_state", "built");  // an empty graph is complete
   if (s.ok()) s = catalog->SetMeta("name", name);
   if (s.ok()) s = catalog->SetMeta("root", root);
   if (s.ok()) s = catalog->Commit();
@@ -78,6 +79,11 @@ Status Index::Load() {
   if (std::atoi(version.c_str()) > kCatalogFormatVersion) {
     return Status::Unavailable("index format " + version + " is newer than this build supports (" +
                                std::to_string(kCatalogFormatVersion) + "); upgrade trusty-search");
+  }
+  // Version 1 had no graph tables; Catalog::Open created them empty. Without
+  // a graph_state the graph lane says the index must be rebuilt.
+  if (std::atoi(version.c_str()) < kCatalogFormatVersion) {
+    TS_RETURN_IF_ERROR(catalog_->SetMeta("format_version", std::to_string(kCatalogFormatVersion)));
   }
   TS_ASSIGN_OR_RETURN(name_, catalog_->GetMeta("name"));
   TS_ASSIGN_OR_RETURN(root_, catalog_->GetMeta("root"));
@@ -175,6 +181,8 @@ Status Index::PublishSnapshot() {
   }
   auto last_update = catalog_->GetMeta("last_update");
   auto in_progress = catalog_->GetMeta("update_in_progress");
+  auto graph_state = catalog_->GetMeta("graph_state");
+  auto files_version = catalog_->GetMeta("files_version");
   // Measured here, once per commit, so that status and /health stay in memory.
   uint64_t disk_bytes = 0;
   std::error_code ec;
@@ -182,6 +190,9 @@ Status Index::PublishSnapshot() {
     if (entry.is_regular_file(ec)) disk_bytes += entry.file_size(ec);
   }
   std::lock_guard<std::mutex> lock(snapshot_mu_);
+  graph_state_ = graph_state.ok() ? *graph_state : "";
+  ++generation_;
+  files_version_ = files_version.ok() ? std::strtoull(files_version->c_str(), nullptr, 10) : 0;
   disk_bytes_ = disk_bytes;
   interrupted_ = in_progress.ok() && *in_progress == "1";
   files_ = files.ok() ? *files : 0;
@@ -270,7 +281,7 @@ std::map<std::string, Lane> Index::Lanes() const {
   lanes["grep"] = Lane{true, grep_note.empty() ? "ok" : grep_note};
   lanes["semantic"] =
       Lane{false, "no embedding model in this build (semantic lane not implemented yet)"};
-  lanes["graph"] = Lane{false, "symbol graph not implemented yet"};
+  lanes["graph"] = GraphLane();
   return lanes;
 }
 
@@ -327,6 +338,8 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     }
     result.hits.push_back(std::move(hit));
   }
+  // Intent: definitions above mentions, usage queries expanded with callers (graph).
+  ApplyGraphIntent(text, options, &result);
   result.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return result;

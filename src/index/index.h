@@ -20,13 +20,19 @@
 
 #include "chunk/chunk.h"
 #include "grep/grep.h"
+#include "graph/graph.h"
 #include "lexical/lexical.h"
 #include "util/status.h"
 #include "walk/walk.h"
 
 namespace ts::index {
 
-inline constexpr int kCatalogFormatVersion = 1;
+// 2: symbol graph tables (symbols, calls, graph_files). A version-1 catalog
+// is migrated on open (empty tables); its graph lane stays unavailable until
+// the next full update rebuilds it.
+inline constexpr int kCatalogFormatVersion = 2;
+
+class GraphReaderPool;
 
 struct UpdateOptions {
   walk::WalkOptions walk;
@@ -44,6 +50,10 @@ struct UpdateOptions {
   // When set and true, the update stops at the next batch boundary, abandoning
   // the round in flight (nothing of it is committed) and returning kUnavailable.
   const std::atomic<bool>* cancel = nullptr;
+  // Symbol graph: -1 keeps the index's setting, 0 turns it off (--no-kg), 1 on.
+  // Turning it on, or a graph that is not complete, makes a full update
+  // re-read every file.
+  int graph = -1;
 };
 
 struct UpdateProgress {
@@ -114,6 +124,9 @@ struct QueryOptions {
   std::string mode = "auto";  // auto | lexical | semantic | hybrid
   std::string path_prefix;
   bool include_content = true;  // read each hit's lines from disk
+  // Graph expansion: -1 by the query's intent (usage queries add the callers
+  // of the best definition), 0 never, 1 always (from the top hit's symbol).
+  int expand_graph = -1;
 };
 
 struct QueryResult {
@@ -121,6 +134,7 @@ struct QueryResult {
   std::string mode;  // the mode that ran
   double latency_ms = 0;
   std::map<std::string, std::string> meta;  // lane -> "ok" | "unavailable: why" | "not used"
+  std::string intent;                       // usage | definition | search
 };
 
 class Index {
@@ -171,6 +185,18 @@ class Index {
   const std::string& root() const { return root_; }
   const std::string& dir() const { return dir_; }
 
+  // Symbol graph (graph_query.cc, docs/API.md). Each fails with kUnavailable
+  // when the graph lane is unavailable, saying why.
+  Result<graph::ChainResult> CallChain(const std::string& symbol, const std::string& file,
+                                       const graph::ChainOptions& options) const;
+  // Every edge of `kind` (calls, imports, inherits, contains); `emit` returns
+  // false to stop. `*nodes` gets the number of symbols.
+  Status GraphEdges(std::string_view kind, const std::function<bool(const graph::Edge&)>& emit,
+                    graph::EdgeStats* stats, uint64_t* nodes) const;
+  // Chunks related to one chunk: its definition's callers and callees (graph)
+  // and chunks that share its identifiers (lexical).
+  Result<QueryResult> SimilarTo(const std::string& chunk_id, size_t top_k) const;
+
  private:
   class Catalog;
   class Updater;
@@ -208,6 +234,19 @@ class Index {
   uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0, disk_bytes_ = 0;
   std::string last_update_;
   bool interrupted_ = false;
+
+  // Symbol graph (graph_query.cc).
+  Lane GraphLane() const;
+  // Intent classification, definition-first ranking and usage expansion.
+  void ApplyGraphIntent(std::string_view text, const QueryOptions& options,
+                        QueryResult* result) const;
+  Result<std::shared_ptr<GraphReaderPool>> GraphPool() const;
+  mutable std::mutex graph_mu_;
+  mutable std::shared_ptr<GraphReaderPool> graph_pool_;
+  std::string graph_state_;  // meta graph_state as of the last snapshot (under snapshot_mu_)
+  uint64_t generation_ = 0;  // bumped by every PublishSnapshot (under snapshot_mu_)
+  // meta files_version: bumped by a commit that adds or removes a file row (under snapshot_mu_).
+  uint64_t files_version_ = 0;
 };
 
 // Where indexes live: $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else

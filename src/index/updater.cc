@@ -63,7 +63,8 @@ struct FileOutcome {
   enum class Kind { kIndexed, kGrepOnly, kUnchanged, kSkipped } kind = Kind::kSkipped;
   std::string skip_reason;
   FileRow row;
-  std::vector<ChunkRow> chunks;  // file_id filled at commit
+  std::vector<ChunkRow> chunks;             // file_id filled at commit
+  std::unique_ptr<graph::FileGraph> graph;  // definitions, calls, imports (when the graph is on)
 };
 
 struct WorkerOutput {
@@ -92,6 +93,9 @@ class Index::Updater {
   void ProcessFiles(const std::vector<walk::FileEntry>& files, size_t begin, size_t end,
                     std::atomic<size_t>* next, WorkerOutput* out);
   Status Commit(std::vector<WorkerOutput>& outputs, std::vector<std::string>* deleted_paths);
+  // Decides whether this update extracts the symbol graph, and on a full
+  // update settles the graph lane's state (graph_state in meta).
+  Status SetUpGraph(bool full);
   // Merges the `count` smallest live segments into one (count >= 2).
   Status MergeSmallest(size_t count);
   // Starts a background merge when the segment count passed max_segments and
@@ -130,6 +134,8 @@ class Index::Updater {
   Status merge_status_;  // written by the merge thread, read after join
   std::atomic<uint64_t> files_done_{0}, bytes_done_{0};
   uint64_t files_total_ = 0;
+  bool graph_ = false;  // extract the symbol graph of indexed files
+  bool force_ = false;  // re-read every file (options.force, or the graph is being rebuilt)
 };
 
 Status Index::Update(const UpdateOptions& options,
@@ -217,6 +223,8 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
     return Status::Corruption("catalog counters next_chunk_key/next_segment_seq are corrupt");
   }
   TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles());
+  force_ = options_.force;
+  if (!drop) TS_RETURN_IF_ERROR(SetUpGraph(paths == nullptr));
 
   std::vector<walk::FileEntry> files;
   std::vector<std::string> deleted_paths;
@@ -305,6 +313,8 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
                       {"skipped", summary_->skipped},
                       {"finished_at_unix", std::time(nullptr)}};
   TS_RETURN_IF_ERROR(catalog.SetMeta("last_update", j.dump()));
+  // Every file went through this update with the graph on: the graph is whole.
+  if (paths == nullptr && graph_) TS_RETURN_IF_ERROR(catalog.SetMeta("graph_state", "built"));
   Report("done");
   return Status::Ok();
 }
@@ -346,7 +356,7 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
       row.mtime_ns = entry.mtime_ns;
       row.hash = HexHash64(Hash64(*content));
       auto known = known_.find(entry.rel_path);
-      if (!options_.force && known != known_.end() && known->second.hash == row.hash) {
+      if (!force_ && known != known_.end() && known->second.hash == row.hash) {
         p.outcome.kind = FileOutcome::Kind::kUnchanged;
         row.id = known->second.id;
         row.language = known->second.language;
@@ -422,6 +432,10 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
         p.outcome.chunks.push_back(ChunkRow{doc.key, c.id, 0, doc.start_line, doc.end_line,
                                             c.symbol, c.scope, c.kind, row.language});
       }
+      if (graph_ && NeedsCtags(row.language)) {
+        p.outcome.graph = std::make_unique<graph::FileGraph>(
+            graph::ExtractFile(row.path, row.language, p.content, tags[i]));
+      }
       out->files.push_back(std::move(p.outcome));
     }
   }
@@ -483,16 +497,20 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
 
   std::lock_guard<std::mutex> lock(commit_mu_);
   TS_RETURN_IF_ERROR(catalog.Begin());
+  // Whether this commit adds or removes file rows (the graph reloads its file list then).
+  bool files_changed = false;
   auto body = [&]() -> Status {
     std::vector<uint64_t> dead;
     auto drop = [&](const std::string& path) -> Status {
       auto it = known_.find(path);
       if (it == known_.end()) return Status::Ok();
+      TS_RETURN_IF_ERROR(catalog.DeleteGraphOfFile(it->second.id));
       TS_ASSIGN_OR_RETURN(auto keys, catalog.DeleteChunksOfFile(it->second.id));
       dead.insert(dead.end(), keys.begin(), keys.end());
       if (it->second.grep_key != 0) dead.push_back(it->second.grep_key);
       TS_RETURN_IF_ERROR(catalog.DeleteFile(it->second.id));
       known_.erase(it);
+      files_changed = true;
       return Status::Ok();
     };
     for (const auto& path : *deleted_paths) TS_RETURN_IF_ERROR(drop(path));
@@ -523,7 +541,9 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
             summary_->bytes_read += f.row.size;
             summary_->chunks_added += f.chunks.size();
             auto it = known_.find(f.path);
+            if (it == known_.end()) files_changed = true;
             if (it != known_.end()) {
+              TS_RETURN_IF_ERROR(catalog.DeleteGraphOfFile(it->second.id));
               TS_ASSIGN_OR_RETURN(auto keys, catalog.DeleteChunksOfFile(it->second.id));
               dead.insert(dead.end(), keys.begin(), keys.end());
               if (it->second.grep_key != 0) dead.push_back(it->second.grep_key);
@@ -534,10 +554,18 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
               c.file_id = id;
               TS_RETURN_IF_ERROR(catalog.InsertChunk(c));
             }
+            if (f.graph) TS_RETURN_IF_ERROR(catalog.InsertFileGraph(id, *f.graph));
+            f.graph.reset();
             break;
           }
         }
       }
+    }
+    TS_RETURN_IF_ERROR(catalog.FlushGraph());
+    if (files_changed) {
+      TS_ASSIGN_OR_RETURN(std::string version, catalog.GetMeta("files_version"));
+      TS_RETURN_IF_ERROR(catalog.SetMeta(
+          "files_version", std::to_string(std::strtoull(version.c_str(), nullptr, 10) + 1)));
     }
     TS_RETURN_IF_ERROR(catalog.InsertTombstones(dead));
     for (const auto& s : new_segments) TS_RETURN_IF_ERROR(catalog.InsertSegment(s));
@@ -565,6 +593,30 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
     }
   }
   return index_->PublishSnapshot();
+}
+
+Status Index::Updater::SetUpGraph(bool full) {
+  Catalog& catalog = *index_->catalog_;
+  TS_ASSIGN_OR_RETURN(std::string enabled, catalog.GetMeta("graph_enabled"));
+  TS_ASSIGN_OR_RETURN(std::string state, catalog.GetMeta("graph_state"));
+  graph_ = options_.graph >= 0 ? options_.graph == 1 : enabled != "0";
+  if (options_.graph >= 0) {
+    TS_RETURN_IF_ERROR(catalog.SetMeta("graph_enabled", graph_ ? "1" : "0"));
+  }
+  if (!full) return Status::Ok();  // targeted updates keep the state they find
+  if (!graph_) {
+    if (state != "disabled") {
+      TS_RETURN_IF_ERROR(catalog.ClearGraph());
+      TS_RETURN_IF_ERROR(catalog.SetMeta("graph_state", "disabled"));
+    }
+  } else if (state != "built") {
+    // Files unchanged since an update without the graph have no rows: re-read
+    // them all. Until this update finishes the lane says it is being built.
+    force_ = true;
+    TS_RETURN_IF_ERROR(catalog.ClearGraph());
+    TS_RETURN_IF_ERROR(catalog.SetMeta("graph_state", "building"));
+  }
+  return Status::Ok();
 }
 
 Status Index::Updater::MergeSmallest(size_t count) {

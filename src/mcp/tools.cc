@@ -82,8 +82,10 @@ const json& ToolList() {
       Tool("search_all", "Search every index",
            "Like search, over all indexes at once; each result names its index (index_id).",
            SearchInput(false), kSearchOutput),
-      Tool("search_similar", "Find chunks similar to a chunk",
-           "Chunks whose meaning is close to a given chunk id (needs the semantic lane).",
+      Tool("search_similar", "Find chunks related to a chunk",
+           "Chunks related to a given chunk id: its definition's callers and callees (symbol "
+           "graph) and chunks that share its identifiers (lexical); the semantic lane joins when "
+           "it exists.",
            Object({{"index", kIndexArg},
                    {"id", Str("A chunk id from a search result")},
                    {"top_k", Int("How many results", 1, 1000)},
@@ -105,17 +107,26 @@ const json& ToolList() {
                    {"files_with_matches", Bool("Only the paths of matching files (rg -l)")},
                    {"context", Int("Lines of context before and after (rg -C)", 0, 1000)},
                    {"max_count", Int("Matching lines per file at most (rg -m)", 0, 1000000)},
-                   {"globs", {{"type", "array"},
-                              {"items", {{"type", "string"}}},
-                              {"description",
-                               "gitignore-style globs restricting the files; '!glob' excludes"}}},
+                   {"globs",
+                    {{"type", "array"},
+                     {"items", {{"type", "string"}}},
+                     {"description",
+                      "gitignore-style globs restricting the files; '!glob' excludes"}}},
                    {"max_results", Int("Matching lines in all at most (default 200)", 1, 100000)},
                    {"max_bytes", kMaxBytesArg}},
                   {"index", "pattern"})),
       Tool("get_call_chain", "Callers and callees of a symbol",
-           "Who calls a function and what it calls (needs the symbol graph).",
+           "Who calls a function and what it calls, as a tree with file:line for each node, "
+           "from the symbol graph. Cycles are marked; calls that cannot be resolved list their "
+           "candidates.",
            Object({{"index", kIndexArg},
-                   {"symbol", Str("Function or method name")},
+                   {"symbol", Str("Function or method name (Class.method allowed)")},
+                   {"direction",
+                    {{"type", "string"},
+                     {"enum", {"callers", "callees", "both"}},
+                     {"description", "Which side of the tree (default both)"}}},
+                   {"depth", Int("Levels of the tree (default 3)", 1, 10)},
+                   {"file", Str("Only definitions in this file (relative path)")},
                    {"max_bytes", kMaxBytesArg}},
                   {"index", "symbol"})),
       Tool("index_file", "Re-index one file now",
@@ -203,6 +214,28 @@ std::string RenderHits(const json& hits, size_t max_bytes) {
   }
   if (hits.empty()) out = "no results\n";
   return out;
+}
+
+// A call tree: "<- caller  file:line" and "-> callee  file:line", indented.
+void RenderChain(const json& n, const std::string& arrow, int depth, std::string* out) {
+  std::string line =
+      std::string(static_cast<size_t>(depth) * 2, ' ') + arrow + n.value("symbol", std::string());
+  if (n.contains("unresolved")) {
+    line += "  (" + n.value("unresolved", std::string()) + ")";
+    if (n.contains("candidates"))
+      line += ": " + std::to_string(n["candidates"].size()) + " candidates";
+  } else {
+    line += "  " + n.value("location", std::string());
+    if (n.value("cycle", false)) line += "  (cycle)";
+    if (n.value("repeated", false)) line += "  (shown above)";
+    if (n.value("ambiguous", false)) line += "  (ambiguous call)";
+  }
+  *out += line + "\n";
+  for (const char* side : {"callers", "callees"}) {
+    if (!n.contains(side)) continue;
+    for (const auto& c : n[side])
+      RenderChain(c, std::string_view(side) == "callers" ? "<- " : "-> ", depth + 1, out);
+  }
 }
 
 json TextResult(const std::string& text, json structured, bool is_error = false) {
@@ -426,12 +459,46 @@ json Server::CallTool(const json& params, const Notify& notify) const {
     if (cut) text += "[output cut at max_bytes=" + std::to_string(max_bytes) + "]\n";
     return TextResult(text, r);
   }
-  // Lanes not built yet: the daemon answers 503 with the reason.
-  std::string method = name == "get_call_chain" ? "GET" : "POST";
-  std::string route = name == "search_similar" ? "/search_similar" : "/call_chain";
-  auto [status, r] = call(method, index_path(route), args);
-  if (status != 200) return ErrorResult(ApiError(status, r));
-  return TextResult(r.dump(1), r);
+  if (name == "get_call_chain") {
+    if (auto e = need({"symbol"}); !e.empty()) return ErrorResult(e);
+    auto escape = [](const std::string& v) {
+      std::string out;
+      for (unsigned char c : v) {
+        if (std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' ||
+            c == '~') {
+          out.push_back(static_cast<char>(c));
+        } else {
+          char buf[4];
+          std::snprintf(buf, sizeof(buf), "%%%02X", c);
+          out += buf;
+        }
+      }
+      return out;
+    };
+    std::string query = "?symbol=" + escape(str("symbol")) + "&direction=" +
+                        escape(str("direction").empty() ? "both" : str("direction")) + "&depth=" +
+                        std::to_string(args.contains("depth") && args["depth"].is_number_integer()
+                                           ? args["depth"].get<int64_t>()
+                                           : 3);
+    if (!str("file").empty()) query += "&file=" + escape(str("file"));
+    auto [status, r] = call("GET", index_path("/call_chain" + query), nullptr);
+    if (status != 200) return ErrorResult(ApiError(status, r));
+    std::string text;
+    for (const auto& root : r["roots"]) RenderChain(root, "", 0, &text);
+    if (r.value("truncated", false))
+      text += "(tree cut at " + std::to_string(r.value("nodes", 0)) + " nodes)\n";
+    if (text.size() > max_bytes) text = text.substr(0, max_bytes) + "\n... (raise max_bytes)\n";
+    return TextResult(text, r);
+  }
+  if (name == "search_similar") {
+    if (auto e = need({"id"}); !e.empty()) return ErrorResult(e);
+    json body = {{"id", str("id")}};
+    if (args.contains("top_k")) body["top_k"] = args["top_k"];
+    auto [status, r] = call("POST", index_path("/search_similar"), body);
+    if (status != 200) return ErrorResult(ApiError(status, r));
+    return TextResult(RenderHits(r["results"], max_bytes), r);
+  }
+  return ErrorResult("unknown tool '" + name + "'");
 }
 
 }  // namespace ts::mcp

@@ -186,7 +186,7 @@ class CliTest(CliTestCase):
         self.index()
         self.stop_daemon()
         segdir = os.path.join(self.data, "indexes", "t", "segments")
-        seg = os.path.join(segdir, sorted(os.listdir(segdir))[0])
+        seg = os.path.join(segdir, sorted(n for n in os.listdir(segdir) if n.endswith(".tsseg"))[0])
         with open(seg, "r+b") as f:
             f.seek(100)
             f.write(b"\xff\xff\xff\xff")

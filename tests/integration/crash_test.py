@@ -88,7 +88,12 @@ class CrashTest(CliTestCase):
                     self.assertEqual(self.assert_consistent(), (0, self.FILES))
                     segdir = os.path.join(self.data, "indexes", "t", "segments")
                     st = json.loads(self.ok("status", "t", "--json").stdout)
-                    self.assertEqual(len(os.listdir(segdir)), st["segments"])
+                    # No stray files: every file is a live segment or its grep companion.
+                    names = sorted(os.listdir(segdir))
+                    self.assertEqual(len(names), 2 * st["segments"], names)
+                    for n in names:
+                        self.assertTrue(n.endswith((".tsseg", ".tsgrep")), n)
+                        self.assertIn(n.rsplit(".", 1)[0] + ".tsseg", names)
 
     def test_outside_kill_at_varied_moments(self):
         self.populate("old")

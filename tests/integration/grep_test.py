@@ -254,6 +254,23 @@ class GrepFollowsEditsTest(CliTestCase):
         answer = json.loads(self.run_cli("grep", "--index", "e", "--json", "alpha").stdout)
         self.assertEqual(answer["matches"], 0)
 
+    def test_a_damaged_companion_degrades_grep_but_loses_nothing(self):
+        self.write("m.py", "def alpha():\n    return 'needle_text'\n")
+        self.ok("index", self.src, "--name", "e")
+        self.stop_daemon()
+        segdir = os.path.join(self.data, "indexes", "e", "segments")
+        for name in os.listdir(segdir):
+            if name.endswith(".tsgrep"):
+                with open(os.path.join(segdir, name), "r+b") as f:
+                    f.seek(20)
+                    f.write(b"\xff\xff\xff\xff")
+        st = json.loads(self.ok("status", "e", "--json").stdout)
+        self.assertTrue(st["lanes"]["grep"].startswith("degraded:"), st["lanes"])
+        self.assertIn("checksum", st["lanes"]["grep"])
+        r = self.run_cli("grep", "--index", "e", "needle_text")
+        self.assertEqual(r.stdout, "m.py:2:    return 'needle_text'\n")
+        self.assertIn("degraded", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -126,12 +126,21 @@ async function exercise(client) {
   assert.equal(r.isError, true);
   assert.match(text(r), /invalid pattern/);
 
-  for (const [name, args] of [["search_similar", { index: "fx", id: "x" }],
-                              ["get_call_chain", { index: "fx", symbol: "parse_config_file" }]]) {
-    r = await call(name, args);
-    assert.equal(r.isError, true, name);
-    assert.match(text(r), /unavailable/, name);
-  }
+  // The symbol graph: a call tree with file:line, and chunks related to a chunk.
+  r = await call("get_call_chain", { index: "fx", symbol: "parse_config_file", direction: "both", depth: 2 });
+  assert.equal(r.isError, false, text(r));
+  assert.match(text(r), /^parse_config_file  pkg\/config\.py:1/);
+  assert.equal(r.structuredContent.roots[0].file, "pkg/config.py");
+  r = await call("get_call_chain", { index: "fx", symbol: "no_such_function" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /no definition named/);
+  const chunk = (await call("list_chunks", { index: "fx", file: "pkg/config.py" })).structuredContent.chunks[0];
+  r = await call("search_similar", { index: "fx", id: chunk.id });
+  assert.equal(r.isError, false, text(r));
+  assert.ok(Array.isArray(r.structuredContent.results));
+  r = await call("search_similar", { index: "fx", id: "0000000000000000" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /no chunk/);
 }
 
 test("stdio: roster and every tool", async () => {

@@ -1,0 +1,207 @@
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "search/search.h"
+
+namespace ts::search {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string> Words(std::string_view q) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < q.size()) {
+    while (i < q.size() && std::isspace(static_cast<unsigned char>(q[i]))) ++i;
+    size_t b = i;
+    while (i < q.size() && !std::isspace(static_cast<unsigned char>(q[i]))) ++i;
+    if (i > b) out.emplace_back(q.substr(b, i - b));
+  }
+  // Trailing punctuation ("X?", "X,") is not part of a symbol.
+  for (auto& w : out) {
+    while (!w.empty() && (w.back() == '?' || w.back() == ',' || w.back() == '!' ||
+                          w.back() == '`' || w.back() == '\'' || w.back() == '"'))
+      w.pop_back();
+    while (!w.empty() && (w.front() == '`' || w.front() == '\'' || w.front() == '"')) w.erase(0, 1);
+  }
+  out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
+  return out;
+}
+
+// An identifier, possibly qualified (a.b, a::b) and with a trailing "()".
+bool IsIdentifier(std::string_view w) {
+  if (w.size() >= 2 && w.substr(w.size() - 2) == "()") w.remove_suffix(2);
+  if (w.empty()) return false;
+  bool start = true;
+  for (size_t i = 0; i < w.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(w[i]);
+    if (start) {
+      if (!(std::isalpha(c) || c == '_' || c == '$' || c >= 0x80)) return false;
+      start = false;
+      continue;
+    }
+    if (std::isalnum(c) || c == '_' || c == '$' || c >= 0x80) continue;
+    if (c == '.' && i + 1 < w.size()) {
+      start = true;
+      continue;
+    }
+    if (c == ':' && i + 2 < w.size() && w[i + 1] == ':') {
+      ++i;
+      start = true;
+      continue;
+    }
+    return false;
+  }
+  return !start;
+}
+
+std::string Strip(std::string w) {
+  if (w.size() >= 2 && w.substr(w.size() - 2) == "()") w.resize(w.size() - 2);
+  return w;
+}
+
+bool Filler(const std::string& lw) {
+  return lw == "the" || lw == "a" || lw == "an" || lw == "function" || lw == "method" ||
+         lw == "class" || lw == "symbol" || lw == "macro" || lw == "type" || lw == "struct";
+}
+
+// The symbol in words[from, to) when exactly one identifier is left after fillers.
+std::string OneSymbol(const std::vector<std::string>& words, size_t from, size_t to) {
+  std::string found;
+  for (size_t i = from; i < to && i < words.size(); ++i) {
+    if (Filler(Lower(words[i]))) continue;
+    if (!found.empty() || !IsIdentifier(words[i])) return "";
+    found = Strip(words[i]);
+  }
+  return found;
+}
+
+}  // namespace
+
+std::string_view Intent::name() const {
+  switch (kind) {
+    case Kind::kDefinition:
+      return "definition";
+    case Kind::kUsage:
+      return "usage";
+    default:
+      return "search";
+  }
+}
+
+Intent ClassifyIntent(std::string_view query) {
+  Intent out;
+  std::vector<std::string> w = Words(query);
+  if (w.empty()) return out;
+  std::vector<std::string> lw;
+  for (const auto& x : w) lw.push_back(Lower(x));
+  auto starts = [&](std::initializer_list<const char*> phrase) {
+    size_t i = 0;
+    for (const char* p : phrase) {
+      if (i >= lw.size() || lw[i] != p) return size_t{0};
+      ++i;
+    }
+    return i;
+  };
+  auto set = [&](Intent::Kind k, std::string sym) {
+    if (sym.empty()) return false;
+    out.kind = k;
+    out.symbol = std::move(sym);
+    return true;
+  };
+  // Usage: "who calls X", "callers of X", "usages of X", "references to X", ...
+  static const std::vector<std::vector<const char*>> kUsagePrefixes = {{"who", "calls"},
+                                                                       {"what", "calls"},
+                                                                       {"who", "uses"},
+                                                                       {"what", "uses"},
+                                                                       {"callers", "of"},
+                                                                       {"callers", "for"},
+                                                                       {"caller", "of"},
+                                                                       {"calls", "to"},
+                                                                       {"calls", "of"},
+                                                                       {"call", "sites", "of"},
+                                                                       {"usages", "of"},
+                                                                       {"usage", "of"},
+                                                                       {"uses", "of"},
+                                                                       {"references", "to"},
+                                                                       {"references", "of"},
+                                                                       {"invocations", "of"},
+                                                                       {"find", "usages", "of"},
+                                                                       {"find", "callers", "of"},
+                                                                       {"find", "references", "to"},
+                                                                       {"find", "uses", "of"},
+                                                                       {"show", "callers", "of"},
+                                                                       {"list", "callers", "of"}};
+  for (const auto& p : kUsagePrefixes) {
+    size_t n = 0;
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (i >= lw.size() || lw[i] != p[i]) {
+        n = 0;
+        break;
+      }
+      n = i + 1;
+    }
+    if (n > 0 && set(Intent::Kind::kUsage, OneSymbol(w, n, w.size()))) return out;
+  }
+  // "where is X used/called/referenced/defined/declared/implemented"
+  if (size_t n = starts({"where", "is"}); n > 0 && lw.size() >= 4) {
+    const std::string& last = lw.back();
+    std::string sym = OneSymbol(w, n, w.size() - 1);
+    if ((last == "used" || last == "called" || last == "referenced" || last == "invoked") &&
+        set(Intent::Kind::kUsage, sym))
+      return out;
+    if ((last == "defined" || last == "declared" || last == "implemented") &&
+        set(Intent::Kind::kDefinition, sym))
+      return out;
+  }
+  // "X callers", "X usages", "X references"
+  if (lw.size() >= 2) {
+    const std::string& last = lw.back();
+    std::string sym = OneSymbol(w, 0, w.size() - 1);
+    if ((last == "callers" || last == "usages" || last == "references" || last == "uses") &&
+        set(Intent::Kind::kUsage, sym))
+      return out;
+    if ((last == "definition" || last == "declaration" || last == "implementation") &&
+        set(Intent::Kind::kDefinition, sym))
+      return out;
+  }
+  // Definition: "definition of X", "def X", "class X", ...
+  static const std::vector<std::vector<const char*>> kDefPrefixes = {{"definition", "of"},
+                                                                     {"declaration", "of"},
+                                                                     {"implementation", "of"},
+                                                                     {"define"},
+                                                                     {"def"},
+                                                                     {"class"},
+                                                                     {"struct"},
+                                                                     {"func"},
+                                                                     {"fn"},
+                                                                     {"function"},
+                                                                     {"interface"},
+                                                                     {"enum"},
+                                                                     {"trait"},
+                                                                     {"go", "to"},
+                                                                     {"goto"},
+                                                                     {"jump", "to"}};
+  for (const auto& p : kDefPrefixes) {
+    size_t n = 0;
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (i >= lw.size() || lw[i] != p[i]) {
+        n = 0;
+        break;
+      }
+      n = i + 1;
+    }
+    if (n > 0 && n < w.size() && set(Intent::Kind::kDefinition, OneSymbol(w, n, w.size())))
+      return out;
+  }
+  // A lone identifier names a definition ("urlopen", "parse_header", "a::b").
+  if (w.size() == 1 && IsIdentifier(w[0])) set(Intent::Kind::kDefinition, Strip(w[0]));
+  return out;
+}
+
+}  // namespace ts::search
