@@ -44,7 +44,11 @@ class CrashTest(CliTestCase):
         self.assertEqual(len(files), len(set(files)), "a file seen twice")
         old = sum("zqoldmarker" in h["content"] for h in hits)
         new = sum("zqnewmarker" in h["content"] for h in hits)
-        self.assertEqual((old + new, len(hits)), (self.FILES, self.FILES), (old, new))
+        # On failure, say which files went missing and what the index reported,
+        # so a rare interleaving can be diagnosed from the CI log alone.
+        missing = sorted({f"pkg{i % 6}/mod_{i}.py" for i in range(self.FILES)} - set(files))
+        self.assertEqual((old + new, len(hits)), (self.FILES, self.FILES),
+                         {"old": old, "new": new, "missing": missing, "status": st})
         self.assertEqual(st["files"], self.FILES)
         return old, new
 
