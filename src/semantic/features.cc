@@ -1,0 +1,128 @@
+// Text -> model input. The trainer (tools/train) and the encoder both come
+// through here, so what the model saw in training is what it sees at query time.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+#include "lexical/lexical.h"
+#include "semantic/semantic.h"
+#include "util/hash.h"
+
+namespace ts::semantic {
+namespace {
+
+// Words that carry no meaning in either a docstring sentence or code; keeping
+// them would spend the bag's weight on grammar.
+constexpr std::array<std::string_view, 48> kStopWords = {
+    "the",  "an",   "of",    "to",    "and",   "or",   "in",   "is",    "for",  "if",
+    "it",   "be",   "by",    "on",    "as",    "at",   "this", "that",  "with", "from",
+    "are",  "was",  "its",   "into",  "which", "when", "will", "can",   "not",  "no",
+    "all",  "any",  "but",   "has",   "have",  "do",   "does", "so",    "we",   "you",
+    "than", "then", "there", "these", "those", "such", "may",  "should"};
+
+bool IsStopWord(std::string_view w) {
+  return std::find(kStopWords.begin(), kStopWords.end(), w) != kStopWords.end();
+}
+
+bool AllDigits(std::string_view w) {
+  return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool EndsWith(std::string_view w, std::string_view suffix) {
+  return w.size() >= suffix.size() && w.substr(w.size() - suffix.size()) == suffix;
+}
+
+// A light English suffix stripper: "returns"/"returned"/"returning" and
+// "return" meet, as do "entries" and "entry". Only plain ASCII words of five
+// bytes or more are touched, so short identifiers and acronyms stay whole.
+void Stem(std::string* w) {
+  if (w->size() < 5 || w->find('_') != std::string::npos) return;
+  for (unsigned char c : *w) {
+    if (c < 'a' || c > 'z') return;
+  }
+  if (EndsWith(*w, "ies")) {
+    w->resize(w->size() - 3);
+    w->push_back('y');
+  } else if (EndsWith(*w, "sses")) {
+    w->resize(w->size() - 2);
+  } else if (EndsWith(*w, "ing") && w->size() >= 6) {
+    w->resize(w->size() - 3);
+  } else if (EndsWith(*w, "ed") && w->size() >= 5) {
+    w->resize(w->size() - 2);
+  } else if (EndsWith(*w, "es") && (EndsWith(*w, "ches") || EndsWith(*w, "shes") ||
+                                    EndsWith(*w, "xes") || EndsWith(*w, "zes"))) {
+    w->resize(w->size() - 2);
+  } else if (EndsWith(*w, "s") && !EndsWith(*w, "ss") && !EndsWith(*w, "us") &&
+             !EndsWith(*w, "is")) {
+    w->resize(w->size() - 1);
+  }
+}
+
+}  // namespace
+
+Vocabulary::Vocabulary(std::vector<std::string> words, std::vector<float> idf, uint32_t buckets,
+                       float bucket_idf)
+    : words_(std::move(words)), idf_(std::move(idf)), buckets_(buckets), bucket_idf_(bucket_idf) {
+  idf_.resize(words_.size(), bucket_idf_);
+  size_t slots = 16;
+  while (slots < words_.size() * 2) slots *= 2;
+  slots_.assign(slots, 0);
+  for (uint32_t i = 0; i < words_.size(); ++i) {
+    size_t s = Hash64(words_[i]) & (slots - 1);
+    while (slots_[s] != 0) s = (s + 1) & (slots - 1);
+    slots_[s] = i + 1;
+  }
+}
+
+uint32_t Vocabulary::Row(std::string_view word) const {
+  const uint64_t h = Hash64(word);
+  if (!slots_.empty()) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t s = h & mask; slots_[s] != 0; s = (s + 1) & mask) {
+      if (words_[slots_[s] - 1] == word) return slots_[s] - 1;
+    }
+  }
+  // Unseen words share buckets by hash; the high bits keep them independent
+  // of the slot above.
+  return buckets_ == 0 ? 0 : size() + static_cast<uint32_t>((h >> 32) % buckets_);
+}
+
+void Words(std::string_view text, std::vector<std::string>* out, size_t max_words) {
+  out->clear();
+  if (text.size() > max_words * 16) text = text.substr(0, max_words * 16);
+  lexical::Tokenize(text, [&](std::string_view t) {
+    if (out->size() >= max_words || t.size() < 2 || AllDigits(t) || IsStopWord(t)) return;
+    std::string w(t);
+    Stem(&w);
+    out->push_back(std::move(w));
+  });
+}
+
+Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words) {
+  thread_local std::vector<std::string> words;
+  Words(text, &words, max_words);
+  Features f;
+  if (words.empty() || vocab.rows() == 0) return f;
+  // Distinct rows with their counts, in first-seen order.
+  std::unordered_map<uint32_t, uint32_t> index;
+  std::vector<uint32_t> counts;
+  for (const auto& w : words) {
+    uint32_t row = vocab.Row(w);
+    auto [it, fresh] = index.try_emplace(row, static_cast<uint32_t>(f.rows.size()));
+    if (fresh) {
+      f.rows.push_back(row);
+      counts.push_back(1);
+    } else {
+      ++counts[it->second];
+    }
+  }
+  f.weights.resize(f.rows.size());
+  for (size_t i = 0; i < f.rows.size(); ++i) {
+    f.weights[i] = vocab.Idf(f.rows[i]) * (1.0f + std::log(static_cast<float>(counts[i])));
+  }
+  return f;
+}
+
+}  // namespace ts::semantic
