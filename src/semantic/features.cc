@@ -30,17 +30,30 @@ bool AllDigits(std::string_view w) {
   return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+void StripSuffix(std::string* w);
+
 bool EndsWith(std::string_view w, std::string_view suffix) {
   return w.size() >= suffix.size() && w.substr(w.size() - suffix.size()) == suffix;
 }
 
 // A light English suffix stripper: "returns"/"returned"/"returning" and
-// "return" meet, as do "entries" and "entry". Only plain ASCII words of five
-// bytes or more are touched, so short identifiers and acronyms stay whole.
+// "return" meet, as do "entries" and "entry", and "parse"/"parsed"/"parses"
+// (a final 'e' goes too). Only plain lowercase ASCII words of four bytes or
+// more are touched. It need not give real stems, only the same key for the
+// forms of one word; both towers see the same keys.
 void Stem(std::string* w) {
-  if (w->size() < 5 || w->find('_') != std::string::npos) return;
+  if (w->size() < 4) return;
   for (unsigned char c : *w) {
     if (c < 'a' || c > 'z') return;
+  }
+  StripSuffix(w);
+  if (w->size() >= 4 && w->back() == 'e') w->pop_back();
+}
+
+void StripSuffix(std::string* w) {
+  if (w->size() < 5) {
+    if (w->size() == 4 && w->back() == 's' && (*w)[2] != 's' && (*w)[2] != 'u') w->pop_back();
+    return;
   }
   if (EndsWith(*w, "ies")) {
     w->resize(w->size() - 3);
