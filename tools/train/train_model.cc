@@ -44,6 +44,7 @@ struct Options {
   uint64_t seed = 7;
   size_t max_pairs = 0;
   size_t max_code_words = 1024;
+  bool hard_negatives = false;
 };
 
 struct Pair {
@@ -201,53 +202,58 @@ void ApplyAdam(Tower* t, const std::vector<const Features*>& feats, const std::v
   }
 }
 
-// One batch of symmetric InfoNCE; returns the loss.
+// One batch of symmetric InfoNCE; returns the loss. `cf` holds the B
+// positives (cf[i] answers qf[i]) followed by any hard negatives: extra
+// columns for the sentence->code direction only.
 double TrainBatch(Tower* qt, Tower* ct, const std::vector<const Features*>& qf,
                   const std::vector<const Features*>& cf, const Options& o, float lr) {
   const uint32_t dim = o.dim;
   const size_t b = qf.size();
+  const size_t m = cf.size();  // columns: B positives + hard negatives
   Encoded q, c;
   Encode(*qt, qf, dim, &q);
   Encode(*ct, cf, dim, &c);
-  std::vector<float> logits(b * b);
+  std::vector<float> logits(b * m);
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < b; ++i) {
-    for (size_t j = 0; j < b; ++j) {
-      logits[i * b + j] = o.scale * Dot(&q.unit[i * dim], &c.unit[j * dim], dim);
+    for (size_t j = 0; j < m; ++j) {
+      logits[i * m + j] = o.scale * Dot(&q.unit[i * dim], &c.unit[j * dim], dim);
     }
   }
-  // G = d loss / d logits: both softmax directions, minus the identity, over 2B.
-  std::vector<float> g(b * b, 0.0f);
+  // G = d loss / d logits: row softmax over all M columns, column softmax over
+  // the B sentences, each minus its target, over 2B.
+  std::vector<float> g(b * m, 0.0f);
   double loss = 0;
   for (int direction = 0; direction < 2; ++direction) {
+    const size_t width = direction == 0 ? m : b;
     for (size_t i = 0; i < b; ++i) {
-      auto at = [&](size_t j) -> size_t { return direction == 0 ? i * b + j : j * b + i; };
+      auto at = [&](size_t j) -> size_t { return direction == 0 ? i * m + j : j * m + i; };
       float mx = -1e30f;
-      for (size_t j = 0; j < b; ++j) mx = std::max(mx, logits[at(j)]);
+      for (size_t j = 0; j < width; ++j) mx = std::max(mx, logits[at(j)]);
       double z = 0;
-      for (size_t j = 0; j < b; ++j) z += std::exp(logits[at(j)] - mx);
+      for (size_t j = 0; j < width; ++j) z += std::exp(logits[at(j)] - mx);
       loss += -(logits[at(i)] - mx - std::log(z));
-      for (size_t j = 0; j < b; ++j) {
+      for (size_t j = 0; j < width; ++j) {
         float p = static_cast<float>(std::exp(logits[at(j)] - mx) / z);
         g[at(j)] += (p - (i == j ? 1.0f : 0.0f)) / (2.0f * b);
       }
     }
   }
-  std::vector<float> dq(b * dim, 0.0f), dc(b * dim, 0.0f);
+  std::vector<float> dq(b * dim, 0.0f), dc(m * dim, 0.0f);
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < b; ++i) {
     float* out = &dq[i * dim];
-    for (size_t j = 0; j < b; ++j) {
-      const float w = o.scale * g[i * b + j];
+    for (size_t j = 0; j < m; ++j) {
+      const float w = o.scale * g[i * m + j];
       const float* cj = &c.unit[j * dim];
       for (uint32_t k = 0; k < dim; ++k) out[k] += w * cj[k];
     }
   }
 #pragma omp parallel for schedule(static)
-  for (size_t j = 0; j < b; ++j) {
+  for (size_t j = 0; j < m; ++j) {
     float* out = &dc[j * dim];
     for (size_t i = 0; i < b; ++i) {
-      const float w = o.scale * g[i * b + j];
+      const float w = o.scale * g[i * m + j];
       const float* qi = &q.unit[i * dim];
       for (uint32_t k = 0; k < dim; ++k) out[k] += w * qi[k];
     }
@@ -257,6 +263,45 @@ double TrainBatch(Tower* qt, Tower* ct, const std::vector<const Features*>& qf,
   ApplyAdam(qt, qf, dq, dim, lr);
   ApplyAdam(ct, cf, dc, dim, lr);
   return loss / (2.0 * b);
+}
+
+// For each sentence, the training code that shares the most IDF weight with
+// it other than its own: what BM25 would rank high but is wrong. Words in
+// more than 2% of the code are not looked up (they would make it quadratic).
+std::vector<int64_t> MineHardNegatives(const std::vector<Features>& qf,
+                                       const std::vector<Features>& cf, uint32_t rows) {
+  std::vector<std::vector<uint32_t>> postings(rows);
+  for (uint32_t d = 0; d < cf.size(); ++d) {
+    for (uint32_t r : cf[d].rows) postings[r].push_back(d);
+  }
+  const size_t max_df = std::max<size_t>(50, cf.size() / 50);
+  std::vector<int64_t> best(qf.size(), -1);
+#pragma omp parallel
+  {
+    std::vector<float> score(cf.size(), 0.0f);
+    std::vector<uint32_t> touched;
+#pragma omp for schedule(dynamic, 512)
+    for (size_t i = 0; i < qf.size(); ++i) {
+      touched.clear();
+      for (size_t k = 0; k < qf[i].rows.size(); ++k) {
+        const auto& list = postings[qf[i].rows[k]];
+        if (list.size() > max_df) continue;
+        for (uint32_t d : list) {
+          if (score[d] == 0) touched.push_back(d);
+          score[d] += qf[i].weights[k];
+        }
+      }
+      float top = 0;
+      for (uint32_t d : touched) {
+        if (d != i && score[d] > top) {
+          top = score[d];
+          best[i] = d;
+        }
+        score[d] = 0;
+      }
+    }
+  }
+  return best;
 }
 
 // MRR@10 of each dev sentence against all dev code (the other pairs are the
@@ -325,7 +370,7 @@ int Usage() {
                "usage: train_model --pairs PAIRS.jsonl --out MODEL.tsmodel [--golden G.jsonl]\n"
                "  [--dim 256] [--vocab 60000] [--buckets 16384] [--min-df 3] [--epochs 8]\n"
                "  [--batch 512] [--lr 0.004] [--scale 20] [--seed 7] [--threads 2]\n"
-               "  [--max-pairs N]\n");
+               "  [--max-pairs N] [--hard-negatives]\n");
   return 2;
 }
 
@@ -364,6 +409,8 @@ int main(int argc, char** argv) {
       o.threads = std::stoi(next());
     else if (a == "--max-pairs")
       o.max_pairs = std::stoull(next());
+    else if (a == "--hard-negatives")
+      o.hard_negatives = true;
     else
       return Usage();
   }
@@ -413,6 +460,14 @@ int main(int argc, char** argv) {
     t->steps.assign(vocab.rows(), 0);
   }
 
+  std::vector<int64_t> hard;
+  if (o.hard_negatives) {
+    hard = MineHardNegatives(qf, cf, vocab.rows());
+    size_t found = std::count_if(hard.begin(), hard.end(), [](int64_t h) { return h >= 0; });
+    std::fprintf(stderr, "train_model: hard negatives for %zu of %zu sentences (%.1fs)\n", found,
+                 hard.size(), Seconds(started));
+  }
+
   std::vector<size_t> order(pairs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   const size_t batches = pairs.size() / o.batch;
@@ -427,6 +482,12 @@ int main(int argc, char** argv) {
         size_t idx = order[bi * o.batch + k];
         qb.push_back(&qf[idx]);
         cb.push_back(&cf[idx]);
+      }
+      if (!hard.empty()) {
+        for (size_t k = 0; k < static_cast<size_t>(o.batch); ++k) {
+          int64_t h = hard[order[bi * o.batch + k]];
+          if (h >= 0) cb.push_back(&cf[h]);
+        }
       }
       // Linear decay to 10% of the base rate.
       float lr = o.lr * (1.0f - 0.9f * static_cast<float>(step) / static_cast<float>(total_steps));
