@@ -2,7 +2,7 @@
 # Trains the semantic lane's model from mined pairs and writes it, its golden
 # vectors and its measured metrics into models/. One command:
 #
-#   bash tools/train/train.sh [PAIRS.jsonl]      (default /var/tmp/ts-train/pairs.jsonl,
+#   bash tools/train/train.sh [PAIRS.jsonl [train_model options]]   (default /var/tmp/ts-train/pairs.jsonl,
 #                                                 made by tools/mine/mine.sh)
 #
 # Deterministic for a given pairs file and thread count (seeded shuffles and
@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PAIRS=${1:-/var/tmp/ts-train/pairs.jsonl}
+shift || true  # any further arguments go to train_model (e.g. --hard-negatives)
 BUILD=build-train
 HYPER=(--dim 256 --vocab 60000 --buckets 16384 --min-df 3 --epochs 8 --batch 512
        --lr 0.004 --scale 20 --seed 7 --threads 2)
@@ -20,7 +21,7 @@ ninja -C "$BUILD" train_model eval_dense >/dev/null
 
 start=$(date +%s)
 "$BUILD/tools/train/train_model" --pairs "$PAIRS" --out models/code-nbow.tsmodel \
-  --golden models/golden.jsonl "${HYPER[@]}" "${EXTRA_TRAIN_ARGS[@]:-}" 2>&1 | tee /tmp/train_model.log
+  --golden models/golden.jsonl "${HYPER[@]}" "$@" 2>&1 | tee /tmp/train_model.log
 seconds=$(( $(date +%s) - start ))
 
 # Dense-only quality on the pydoc benchmark when it is present (../shared/eval).
