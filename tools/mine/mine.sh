@@ -47,8 +47,9 @@ for row in "${ROWS[@]}"; do
   pkg=$2
   if [ ! -f "$WORK/node/$pkg/.version" ]; then
     rm -rf "$WORK/node/$pkg"
-    (cd "$WORK/debs" && apt-get download -q "$pkg" >&2)
-    deb=$(ls -t "$WORK/debs/${pkg}_"*.deb | head -1)
+    (cd "$WORK/debs" && apt-get download -q "$pkg" >&2) || true
+    deb=$(ls -t "$WORK/debs/${pkg}_"*.deb 2>/dev/null | head -1 || true)
+    if [ -z "$deb" ]; then echo "warning: no .deb for $pkg, skipped" >&2; continue; fi
     dpkg-deb -x "$deb" "$WORK/node/$pkg"
     dpkg-deb -f "$deb" Version > "$WORK/node/$pkg/.version"
   fi
