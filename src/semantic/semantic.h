@@ -119,7 +119,8 @@ float DotInt8(std::span<const float> query, const int8_t* row, uint32_t dim);
 // lexical docno indexes the companion directly: chunk key (the lexical
 // document's, so tombstones apply), content hash of the chunk text (the
 // embedding cache key across updates), an int8 vector and its scale. A record
-// whose scale is 0 has no vector (a chunk with no word) and never matches.
+// whose scale is 0 has no vector (a chunk with no word) and never matches; one
+// whose scale is negative is missing (not embedded yet, see the merge below).
 
 struct VectorFileInfo {
   uint64_t doc_count = 0;
@@ -174,14 +175,28 @@ class VectorSegmentReader {
 };
 
 // One companion as a snapshot sees it: which records are deleted (tombstoned).
+// `segment` may be null (the lexical segment has no usable companion): its
+// records are then merged as missing, with the keys given in `keys`.
 struct VectorSegmentView {
   std::shared_ptr<const VectorSegmentReader> segment;
   std::shared_ptr<const std::vector<bool>> deleted;  // null: none deleted
+  std::vector<uint64_t> keys;  // when `segment` is null: the lexical key of each docno
+};
+
+// The target model of a merge.
+struct VectorModelId {
+  uint32_t dim = 0;
+  uint64_t checksum = 0;
+  std::string name;
 };
 
 // Writes the live records of `inputs`, in input order (the order the lexical
-// merge keeps), atomically to `path`. The inputs must share dim and model.
+// merge keeps), atomically to `path`, as vectors of `model`. Records of an
+// input with no companion, or one made by another model, are written as
+// missing (scale -1: not embedded yet), so the merged companion stays aligned
+// with the merged lexical segment and the lane can say what is missing.
 Result<VectorFileInfo> MergeVectorSegmentsToFile(const std::vector<VectorSegmentView>& inputs,
+                                                 const VectorModelId& model,
                                                  const std::string& path);
 
 // A thread-safe LRU cache of query embeddings (Tower::kQuery), keyed by the

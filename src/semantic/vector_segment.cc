@@ -209,30 +209,42 @@ float VectorSegmentReader::scale(uint64_t d) const {
 }
 
 Result<VectorFileInfo> MergeVectorSegmentsToFile(const std::vector<VectorSegmentView>& inputs,
+                                                 const VectorModelId& model,
                                                  const std::string& path) {
-  if (inputs.empty()) return Status::InvalidArgument("nothing to merge");
-  const VectorSegmentReader& first = *inputs[0].segment;
   // (input, record) of every live record, in input order.
   std::vector<std::pair<uint32_t, uint64_t>> live;
+  std::vector<bool> usable(inputs.size(), false);
   for (uint32_t i = 0; i < inputs.size(); ++i) {
     const auto& in = inputs[i];
-    if (in.segment->dim() != first.dim() ||
-        in.segment->model_checksum() != first.model_checksum()) {
-      return Status::InvalidArgument("vector companions of different models cannot merge");
-    }
-    for (uint64_t d = 0; d < in.segment->doc_count(); ++d) {
+    usable[i] = in.segment && in.segment->dim() == model.dim &&
+                in.segment->model_checksum() == model.checksum;
+    const uint64_t n = in.segment ? in.segment->doc_count() : in.keys.size();
+    for (uint64_t d = 0; d < n; ++d) {
       if (!in.deleted || !(*in.deleted)[d]) live.emplace_back(i, d);
     }
   }
-  auto at = [&](uint64_t i) -> const VectorSegmentReader& {
-    return *inputs[live[i].first].segment;
+  const std::vector<int8_t> zeros(model.dim, 0);
+  auto reader = [&](uint64_t i) -> const VectorSegmentReader* {
+    return usable[live[i].first] ? inputs[live[i].first].segment.get() : nullptr;
   };
   return WriteCompanion(
-      path, first.dim(), first.model_checksum(), first.model_name(), live.size(),
-      [&](uint64_t i) { return at(i).key(live[i].second); },
-      [&](uint64_t i) { return at(i).content_hash(live[i].second); },
-      [&](uint64_t i) { return at(i).scale(live[i].second); },
-      [&](uint64_t i) { return at(i).row(live[i].second); });
+      path, model.dim, model.checksum, model.name, live.size(),
+      [&](uint64_t i) {
+        const auto& in = inputs[live[i].first];
+        return in.segment ? in.segment->key(live[i].second) : in.keys[live[i].second];
+      },
+      [&](uint64_t i) {
+        auto* r = reader(i);
+        return r ? r->content_hash(live[i].second) : uint64_t{0};
+      },
+      [&](uint64_t i) {
+        auto* r = reader(i);
+        return r ? r->scale(live[i].second) : -1.0f;
+      },
+      [&](uint64_t i) {
+        auto* r = reader(i);
+        return r ? r->row(live[i].second) : zeros.data();
+      });
 }
 
 std::shared_ptr<const std::vector<float>> QueryEmbeddingCache::Embed(const Model& model,

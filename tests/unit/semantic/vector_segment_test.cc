@@ -34,6 +34,7 @@ class VectorSegmentTest : public ::testing::Test {
     EXPECT_EQ(b.doc_count(), 0u);
     return Path(name);
   }
+  static VectorModelId Model() { return {4, 0xFEED, "test-model"}; }
   std::filesystem::path dir_;
 };
 
@@ -70,7 +71,8 @@ TEST_F(VectorSegmentTest, MergeKeepsLiveRecordsInInputOrder) {
   auto b = VectorSegmentReader::Open(WriteThree("b.tsvec", 20));
   ASSERT_TRUE(a.ok() && b.ok());
   auto deleted = std::make_shared<std::vector<bool>>(std::vector<bool>{false, true, false});
-  auto merged = MergeVectorSegmentsToFile({{*a, deleted}, {*b, nullptr}}, Path("m.tsvec"));
+  auto merged =
+      MergeVectorSegmentsToFile({{*a, deleted, {}}, {*b, nullptr, {}}}, Model(), Path("m.tsvec"));
   ASSERT_TRUE(merged.ok()) << merged.status().message();
   EXPECT_EQ(merged->doc_count, 5u);
   auto m = VectorSegmentReader::Open(Path("m.tsvec"));
@@ -82,13 +84,27 @@ TEST_F(VectorSegmentTest, MergeKeepsLiveRecordsInInputOrder) {
   EXPECT_EQ((*m)->content_hash(1), 0xA3u);
 }
 
-TEST_F(VectorSegmentTest, MergeRefusesMixedModels) {
+TEST_F(VectorSegmentTest, MergeMarksRecordsWithoutUsableVectorsMissing) {
   auto a = VectorSegmentReader::Open(WriteThree("a.tsvec", 10));
   VectorSegmentBuilder other;
+  const int8_t v[4] = {1, 2, 3, 4};
+  other.Add(30, 0xB1, v, 0.5f);
   ASSERT_TRUE(other.FinishToFile(Path("o.tsvec"), 4, 0xBEEF, "other").ok());
   auto o = VectorSegmentReader::Open(Path("o.tsvec"));
   ASSERT_TRUE(a.ok() && o.ok());
-  EXPECT_FALSE(MergeVectorSegmentsToFile({{*a, nullptr}, {*o, nullptr}}, Path("m.tsvec")).ok());
+  // An input of another model and one with no companion at all.
+  std::vector<VectorSegmentView> in = {
+      {*a, nullptr, {}}, {*o, nullptr, {}}, {nullptr, nullptr, {40, 41}}};
+  auto merged = MergeVectorSegmentsToFile(in, Model(), Path("m.tsvec"));
+  ASSERT_TRUE(merged.ok()) << merged.status().message();
+  auto m = VectorSegmentReader::Open(Path("m.tsvec"));
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ((*m)->doc_count(), 6u);
+  EXPECT_EQ((*m)->model_checksum(), 0xFEEDu);
+  EXPECT_FLOAT_EQ((*m)->scale(0), 0.01f);
+  for (uint64_t d : {3, 4, 5}) EXPECT_LT((*m)->scale(d), 0.0f) << d;
+  EXPECT_EQ((*m)->key(3), 30u);
+  EXPECT_EQ((*m)->key(5), 41u);
 }
 
 TEST_F(VectorSegmentTest, DetectsCorruption) {
