@@ -1,8 +1,11 @@
 // Public header of src/search: query understanding shared by the lanes.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ts::search {
 
@@ -22,5 +25,53 @@ struct Intent {
 // camelCase, a::b, x.y, f()), definition. Everything else is kSearch, so a
 // natural-language description is never mistaken for a symbol.
 Intent ClassifyIntent(std::string_view query);
+
+// ---- Fusion of the lexical and semantic lanes -------------------------------
+
+// One lane's ranked list, best first. `key` identifies a document across lanes.
+struct LaneHit {
+  uint64_t key = 0;
+  double score = 0;
+};
+
+struct FusedHit {
+  uint64_t key = 0;
+  double score = 0;
+  uint32_t lexical_rank = 0;   // 1-based; 0 when the lexical lane did not find it
+  uint32_t semantic_rank = 0;  // likewise for the semantic lane
+};
+
+struct LaneWeights {
+  double lexical = 1.0;
+  double semantic = 1.0;
+};
+
+// How hybrid search combines the lanes. Defaults chosen by measurement on the
+// even pydoc queries (docs/BENCHMARKS.md, bench/pydoc_eval.sh).
+struct FusionParams {
+  enum class Method {
+    kRrf,          // weighted reciprocal-rank fusion: sum of w / (k + rank)
+    kInterpolate,  // w_lex * bm25/max(bm25) + w_sem * cosine, scores from each lane's top N
+  } method = Method::kRrf;
+  double rrf_k = 60;
+  size_t depth = 100;  // N: how many hits each lane contributes
+  // Added to a hit whose symbol is an identifier of the query, as a fraction of
+  // the best fused score (so an exact name match rises to the top).
+  double symbol_boost = 0.5;
+  LaneWeights search{1.0, 1.0};
+  LaneWeights definition{1.0, 0.3};  // a named symbol: lean lexical
+  LaneWeights usage{1.0, 0.3};
+  // The defaults, overridden by $TRUSTY_FUSION when set (for measurement):
+  // comma-separated key=value with keys method (rrf|interp), k, depth, boost,
+  // and <intent>_lex / <intent>_sem for search, definition and usage.
+  static FusionParams FromEnvironment();
+};
+
+LaneWeights WeightsFor(const Intent& intent, const FusionParams& params);
+
+// Fuses two ranked lists into one, best first (ties: smaller key first).
+std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
+                           const std::vector<LaneHit>& semantic, const LaneWeights& weights,
+                           const FusionParams& params);
 
 }  // namespace ts::search
