@@ -4,7 +4,6 @@
 #include <array>
 #include <cmath>
 #include <string>
-#include <unordered_map>
 
 #include "lexical/lexical.h"
 #include "semantic/semantic.h"
@@ -23,6 +22,8 @@ constexpr std::array<std::string_view, 48> kStopWords = {
     "than", "then", "there", "these", "those", "such", "may",  "should"};
 
 bool IsStopWord(std::string_view w) {
+  // Every stop word is 2-6 bytes of a-z: most identifiers fail the first test.
+  if (w.size() > 6) return false;
   return std::find(kStopWords.begin(), kStopWords.end(), w) != kStopWords.end();
 }
 
@@ -30,17 +31,30 @@ bool AllDigits(std::string_view w) {
   return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+void StripSuffix(std::string* w);
+
 bool EndsWith(std::string_view w, std::string_view suffix) {
   return w.size() >= suffix.size() && w.substr(w.size() - suffix.size()) == suffix;
 }
 
 // A light English suffix stripper: "returns"/"returned"/"returning" and
-// "return" meet, as do "entries" and "entry". Only plain ASCII words of five
-// bytes or more are touched, so short identifiers and acronyms stay whole.
+// "return" meet, as do "entries" and "entry", and "parse"/"parsed"/"parses"
+// (a final 'e' goes too). Only plain lowercase ASCII words of four bytes or
+// more are touched. It need not give real stems, only the same key for the
+// forms of one word; both towers see the same keys.
 void Stem(std::string* w) {
-  if (w->size() < 5 || w->find('_') != std::string::npos) return;
+  if (w->size() < 4) return;
   for (unsigned char c : *w) {
     if (c < 'a' || c > 'z') return;
+  }
+  StripSuffix(w);
+  if (w->size() >= 4 && w->back() == 'e') w->pop_back();
+}
+
+void StripSuffix(std::string* w) {
+  if (w->size() < 5) {
+    if (w->size() == 4 && w->back() == 's' && (*w)[2] != 's' && (*w)[2] != 'u') w->pop_back();
+    return;
   }
   if (EndsWith(*w, "ies")) {
     w->resize(w->size() - 3);
@@ -102,25 +116,20 @@ void Words(std::string_view text, std::vector<std::string>* out, size_t max_word
 
 Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words) {
   thread_local std::vector<std::string> words;
+  thread_local std::vector<uint32_t> all_rows;
   Words(text, &words, max_words);
   Features f;
   if (words.empty() || vocab.rows() == 0) return f;
-  // Distinct rows with their counts, in first-seen order.
-  std::unordered_map<uint32_t, uint32_t> index;
-  std::vector<uint32_t> counts;
-  for (const auto& w : words) {
-    uint32_t row = vocab.Row(w);
-    auto [it, fresh] = index.try_emplace(row, static_cast<uint32_t>(f.rows.size()));
-    if (fresh) {
-      f.rows.push_back(row);
-      counts.push_back(1);
-    } else {
-      ++counts[it->second];
-    }
-  }
-  f.weights.resize(f.rows.size());
-  for (size_t i = 0; i < f.rows.size(); ++i) {
-    f.weights[i] = vocab.Idf(f.rows[i]) * (1.0f + std::log(static_cast<float>(counts[i])));
+  all_rows.clear();
+  for (const auto& w : words) all_rows.push_back(vocab.Row(w));
+  // Distinct rows in ascending order, each with its count.
+  std::sort(all_rows.begin(), all_rows.end());
+  for (size_t i = 0; i < all_rows.size();) {
+    size_t j = i;
+    while (j < all_rows.size() && all_rows[j] == all_rows[i]) ++j;
+    f.rows.push_back(all_rows[i]);
+    f.weights.push_back(vocab.Idf(all_rows[i]) * (1.0f + std::log(static_cast<float>(j - i))));
+    i = j;
   }
   return f;
 }

@@ -55,7 +55,7 @@ class Vocabulary {
 };
 
 // Model input: distinct table rows with their weights (IDF x sublinear term
-// frequency), in first-seen order.
+// frequency), in ascending row order.
 struct Features {
   std::vector<uint32_t> rows;
   std::vector<float> weights;
