@@ -92,12 +92,17 @@ class CrashTest(CliTestCase):
                     self.assertEqual(self.assert_consistent(), (0, self.FILES))
                     segdir = os.path.join(self.data, "indexes", "t", "segments")
                     st = json.loads(self.ok("status", "t", "--json").stdout)
-                    # No stray files: every file is a live segment or its grep companion.
+                    # No stray files: every file is a live segment or one of its two
+                    # companions (grep, vectors: the real model is found next to the
+                    # build), and every segment has both.
                     names = sorted(os.listdir(segdir))
-                    self.assertEqual(len(names), 2 * st["segments"], names)
+                    self.assertEqual(len(names), 3 * st["segments"], names)
                     for n in names:
-                        self.assertTrue(n.endswith((".tsseg", ".tsgrep")), n)
-                        self.assertIn(n.rsplit(".", 1)[0] + ".tsseg", names)
+                        self.assertTrue(n.endswith((".tsseg", ".tsgrep", ".tsvec")), n)
+                        base = n.rsplit(".", 1)[0]
+                        for ext in (".tsseg", ".tsgrep", ".tsvec"):
+                            self.assertIn(base + ext, names)
+                    self.assertEqual(st["lanes"]["semantic"], "ok", st)
 
     def test_outside_kill_at_varied_moments(self):
         self.populate("old")
