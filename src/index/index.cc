@@ -354,27 +354,47 @@ std::string LowerAscii(std::string_view s) {
   return out;
 }
 
-// Identifier-shaped words of a query, lowercased, with a trailing "()" and
-// any qualification ("a.b", "a::b": the last name) removed.
+// Words of a query that are unmistakably identifiers, lowercased, with a
+// trailing "()" and any qualification ("a.b", "a::b": the last name) removed:
+// snake_case, camelCase, a call "f()", a qualified name, or the whole query
+// when it is one word. Plain English words are not: "open" in "open a file"
+// must not boost every function named open (measured: it costs 0.05 MRR@10
+// on pydoc).
 std::unordered_set<std::string> QueryIdentifiers(std::string_view text) {
-  std::unordered_set<std::string> out;
+  std::vector<std::string_view> words;
   size_t i = 0;
   while (i < text.size()) {
     while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     size_t b = i;
     while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    std::string_view w = text.substr(b, i - b);
+    if (i > b) words.push_back(text.substr(b, i - b));
+  }
+  std::unordered_set<std::string> out;
+  for (std::string_view w : words) {
     while (!w.empty() && std::string_view("?,!`'\"").find(w.back()) != std::string_view::npos)
       w.remove_suffix(1);
     while (!w.empty() && std::string_view("`'\"").find(w.front()) != std::string_view::npos)
       w.remove_prefix(1);
-    if (w.size() >= 2 && w.substr(w.size() - 2) == "()") w.remove_suffix(2);
+    bool code_shaped = words.size() == 1;
+    if (w.size() >= 2 && w.substr(w.size() - 2) == "()") {
+      w.remove_suffix(2);
+      code_shaped = true;
+    }
     size_t cut = w.find_last_of(".:");
-    if (cut != std::string_view::npos) w = w.substr(cut + 1);
-    if (w.size() < 2) continue;
-    bool ident = !std::isdigit(static_cast<unsigned char>(w[0]));
-    for (char c : w) ident = ident && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-    if (ident) out.insert(LowerAscii(w));
+    if (cut != std::string_view::npos && cut + 1 < w.size()) {
+      w = w.substr(cut + 1);
+      code_shaped = true;
+    }
+    if (w.size() < 2 || std::isdigit(static_cast<unsigned char>(w[0]))) continue;
+    bool ident = true;
+    for (size_t k = 0; k < w.size(); ++k) {
+      unsigned char c = static_cast<unsigned char>(w[k]);
+      ident = ident && (std::isalnum(c) || c == '_');
+      if (c == '_' && k > 0) code_shaped = true;
+      if (k > 0 && std::isupper(c) && std::islower(static_cast<unsigned char>(w[k - 1])))
+        code_shaped = true;
+    }
+    if (ident && code_shaped) out.insert(LowerAscii(w));
   }
   return out;
 }

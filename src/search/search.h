@@ -47,20 +47,24 @@ struct LaneWeights {
 };
 
 // How hybrid search combines the lanes. Defaults chosen by measurement on the
-// even pydoc queries (docs/BENCHMARKS.md, bench/pydoc_eval.sh).
+// even pydoc queries (bench/pydoc_eval.sh, docs/BENCHMARKS.md) with the
+// first trained model (dense MRR@10 0.21 against BM25's 0.32): interpolation
+// beat RRF at every weight tried (best RRF 0.314, k=10, w_sem 0.2; RRF lets a
+// weak lane's top ranks displace BM25's), and a semantic weight of 0.15-0.25
+// is a plateau (0.321). Retune when the model changes.
 struct FusionParams {
   enum class Method {
     kRrf,          // weighted reciprocal-rank fusion: sum of w / (k + rank)
-    kInterpolate,  // w_lex * bm25/max(bm25) + w_sem * cosine, scores from each lane's top N
-  } method = Method::kRrf;
+    kInterpolate,  // w_lex * bm25/max(bm25) + w_sem * min-max(cosine) over each lane's top N
+  } method = Method::kInterpolate;
   double rrf_k = 60;
   size_t depth = 100;  // N: how many hits each lane contributes
   // Added to a hit whose symbol is an identifier of the query, as a fraction of
-  // the best fused score (so an exact name match rises to the top).
-  double symbol_boost = 0.5;
-  LaneWeights search{1.0, 1.0};
-  LaneWeights definition{1.0, 0.3};  // a named symbol: lean lexical
-  LaneWeights usage{1.0, 0.3};
+  // the best fused score (an exact name match rises over near-ties).
+  double symbol_boost = 0.1;
+  LaneWeights search{1.0, 0.2};
+  LaneWeights definition{1.0, 0.1};  // a named symbol: lean lexical
+  LaneWeights usage{1.0, 0.1};
   // The defaults, overridden by $TRUSTY_FUSION when set (for measurement):
   // comma-separated key=value with keys method (rrf|interp), k, depth, boost,
   // and <intent>_lex / <intent>_sem for search, definition and usage.
