@@ -39,7 +39,9 @@ class CrashTest(CliTestCase):
         daemon may be resuming the interrupted update meanwhile.)"""
         st = json.loads(self.ok("status", "t", "--json").stdout)
         self.assertTrue(st["healthy"], st)
-        hits = self.query_json("zqoldmarker zqnewmarker", "t", "--top-k", "1000")["results"]
+        # Lexical: the markers are exact tokens (dense search would add neighbours).
+        hits = self.query_json("zqoldmarker zqnewmarker", "t", "--top-k", "1000",
+                               "--mode", "lexical")["results"]
         files = [h["file"] for h in hits]
         self.assertEqual(len(files), len(set(files)), "a file seen twice")
         old = sum("zqoldmarker" in h["content"] for h in hits)
