@@ -68,6 +68,11 @@ void PrintSummary(const std::string& name, const std::string& root, const json& 
               u("files_indexed"), u("files_unchanged"), u("files_deleted"));
   std::printf("  chunks: %llu added, %llu in index (%llu files)\n", u("chunks_added"),
               u("total_chunks"), u("total_files"));
+  std::printf("  vectors: %llu chunks embedded, %llu reused\n", u("chunks_embedded"),
+              u("chunks_embedding_reused"));
+  if (!s.value("semantic_note", std::string()).empty()) {
+    std::printf("  semantic: %s\n", s.value("semantic_note", std::string()).c_str());
+  }
   std::printf("  read: %.1f MB in %.2f s\n", s.value("bytes_read", 0.0) / 1e6,
               s.value("seconds", 0.0));
   if (s.contains("skipped") && !s["skipped"].empty()) {
@@ -585,13 +590,19 @@ int Main(int argc, char** argv) {
   index_cmd->add_flag("--json", g.json, "Print the summary as JSON");
 
   std::vector<std::string> words;
-  std::string query_index, mode = "auto", path_prefix;
+  std::string query_index, mode = "hybrid", path_prefix;
   size_t top_k = 10;
   auto* query_cmd = app.add_subcommand("query", "Search an index");
   query_cmd->add_option("text", words, "Query text (identifiers or natural language)")->required();
   query_cmd->add_option("--index,-i", query_index, "Index name (optional when only one exists)");
   query_cmd->add_option("--top-k,-k", top_k, "Number of results (1-1000)")->capture_default_str();
-  query_cmd->add_option("--mode", mode, "auto | lexical | semantic | hybrid")
+  query_cmd
+      ->add_option("--mode", mode,
+                   "hybrid: BM25 and embeddings fused (the default; falls back to BM25 when the "
+                   "semantic lane is unavailable, and says so); lexical: BM25 over code-aware "
+                   "tokens only; semantic: embeddings only (an error when no model is loaded); "
+                   "auto: same as hybrid")
+      ->check(CLI::IsMember({"hybrid", "lexical", "semantic", "auto"}))
       ->capture_default_str();
   query_cmd->add_option("--path-prefix", path_prefix, "Only results under this relative path");
   query_cmd->add_flag("--json", g.json, "Print results as JSON");

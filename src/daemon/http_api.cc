@@ -100,7 +100,7 @@ Result<SearchRequest> ParseSearch(const json& body) {
   }
   TS_ASSIGN_OR_RETURN(int64_t k, IntField(body, "top_k", 10, 1, kMaxTopK));
   r.options.top_k = static_cast<size_t>(k);
-  TS_ASSIGN_OR_RETURN(r.options.mode, StringField(body, "mode", false, "auto"));
+  TS_ASSIGN_OR_RETURN(r.options.mode, StringField(body, "mode", false, "hybrid"));
   TS_ASSIGN_OR_RETURN(r.options.path_prefix, StringField(body, "path_prefix", false));
   TS_ASSIGN_OR_RETURN(r.compact, BoolField(body, "compact", false));
   TS_ASSIGN_OR_RETURN(r.expand_graph, BoolField(body, "expand_graph", false));
@@ -189,6 +189,7 @@ json ResultJson(const index::QueryResult& result, const SearchRequest& req,
           {"intent", result.intent.empty() ? "search" : result.intent},
           {"mode", result.mode},
           {"latency_ms", result.latency_ms},
+          {"timings_ms", result.timings_ms},
           {"meta", meta}};
 }
 

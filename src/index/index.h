@@ -19,9 +19,10 @@
 #include <vector>
 
 #include "chunk/chunk.h"
-#include "grep/grep.h"
 #include "graph/graph.h"
+#include "grep/grep.h"
 #include "lexical/lexical.h"
+#include "semantic/semantic.h"
 #include "util/status.h"
 #include "walk/walk.h"
 
@@ -70,6 +71,12 @@ struct UpdateSummary {
   uint64_t files_deleted = 0;    // gone from disk, dropped from the index
   uint64_t files_grep_only = 0;  // too large, minified or generated: grep-able, not searched
   uint64_t chunks_added = 0;
+  // Vectors of the added chunks: embedded now, or reused from a live vector
+  // companion holding the same chunk text (the companions are the cache).
+  uint64_t chunks_embedded = 0;
+  uint64_t chunks_embedding_reused = 0;
+  std::string
+      semantic_note;  // why this update (re-)embedded everything, or why it embedded nothing
   uint64_t bytes_read = 0;
   uint64_t total_files = 0;  // in the index after the update
   uint64_t total_chunks = 0;
@@ -121,7 +128,7 @@ struct Hit {
 
 struct QueryOptions {
   size_t top_k = 10;
-  std::string mode = "auto";  // auto | lexical | semantic | hybrid
+  std::string mode = "hybrid";  // hybrid (auto is an alias) | lexical | semantic
   std::string path_prefix;
   bool include_content = true;  // read each hit's lines from disk
   // Graph expansion: -1 by the query's intent (usage queries add the callers
@@ -133,8 +140,9 @@ struct QueryResult {
   std::vector<Hit> hits;
   std::string mode;  // the mode that ran
   double latency_ms = 0;
-  std::map<std::string, std::string> meta;  // lane -> "ok" | "unavailable: why" | "not used"
-  std::string intent;                       // usage | definition | search
+  std::map<std::string, std::string> meta;   // lane -> "ok" | "unavailable: why" | "not used"
+  std::string intent;                        // usage | definition | search
+  std::map<std::string, double> timings_ms;  // lexical, semantic_embed, semantic_scan
 };
 
 class Index {
@@ -206,6 +214,21 @@ class Index {
   // in a new snapshot. Queries holding the old one finish on it undisturbed.
   Status PublishSnapshot();
   std::shared_ptr<const lexical::Snapshot> snapshot() const;
+  // The vector companions of a snapshot's segments (semantic lane).
+  struct VectorState {
+    struct Segment {
+      std::shared_ptr<const semantic::VectorSegmentReader> vectors;
+      std::shared_ptr<const std::vector<bool>> deleted;  // the lexical view's
+      uint32_t lexical_segment = 0;  // index into the lexical snapshot's segments
+      bool current = false;          // made by the loaded model (searchable)
+    };
+    std::vector<Segment> segments;
+    uint64_t live_docs = 0;  // of the lexical snapshot
+    uint64_t missing = 0;    // live docs in segments without a usable companion
+    uint64_t stale = 0;      // live docs whose vectors another model made
+    std::string error;       // why a companion could not be used, "" when none failed
+    std::string stale_model;
+  };
   // What grep reads: the companions of the live segments, and the files of
   // segments without a usable companion (always verified, never narrowed).
   struct GrepState {
@@ -216,19 +239,33 @@ class Index {
   struct Snapshots {
     std::shared_ptr<const lexical::Snapshot> lexical;
     std::shared_ptr<const GrepState> grep;
+    std::shared_ptr<const VectorState> vectors;
+    std::shared_ptr<const semantic::Model> model;  // null when none could be loaded
   };
   // Both from one publication, so their deletions agree (merges rely on it).
   Snapshots snapshots() const;
   std::map<std::string, Lane> Lanes() const;
+  Lane SemanticLane() const;
+  // (Re)loads the process-wide model when none is held (semantic_lane.cc).
+  void RefreshModel();
+  // Top `n` live chunks by cosine to the query (exact scan of the companions).
+  std::vector<lexical::ScoredDoc> SemanticTop(const Snapshots& snaps, std::string_view text,
+                                              size_t n, const std::string& path_prefix,
+                                              QueryResult* result) const;
 
   std::string dir_, name_, root_;
   std::unique_ptr<Catalog> catalog_;
-  mutable std::mutex snapshot_mu_;  // guards the three fields below
+  mutable std::mutex snapshot_mu_;  // guards the snapshot fields below
   std::shared_ptr<const lexical::Snapshot> snapshot_;
   std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open_segments_;
   std::shared_ptr<const GrepState> grep_;
   std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep_segments_;
   std::string lexical_error_;  // why a live segment could not be opened, "" when all are fine
+  std::shared_ptr<const VectorState> vectors_;
+  std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> open_vector_segments_;
+  std::shared_ptr<const semantic::Model> model_;  // shared by every index of the process
+  std::string model_error_;                       // why model_ is null
+  mutable semantic::QueryEmbeddingCache query_cache_{1024};
   // Counts as of the last published snapshot, so Info() never touches the
   // catalog while a writer holds a transaction open.
   uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0, disk_bytes_ = 0;

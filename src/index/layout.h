@@ -1,6 +1,8 @@
 // File layout of an index directory (docs/FORMATS.md):
 //   <dir>/catalog.db          SQLite catalog (+ -wal, -shm)
 //   <dir>/segments/*.tsseg    immutable lexical segments named by the catalog
+//   <dir>/segments/*.tsgrep   their grep companions
+//   <dir>/segments/*.tsvec    their vector companions (when a model is loaded)
 //   <dir>/LOCK                writer lock (flock)
 #pragma once
 
@@ -20,6 +22,14 @@ inline std::string GrepSegmentName(const std::string& segment_name) {
   if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
     base.resize(base.size() - 6);
   return base + ".tsgrep";
+}
+
+// The vector companion of a lexical segment: seg-N.tsseg -> seg-N.tsvec.
+inline std::string VectorSegmentName(const std::string& segment_name) {
+  std::string base = segment_name;
+  if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
+    base.resize(base.size() - 6);
+  return base + ".tsvec";
 }
 
 inline std::string LockPath(const std::string& dir) {

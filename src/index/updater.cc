@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -69,7 +70,8 @@ struct FileOutcome {
 
 struct WorkerOutput {
   lexical::SegmentBuilder builder;
-  grep::SegmentBuilder grep;  // one document per indexed or grep-only file
+  grep::SegmentBuilder grep;               // one document per indexed or grep-only file
+  semantic::VectorSegmentBuilder vectors;  // one record per lexical document (with a model)
   std::vector<FileOutcome> files;
   Status error;
 };
@@ -136,6 +138,22 @@ class Index::Updater {
   uint64_t files_total_ = 0;
   bool graph_ = false;  // extract the symbol graph of indexed files
   bool force_ = false;  // re-read every file (options.force, or the graph is being rebuilt)
+
+  // Semantic lane. With no model, no companion is written and nothing embedded.
+  // Decides whether this update must re-read every file to embed chunks that
+  // have no vector from the loaded model, and builds the reuse map.
+  void SetUpVectors(bool full);
+  // Appends the record of one chunk to `out`: its vector reused from a live
+  // companion with the same content hash, or embedded now.
+  void AddVector(uint64_t key, std::string_view text, WorkerOutput* out);
+  std::shared_ptr<const semantic::Model> model_;
+  std::shared_ptr<const Index::VectorState> reuse_state_;  // keeps the reused mappings alive
+  struct Reusable {
+    const semantic::VectorSegmentReader* segment;
+    uint64_t record;
+  };
+  std::unordered_map<uint64_t, Reusable> reusable_;  // content hash -> a live vector of it
+  std::atomic<uint64_t> embedded_{0}, reused_{0};
 };
 
 Status Index::Update(const UpdateOptions& options,
@@ -192,6 +210,7 @@ Status Index::Updater::RemoveLeftoverSegments() {
   for (const auto& r : rows) {
     live.insert(r.name);
     live.insert(GrepSegmentName(r.name));
+    live.insert(VectorSegmentName(r.name));
   }
   DIR* d = ::opendir(SegmentDir(index_->dir_).c_str());
   if (d == nullptr) return CreateDirectories(SegmentDir(index_->dir_));
@@ -225,6 +244,12 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
   TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles());
   force_ = options_.force;
   if (!drop) TS_RETURN_IF_ERROR(SetUpGraph(paths == nullptr));
+  if (!drop) {
+    SetUpVectors(paths == nullptr);
+  } else {
+    index_->RefreshModel();
+    model_ = index_->snapshots().model;  // merges write vectors of the loaded model
+  }
 
   std::vector<walk::FileEntry> files;
   std::vector<std::string> deleted_paths;
@@ -298,6 +323,8 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
 
   TS_RETURN_IF_ERROR(FinishMerges());
 
+  summary_->chunks_embedded = embedded_.load();
+  summary_->chunks_embedding_reused = reused_.load();
   if (auto n = catalog.Count("files"); n.ok()) summary_->total_files = *n;
   if (auto n = catalog.Count("chunks"); n.ok()) summary_->total_chunks = *n;
   summary_->seconds =
@@ -308,6 +335,9 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
                       {"files_unchanged", summary_->files_unchanged},
                       {"files_deleted", summary_->files_deleted},
                       {"chunks_added", summary_->chunks_added},
+                      {"chunks_embedded", summary_->chunks_embedded},
+                      {"chunks_embedding_reused", summary_->chunks_embedding_reused},
+                      {"semantic_note", summary_->semantic_note},
                       {"bytes_read", summary_->bytes_read},
                       {"seconds", summary_->seconds},
                       {"skipped", summary_->skipped},
@@ -429,6 +459,7 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
         body = body.substr(std::min(c.byte_begin, body.size()),
                            c.byte_end > c.byte_begin ? c.byte_end - c.byte_begin : 0);
         out->builder.Add(doc, body, c.symbol + " " + c.scope, row.path);
+        if (model_) AddVector(doc.key, body, out);
         p.outcome.chunks.push_back(ChunkRow{doc.key, c.id, 0, doc.start_line, doc.end_line,
                                             c.symbol, c.scope, c.kind, row.language});
       }
@@ -488,7 +519,13 @@ Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
     uint32_t docs = o.builder.doc_count();
     if (docs == 0 && o.grep.doc_count() == 0) continue;
     std::string name = NextSegmentName();
-    // The grep companion first: a lexical segment on disk always has its companion.
+    // The companions first: a lexical segment on disk always has them.
+    if (model_) {
+      TS_RETURN_IF_ERROR(o.vectors
+                             .FinishToFile(SegmentPath(VectorSegmentName(name)), model_->dim(),
+                                           model_->checksum(), model_->name())
+                             .status());
+    }
     TS_RETURN_IF_ERROR(o.grep.FinishToFile(SegmentPath(GrepSegmentName(name))).status());
     TS_ASSIGN_OR_RETURN(lexical::SegmentFileInfo info, o.builder.FinishToFile(SegmentPath(name)));
     CrashPoint("segment_written");
@@ -619,6 +656,64 @@ Status Index::Updater::SetUpGraph(bool full) {
   return Status::Ok();
 }
 
+void Index::Updater::SetUpVectors(bool full) {
+  index_->RefreshModel();
+  Index::Snapshots snaps = index_->snapshots();
+  model_ = snaps.model;
+  if (!model_) {
+    std::lock_guard<std::mutex> lock(index_->snapshot_mu_);
+    summary_->semantic_note = "no vectors written: " + index_->model_error_;
+    return;
+  }
+  reuse_state_ = snaps.vectors;
+  if (!reuse_state_) return;
+  for (const auto& seg : reuse_state_->segments) {
+    if (!seg.current) continue;
+    for (uint64_t d = 0; d < seg.vectors->doc_count(); ++d) {
+      if ((seg.deleted && (*seg.deleted)[d]) || seg.vectors->scale(d) < 0) continue;
+      reusable_.emplace(seg.vectors->content_hash(d), Reusable{seg.vectors.get(), d});
+    }
+  }
+  // Chunks of unchanged files that have no vector from this model (indexed
+  // before a model was installed, by another model, or their companion is
+  // damaged): a full update re-reads every file to embed them. Chunks that do
+  // have a vector are reused, so this costs reading and chunking, not embedding.
+  const uint64_t uncovered = reuse_state_->missing + reuse_state_->stale;
+  if (full && uncovered > 0) {
+    force_ = true;
+    std::string why =
+        reuse_state_->stale > 0
+            ? "embedded by model '" + reuse_state_->stale_model + "', not '" + model_->name() + "'"
+            : (reuse_state_->error.empty() ? "indexed without a model" : reuse_state_->error);
+    summary_->semantic_note = "re-read every file to embed " + std::to_string(uncovered) +
+                              " chunks that had no vector (" + why + ")";
+  }
+}
+
+void Index::Updater::AddVector(uint64_t key, std::string_view text, WorkerOutput* out) {
+  const uint32_t dim = model_->dim();
+  const uint64_t hash = Hash64(text);
+  auto it = reusable_.find(hash);
+  if (it != reusable_.end()) {
+    const auto& r = it->second;
+    out->vectors.Add(key, hash, std::span<const int8_t>(r.segment->row(r.record), dim),
+                     r.segment->scale(r.record));
+    reused_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  thread_local std::vector<float> v;
+  thread_local std::vector<int8_t> q;
+  v.resize(dim);
+  q.resize(dim);
+  float scale = 0;
+  if (model_->Embed(semantic::Tower::kCode, text, v))
+    scale = semantic::QuantizeInt8(v, q);
+  else
+    std::fill(q.begin(), q.end(), int8_t{0});
+  out->vectors.Add(key, hash, q, scale);
+  embedded_.fetch_add(1, std::memory_order_relaxed);
+}
+
 Status Index::Updater::MergeSmallest(size_t count) {
   // A segment that failed to open is not in the snapshot; merging around it
   // is fine (it keeps its row), but say nothing is merged when fewer than two remain.
@@ -644,8 +739,39 @@ Status Index::Updater::MergeSmallest(size_t count) {
     }
   }
 
+  // The vector companions merge with their segments, as vectors of the loaded
+  // model (else of the first companion's): records of a segment without a
+  // usable companion are carried as missing, so the merged companion stays
+  // aligned and the lane keeps saying what the next full update must embed.
+  std::vector<semantic::VectorSegmentView> vector_views;
+  std::optional<semantic::VectorModelId> vector_model;
+  if (model_)
+    vector_model = semantic::VectorModelId{model_->dim(), model_->checksum(), model_->name()};
+  for (const auto& v : views) {
+    semantic::VectorSegmentView vv;
+    vv.deleted = v.deleted;
+    for (const auto& s :
+         snaps.vectors ? snaps.vectors->segments : std::vector<Index::VectorState::Segment>{}) {
+      if (snaps.lexical->segments()[s.lexical_segment].name == v.name) vv.segment = s.vectors;
+    }
+    if (vv.segment && !vector_model) {
+      vector_model = semantic::VectorModelId{vv.segment->dim(), vv.segment->model_checksum(),
+                                             vv.segment->model_name()};
+    }
+    if (!vv.segment) {
+      vv.keys.resize(v.segment->doc_count());
+      for (uint32_t d = 0; d < v.segment->doc_count(); ++d) vv.keys[d] = v.segment->doc_key(d);
+    }
+    vector_views.push_back(std::move(vv));
+  }
+
   // Streamed to its file: a merge never holds the merged segment in memory twice.
   std::string name = NextSegmentName();
+  if (vector_model) {
+    TS_RETURN_IF_ERROR(semantic::MergeVectorSegmentsToFile(vector_views, *vector_model,
+                                                           SegmentPath(VectorSegmentName(name)))
+                           .status());
+  }
   uint64_t grep_docs = 0;
   if (!grep_views.empty()) {
     TS_ASSIGN_OR_RETURN(grep::SegmentFileInfo grep_info,
@@ -660,6 +786,7 @@ Status Index::Updater::MergeSmallest(size_t count) {
   if (docs == 0 && grep_docs == 0) {  // every merged document was deleted: nothing to keep
     ::unlink(SegmentPath(name).c_str());
     ::unlink(SegmentPath(GrepSegmentName(name)).c_str());
+    ::unlink(SegmentPath(VectorSegmentName(name)).c_str());
     name.clear();
   }
 
@@ -701,6 +828,7 @@ Status Index::Updater::MergeSmallest(size_t count) {
   for (const auto& v : views) {
     ::unlink(SegmentPath(v.name).c_str());
     ::unlink(SegmentPath(GrepSegmentName(v.name)).c_str());
+    ::unlink(SegmentPath(VectorSegmentName(v.name)).c_str());
   }
   return Status::Ok();
 }

@@ -51,8 +51,12 @@ json SearchInput(bool with_index) {
       {"top_k", Int("How many results (default 10)", 1, 1000)},
       {"mode",
        {{"type", "string"},
-        {"enum", {"auto", "lexical", "semantic", "hybrid"}},
-        {"description", "Lanes to use; auto uses every available lane"}}},
+        {"enum", {"hybrid", "lexical", "semantic", "auto"}},
+        {"description",
+         "hybrid (default): BM25 and embeddings fused, best for both identifiers and "
+         "descriptions; lexical: BM25 only (exact identifiers); semantic: embeddings only "
+         "(descriptions that share no word with the code; an error when no model is loaded); "
+         "auto: same as hybrid"}}},
       {"path_prefix", Str("Only results under this path, relative to the index root")},
       {"max_bytes", kMaxBytesArg}};
   json required = {"query"};
@@ -73,8 +77,9 @@ const json kSearchOutput = {
 const json& ToolList() {
   static const json tools = json::array({
       Tool("search", "Search one index",
-           "Find code in one index by identifier or by what it does (BM25 over code-aware tokens; "
-           "semantic and graph lanes when available). Returns ranked chunks: file, line range, "
+           "Find code in one index by identifier or by what it does (hybrid by default: BM25 over "
+           "code-aware tokens fused with embedding similarity, then graph intent; meta says "
+           "which lanes answered). Returns ranked chunks: file, line range, "
            "symbol, score and a snippet. Use list_indexes first to learn index names.",
            SearchInput(true), kSearchOutput),
       Tool("search_code", "Search one index (alias of search)",

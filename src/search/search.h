@@ -1,8 +1,11 @@
 // Public header of src/search: query understanding shared by the lanes.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ts::search {
 
@@ -22,5 +25,57 @@ struct Intent {
 // camelCase, a::b, x.y, f()), definition. Everything else is kSearch, so a
 // natural-language description is never mistaken for a symbol.
 Intent ClassifyIntent(std::string_view query);
+
+// ---- Fusion of the lexical and semantic lanes -------------------------------
+
+// One lane's ranked list, best first. `key` identifies a document across lanes.
+struct LaneHit {
+  uint64_t key = 0;
+  double score = 0;
+};
+
+struct FusedHit {
+  uint64_t key = 0;
+  double score = 0;
+  uint32_t lexical_rank = 0;   // 1-based; 0 when the lexical lane did not find it
+  uint32_t semantic_rank = 0;  // likewise for the semantic lane
+};
+
+struct LaneWeights {
+  double lexical = 1.0;
+  double semantic = 1.0;
+};
+
+// How hybrid search combines the lanes. Defaults chosen by measurement on the
+// even pydoc queries (bench/pydoc_eval.sh, docs/BENCHMARKS.md) with the
+// first trained model (dense MRR@10 0.21 against BM25's 0.32): interpolation
+// beat RRF at every weight tried (best RRF 0.314, k=10, w_sem 0.2; RRF lets a
+// weak lane's top ranks displace BM25's), and a semantic weight of 0.15-0.25
+// is a plateau (0.321). Retune when the model changes.
+struct FusionParams {
+  enum class Method {
+    kRrf,          // weighted reciprocal-rank fusion: sum of w / (k + rank)
+    kInterpolate,  // w_lex * bm25/max(bm25) + w_sem * min-max(cosine) over each lane's top N
+  } method = Method::kInterpolate;
+  double rrf_k = 60;
+  size_t depth = 100;  // N: how many hits each lane contributes
+  // Added to a hit whose symbol is an identifier of the query, as a fraction of
+  // the best fused score (an exact name match rises over near-ties).
+  double symbol_boost = 0.1;
+  LaneWeights search{1.0, 0.2};
+  LaneWeights definition{1.0, 0.1};  // a named symbol: lean lexical
+  LaneWeights usage{1.0, 0.1};
+  // The defaults, overridden by $TRUSTY_FUSION when set (for measurement):
+  // comma-separated key=value with keys method (rrf|interp), k, depth, boost,
+  // and <intent>_lex / <intent>_sem for search, definition and usage.
+  static FusionParams FromEnvironment();
+};
+
+LaneWeights WeightsFor(const Intent& intent, const FusionParams& params);
+
+// Fuses two ranked lists into one, best first (ties: smaller key first).
+std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
+                           const std::vector<LaneHit>& semantic, const LaneWeights& weights,
+                           const FusionParams& params);
 
 }  // namespace ts::search

@@ -10,12 +10,16 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "util/file.h"
 #include "util/status.h"
 
 namespace ts::semantic {
@@ -108,5 +112,107 @@ std::string DefaultModelPath();
 float QuantizeInt8(std::span<const float> v, std::span<int8_t> out);
 // Dot product of a float query with an int8 row (exact SIMD-friendly loop).
 float DotInt8(std::span<const float> query, const int8_t* row, uint32_t dim);
+
+// ---- Vector companions (seg-N.tsvec, docs/FORMATS.md "Vector companion") ----
+//
+// One record per document of a lexical segment, in its docno order, so a
+// lexical docno indexes the companion directly: chunk key (the lexical
+// document's, so tombstones apply), content hash of the chunk text (the
+// embedding cache key across updates), an int8 vector and its scale. A record
+// whose scale is 0 has no vector (a chunk with no word) and never matches; one
+// whose scale is negative is missing (not embedded yet, see the merge below).
+
+struct VectorFileInfo {
+  uint64_t doc_count = 0;
+  uint64_t byte_size = 0;
+  uint64_t checksum = 0;  // XXH3-64 of the file before its footer
+};
+
+// Accumulates records in memory (one per indexing thread; not thread-safe).
+class VectorSegmentBuilder {
+ public:
+  VectorSegmentBuilder() = default;
+  void Add(uint64_t key, uint64_t content_hash, std::span<const int8_t> vector, float scale);
+  uint64_t doc_count() const { return keys_.size(); }
+  // Writes the companion atomically (util/file.h); the builder is left empty.
+  // Every added vector must have `dim` components.
+  Result<VectorFileInfo> FinishToFile(const std::string& path, uint32_t dim,
+                                      uint64_t model_checksum, const std::string& model_name);
+
+ private:
+  std::vector<uint64_t> keys_, hashes_;
+  std::vector<float> scales_;
+  std::vector<int8_t> data_;
+};
+
+// An open, memory-mapped, checksum-verified companion. Immutable.
+class VectorSegmentReader {
+ public:
+  static Result<std::shared_ptr<const VectorSegmentReader>> Open(const std::string& path);
+  // Parses an in-memory image (tests); `bytes` must outlive the reader.
+  static Result<std::shared_ptr<const VectorSegmentReader>> FromBytes(std::string_view bytes);
+
+  uint64_t doc_count() const { return doc_count_; }
+  uint32_t dim() const { return dim_; }
+  uint64_t model_checksum() const { return model_checksum_; }
+  const std::string& model_name() const { return model_name_; }
+  uint64_t key(uint64_t d) const;
+  uint64_t content_hash(uint64_t d) const;
+  float scale(uint64_t d) const;
+  const int8_t* row(uint64_t d) const {
+    return reinterpret_cast<const int8_t*>(bytes_.data() + off_vectors_ + d * dim_);
+  }
+
+ private:
+  VectorSegmentReader() = default;
+  Status Parse(const std::string& what);
+  std::unique_ptr<MappedFile> file_;
+  std::string_view bytes_;
+  uint64_t doc_count_ = 0, model_checksum_ = 0;
+  uint32_t dim_ = 0;
+  std::string model_name_;
+  uint64_t off_keys_ = 0, off_hashes_ = 0, off_scales_ = 0, off_vectors_ = 0;
+};
+
+// One companion as a snapshot sees it: which records are deleted (tombstoned).
+// `segment` may be null (the lexical segment has no usable companion): its
+// records are then merged as missing, with the keys given in `keys`.
+struct VectorSegmentView {
+  std::shared_ptr<const VectorSegmentReader> segment;
+  std::shared_ptr<const std::vector<bool>> deleted;  // null: none deleted
+  std::vector<uint64_t> keys;  // when `segment` is null: the lexical key of each docno
+};
+
+// The target model of a merge.
+struct VectorModelId {
+  uint32_t dim = 0;
+  uint64_t checksum = 0;
+  std::string name;
+};
+
+// Writes the live records of `inputs`, in input order (the order the lexical
+// merge keeps), atomically to `path`, as vectors of `model`. Records of an
+// input with no companion, or one made by another model, are written as
+// missing (scale -1: not embedded yet), so the merged companion stays aligned
+// with the merged lexical segment and the lane can say what is missing.
+Result<VectorFileInfo> MergeVectorSegmentsToFile(const std::vector<VectorSegmentView>& inputs,
+                                                 const VectorModelId& model,
+                                                 const std::string& path);
+
+// A thread-safe LRU cache of query embeddings (Tower::kQuery), keyed by the
+// model's checksum and the query text.
+class QueryEmbeddingCache {
+ public:
+  explicit QueryEmbeddingCache(size_t capacity = 1024) : capacity_(capacity) {}
+  // The embedding of `text` by `model`, computed at most once while cached.
+  std::shared_ptr<const std::vector<float>> Embed(const Model& model, std::string_view text);
+  size_t size() const;
+
+ private:
+  size_t capacity_;
+  mutable std::mutex mu_;
+  std::list<std::pair<std::string, std::shared_ptr<const std::vector<float>>>> lru_;
+  std::unordered_map<std::string, decltype(lru_)::iterator> map_;
+};
 
 }  // namespace ts::semantic

@@ -49,7 +49,8 @@ class CliTest(CliTestCase):
         self.assertEqual(out["results"][0]["start_line"], 4)
         self.assertIn("def parse_config_file", out["results"][0]["content"])
         self.assertEqual(out["meta"]["lexical"], "ok")
-        self.assertTrue(out["meta"]["semantic"].startswith("unavailable"))
+        self.assertEqual(out["meta"]["semantic"], "ok")
+        self.assertEqual(out["mode"], "hybrid")
         hit = self.query_json("add_numbers")["results"][0]
         self.assertEqual((hit["file"], hit["function_name"]), ("math/add.c", "add_numbers"))
 
@@ -59,7 +60,12 @@ class CliTest(CliTestCase):
         r = self.ok("query", "add numbers", "--index", "t")
         first = r.stdout.splitlines()[0]
         self.assertRegex(first, r"^math/add\.c:\d+-\d+  add_numbers  \d+\.\d{3}$")
-        self.assertIn("note: semantic lane unavailable", r.stderr)
+        self.assertNotIn("note:", r.stderr)  # every lane is up: nothing to say
+        self.stop_daemon()
+        self.ok("start", "--no-watch", env={"TRUSTY_MODEL": "/nonexistent.tsmodel"})
+        r = self.ok("query", "add numbers", "--index", "t")
+        self.assertIn("note: semantic lane unavailable: no embedding model at /nonexistent.tsmodel",
+                      r.stderr)
 
     def test_reindex_skips_unchanged_and_sees_changes(self):
         self.write("a.py", PY)
@@ -74,7 +80,7 @@ class CliTest(CliTestCase):
         self.assertEqual((s["files_indexed"], s["files_deleted"]), (1, 1))
         names = lambda q: [h["function_name"] for h in self.query_json(q)["results"]]
         self.assertNotIn("add_numbers", names("add_numbers"))
-        self.assertEqual(self.query_json("parse_config_file")["results"], [])
+        self.assertEqual(self.query_json("parse_config_file", "t", "--mode", "lexical")["results"], [])
         self.assertEqual(self.query_json("sum_values")["results"][0]["file"], "b.c")
         st = json.loads(self.ok("status", "t", "--json").stdout)
         self.assertEqual(st["files"], 1)
@@ -121,10 +127,12 @@ class CliTest(CliTestCase):
     def test_semantic_mode_is_a_clear_error(self):
         self.write("a.py", PY)
         self.index()
-        for mode in ("semantic", "hybrid"):
-            r = self.run_cli("query", "x", "--index", "t", "--mode", mode)
-            self.assertEqual(r.returncode, 1)
-            self.assertIn("semantic lane", r.stderr)
+        self.stop_daemon()
+        self.ok("start", "--no-watch", env={"TRUSTY_MODEL": "/nonexistent.tsmodel"})
+        r = self.run_cli("query", "x", "--index", "t", "--mode", "semantic")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("semantic search is unavailable: no embedding model", r.stderr)
+        self.ok("query", "x", "--index", "t", "--mode", "hybrid")  # lexical alone, and says why
         r = self.run_cli("query", "x", "--index", "t", "--mode", "fuzzy")
         self.assertEqual(r.returncode, 2)
 
@@ -210,7 +218,7 @@ class CliTest(CliTestCase):
         self.assertEqual(s["skipped"].get("binary"), 1)
         self.assertGreaterEqual(s["skipped"].get("excluded_dir", 0), 1)
         self.assertEqual(s["skipped"].get("ignored"), 1)
-        self.assertEqual(self.query_json("hidden")["results"], [])
+        self.assertEqual(self.query_json("hidden", "t", "--mode", "lexical")["results"], [])
 
     def test_path_prefix_and_top_k(self):
         for i in range(5):

@@ -39,7 +39,9 @@ class CrashTest(CliTestCase):
         daemon may be resuming the interrupted update meanwhile.)"""
         st = json.loads(self.ok("status", "t", "--json").stdout)
         self.assertTrue(st["healthy"], st)
-        hits = self.query_json("zqoldmarker zqnewmarker", "t", "--top-k", "1000")["results"]
+        # Lexical: the markers are exact tokens (dense search would add neighbours).
+        hits = self.query_json("zqoldmarker zqnewmarker", "t", "--top-k", "1000",
+                               "--mode", "lexical")["results"]
         files = [h["file"] for h in hits]
         self.assertEqual(len(files), len(set(files)), "a file seen twice")
         old = sum("zqoldmarker" in h["content"] for h in hits)
@@ -92,12 +94,17 @@ class CrashTest(CliTestCase):
                     self.assertEqual(self.assert_consistent(), (0, self.FILES))
                     segdir = os.path.join(self.data, "indexes", "t", "segments")
                     st = json.loads(self.ok("status", "t", "--json").stdout)
-                    # No stray files: every file is a live segment or its grep companion.
+                    # No stray files: every file is a live segment or one of its two
+                    # companions (grep, vectors: the real model is found next to the
+                    # build), and every segment has both.
                     names = sorted(os.listdir(segdir))
-                    self.assertEqual(len(names), 2 * st["segments"], names)
+                    self.assertEqual(len(names), 3 * st["segments"], names)
                     for n in names:
-                        self.assertTrue(n.endswith((".tsseg", ".tsgrep")), n)
-                        self.assertIn(n.rsplit(".", 1)[0] + ".tsseg", names)
+                        self.assertTrue(n.endswith((".tsseg", ".tsgrep", ".tsvec")), n)
+                        base = n.rsplit(".", 1)[0]
+                        for ext in (".tsseg", ".tsgrep", ".tsvec"):
+                            self.assertIn(base + ext, names)
+                    self.assertEqual(st["lanes"]["semantic"], "ok", st)
 
     def test_outside_kill_at_varied_moments(self):
         self.populate("old")

@@ -1,0 +1,142 @@
+// The semantic lane of an index: the process-wide embedding model, the lane's
+// state as status reports it, and the exact scan of the vector companions.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <queue>
+
+#include "index/index.h"
+
+namespace ts::index {
+namespace {
+
+struct SharedModelState {
+  std::mutex mu;
+  std::shared_ptr<const semantic::Model> model;
+  std::string error;
+  std::string path;
+  std::chrono::steady_clock::time_point tried{};
+};
+
+SharedModelState& ModelState() {
+  static SharedModelState* state = new SharedModelState();  // never destroyed: used at exit
+  return *state;
+}
+
+}  // namespace
+
+// One model per process, loaded on first use and shared (immutable) by every
+// index. A failed load is retried at most every 10 seconds, so a model that
+// appears later (installed, restored) is picked up by the next update.
+void Index::RefreshModel() {
+  SharedModelState& st = ModelState();
+  std::shared_ptr<const semantic::Model> model;
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    auto now = std::chrono::steady_clock::now();
+    if (!st.model && (st.tried == std::chrono::steady_clock::time_point{} ||
+                      now - st.tried > std::chrono::seconds(10))) {
+      st.tried = now;
+      st.path = semantic::DefaultModelPath();
+      auto loaded = semantic::Model::Load(st.path);
+      if (loaded.ok()) {
+        st.model = std::shared_ptr<const semantic::Model>(std::move(loaded).value());
+        st.error.clear();
+      } else {
+        st.error = loaded.status().message();
+      }
+    }
+    model = st.model;
+    error = st.error;
+  }
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  model_ = model;
+  model_error_ = error;
+}
+
+Lane Index::SemanticLane() const {
+  std::shared_ptr<const VectorState> v;
+  std::shared_ptr<const semantic::Model> model;
+  std::string model_error;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    v = vectors_;
+    model = model_;
+    model_error = model_error_;
+  }
+  if (!model) return Lane{false, model_error.empty() ? "no embedding model loaded" : model_error};
+  if (!v) return Lane{false, "no snapshot yet"};
+  const uint64_t uncovered = v->missing + v->stale;
+  if (uncovered == 0) return Lane{true, "ok"};
+  std::string why;
+  if (!v->error.empty()) why = v->error;
+  if (v->stale > 0) {
+    if (!why.empty()) why += "; ";
+    why += std::to_string(v->stale) + " embedded by model '" + v->stale_model + "', not '" +
+           model->name() + "'";
+  }
+  if (why.empty()) why = "indexed without an embedding model";
+  std::string detail = std::to_string(uncovered) + " of " + std::to_string(v->live_docs) +
+                       " chunks have no usable vector (" + why +
+                       "); they are found by the other lanes only until `trusty-search index` "
+                       "embeds them";
+  return Lane{uncovered < v->live_docs, detail};
+}
+
+std::vector<lexical::ScoredDoc> Index::SemanticTop(const Snapshots& snaps, std::string_view text,
+                                                   size_t n, const std::string& path_prefix,
+                                                   QueryResult* result) const {
+  std::vector<lexical::ScoredDoc> out;
+  if (!snaps.model || !snaps.vectors || n == 0) return out;
+  auto t0 = std::chrono::steady_clock::now();
+  auto query = query_cache_.Embed(*snaps.model, text);
+  auto t1 = std::chrono::steady_clock::now();
+  const uint32_t dim = snaps.model->dim();
+  // Min-heap of the best n so far: the weakest on top, replaced by better ones.
+  auto worse = [](const lexical::ScoredDoc& a, const lexical::ScoredDoc& b) {
+    return a.score != b.score ? a.score > b.score : a.key < b.key;
+  };
+  std::priority_queue<lexical::ScoredDoc, std::vector<lexical::ScoredDoc>, decltype(worse)> heap(
+      worse);
+  const auto& lexical_segments = snaps.lexical->segments();
+  bool any_word = false;
+  for (float x : *query) any_word = any_word || x != 0.0f;
+  if (any_word) {
+    for (const auto& seg : snaps.vectors->segments) {
+      if (!seg.current || seg.vectors->dim() != dim) continue;
+      const semantic::VectorSegmentReader& vs = *seg.vectors;
+      const std::vector<bool>* deleted = seg.deleted.get();
+      for (uint64_t d = 0; d < vs.doc_count(); ++d) {
+        if (deleted && (*deleted)[d]) continue;
+        const float scale = vs.scale(d);
+        if (scale <= 0.0f) continue;  // no word (0) or not embedded yet (< 0)
+        const double score = semantic::DotInt8(*query, vs.row(d), dim) * scale;
+        if (heap.size() >= n && score <= heap.top().score) continue;
+        if (!path_prefix.empty()) {
+          // Decoded only for docs that would enter the top n: rare after the first few.
+          const auto& lex = *lexical_segments[seg.lexical_segment].segment;
+          if (lex.Doc(static_cast<uint32_t>(d)).path.rfind(path_prefix, 0) != 0) continue;
+        }
+        heap.push({seg.lexical_segment, static_cast<uint32_t>(d), vs.key(d), score});
+        if (heap.size() > n) heap.pop();
+      }
+    }
+  }
+  while (!heap.empty()) {
+    out.push_back(heap.top());
+    heap.pop();
+  }
+  std::reverse(out.begin(), out.end());
+  auto t2 = std::chrono::steady_clock::now();
+  if (result != nullptr) {
+    result->timings_ms["semantic_embed"] =
+        std::chrono::duration<double, std::milli>(t1 - t0).count();
+    result->timings_ms["semantic_scan"] =
+        std::chrono::duration<double, std::milli>(t2 - t1).count();
+  }
+  return out;
+}
+
+}  // namespace ts::index

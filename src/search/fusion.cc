@@ -1,0 +1,112 @@
+// Hybrid fusion of the lexical and semantic lanes (search.h).
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
+
+#include "search/search.h"
+
+namespace ts::search {
+
+FusionParams FusionParams::FromEnvironment() {
+  FusionParams p;
+  const char* env = std::getenv("TRUSTY_FUSION");
+  if (env == nullptr) return p;
+  std::string spec(env);
+  size_t pos = 0;
+  while (pos < spec.size()) {
+    size_t comma = spec.find(',', pos);
+    if (comma == std::string::npos) comma = spec.size();
+    std::string item = spec.substr(pos, comma - pos);
+    pos = comma + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    double v = std::strtod(value.c_str(), nullptr);
+    if (key == "method") {
+      p.method = value == "interp" ? Method::kInterpolate : Method::kRrf;
+    } else if (key == "k") {
+      p.rrf_k = v;
+    } else if (key == "depth") {
+      p.depth = static_cast<size_t>(std::max(1.0, v));
+    } else if (key == "boost") {
+      p.symbol_boost = v;
+    } else if (key == "search_lex") {
+      p.search.lexical = v;
+    } else if (key == "search_sem") {
+      p.search.semantic = v;
+    } else if (key == "definition_lex") {
+      p.definition.lexical = v;
+    } else if (key == "definition_sem") {
+      p.definition.semantic = v;
+    } else if (key == "usage_lex") {
+      p.usage.lexical = v;
+    } else if (key == "usage_sem") {
+      p.usage.semantic = v;
+    }
+  }
+  return p;
+}
+
+LaneWeights WeightsFor(const Intent& intent, const FusionParams& params) {
+  switch (intent.kind) {
+    case Intent::Kind::kDefinition:
+      return params.definition;
+    case Intent::Kind::kUsage:
+      return params.usage;
+    default:
+      return params.search;
+  }
+}
+
+std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
+                           const std::vector<LaneHit>& semantic, const LaneWeights& weights,
+                           const FusionParams& params) {
+  std::unordered_map<uint64_t, FusedHit> by_key;
+  auto hit = [&](uint64_t key) -> FusedHit& {
+    FusedHit& h = by_key[key];
+    h.key = key;
+    return h;
+  };
+  const size_t nl = std::min(lexical.size(), params.depth);
+  const size_t ns = std::min(semantic.size(), params.depth);
+  if (params.method == FusionParams::Method::kRrf) {
+    for (size_t i = 0; i < nl; ++i) {
+      FusedHit& h = hit(lexical[i].key);
+      h.lexical_rank = static_cast<uint32_t>(i + 1);
+      h.score += weights.lexical / (params.rrf_k + static_cast<double>(i + 1));
+    }
+    for (size_t i = 0; i < ns; ++i) {
+      FusedHit& h = hit(semantic[i].key);
+      h.semantic_rank = static_cast<uint32_t>(i + 1);
+      h.score += weights.semantic / (params.rrf_k + static_cast<double>(i + 1));
+    }
+  } else {
+    // BM25 has no fixed scale: divided by the best score of the list. Cosines
+    // are already in [-1, 1]; below the list's last one they count as 0, so
+    // the floor is the Nth cosine (min-max over the list).
+    const double lex_max = nl > 0 ? std::max(lexical[0].score, 1e-9) : 1.0;
+    const double sem_max = ns > 0 ? semantic[0].score : 1.0;
+    const double sem_min = ns > 0 ? semantic[ns - 1].score : 0.0;
+    const double sem_span = std::max(sem_max - sem_min, 1e-9);
+    for (size_t i = 0; i < nl; ++i) {
+      FusedHit& h = hit(lexical[i].key);
+      h.lexical_rank = static_cast<uint32_t>(i + 1);
+      h.score += weights.lexical * lexical[i].score / lex_max;
+    }
+    for (size_t i = 0; i < ns; ++i) {
+      FusedHit& h = hit(semantic[i].key);
+      h.semantic_rank = static_cast<uint32_t>(i + 1);
+      h.score += weights.semantic * (semantic[i].score - sem_min) / sem_span;
+    }
+  }
+  std::vector<FusedHit> out;
+  out.reserve(by_key.size());
+  for (auto& [key, h] : by_key) out.push_back(h);
+  std::sort(out.begin(), out.end(), [](const FusedHit& a, const FusedHit& b) {
+    return a.score != b.score ? a.score > b.score : a.key < b.key;
+  });
+  return out;
+}
+
+}  // namespace ts::search
