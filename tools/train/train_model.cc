@@ -45,6 +45,7 @@ struct Options {
   size_t max_pairs = 0;
   size_t max_code_words = 1024;
   bool hard_negatives = false;
+  std::vector<std::string> exclude_query_files, exclude_langs;
 };
 
 struct Pair {
@@ -55,18 +56,43 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// Query texts of evaluation benchmarks (run_eval.py's queries.jsonl): pairs
+// with the same sentence are left out of training (decontamination).
+std::unordered_set<std::string> LoadExcludedQueries(const Options& o) {
+  std::unordered_set<std::string> out;
+  for (const auto& path : o.exclude_query_files) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.contains("query")) out.insert(j["query"].get<std::string>());
+    }
+  }
+  return out;
+}
+
 std::vector<Pair> LoadPairs(const Options& o) {
+  const auto excluded = LoadExcludedQueries(o);
   std::ifstream in(o.pairs);
   std::vector<Pair> pairs;
   std::string line;
+  size_t dropped = 0;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.contains("query") || !j.contains("code")) continue;
+    const std::string lang = j.value("lang", std::string());
+    if (excluded.count(j["query"].get<std::string>()) ||
+        std::find(o.exclude_langs.begin(), o.exclude_langs.end(), lang) != o.exclude_langs.end()) {
+      ++dropped;
+      continue;
+    }
     pairs.push_back({j["query"].get<std::string>(), j["code"].get<std::string>(),
                      j.value("lang", std::string())});
     if (o.max_pairs && pairs.size() >= o.max_pairs) break;
   }
+  std::fprintf(stderr, "train_model: %zu pairs left out (excluded queries or languages)\n",
+               dropped);
   return pairs;
 }
 
@@ -370,7 +396,8 @@ int Usage() {
                "usage: train_model --pairs PAIRS.jsonl --out MODEL.tsmodel [--golden G.jsonl]\n"
                "  [--dim 256] [--vocab 60000] [--buckets 16384] [--min-df 3] [--epochs 8]\n"
                "  [--batch 512] [--lr 0.004] [--scale 20] [--seed 7] [--threads 2]\n"
-               "  [--max-pairs N] [--hard-negatives]\n");
+               "  [--max-pairs N] [--hard-negatives] [--exclude-queries Q.jsonl]...\n"
+               "  [--exclude-lang LANG]...\n");
   return 2;
 }
 
@@ -411,6 +438,10 @@ int main(int argc, char** argv) {
       o.max_pairs = std::stoull(next());
     else if (a == "--hard-negatives")
       o.hard_negatives = true;
+    else if (a == "--exclude-queries")
+      o.exclude_query_files.push_back(next());
+    else if (a == "--exclude-lang")
+      o.exclude_langs.push_back(next());
     else
       return Usage();
   }
