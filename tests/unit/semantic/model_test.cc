@@ -14,7 +14,7 @@
 namespace ts::semantic {
 namespace {
 
-const std::string kModelDir = std::string(TS_TEST_DATA_DIR) + "/../../models";
+const std::string kModelDir = std::string(TS_SOURCE_DIR) + "/models";
 
 std::string TempPath(const std::string& name) {
   return ::testing::TempDir() + "/" + name;
