@@ -472,8 +472,17 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
       sem.push_back({d.key, d.score});
       docs.emplace(d.key, d);
     }
+    // Lexical candidates the semantic top N missed still have a cosine.
+    std::vector<lexical::ScoredDoc> lexical_only;
+    for (const auto& d : lexical_hits) {
+      if (std::none_of(semantic_hits.begin(), semantic_hits.end(),
+                       [&](const lexical::ScoredDoc& s) { return s.key == d.key; })) {
+        lexical_only.push_back(d);
+      }
+    }
+    const std::vector<search::LaneHit> sem_extra = SemanticScores(snaps, text, lexical_only);
     std::vector<search::FusedHit> fused =
-        search::Fuse(lex, sem, search::WeightsFor(intent, kFusion), kFusion);
+        search::Fuse(lex, sem, search::WeightsFor(intent, kFusion), kFusion, sem_extra);
     // Exact symbol-name boost: a hit whose symbol is an identifier of the query.
     const auto idents = QueryIdentifiers(text);
     if (!idents.empty() && !fused.empty() && kFusion.symbol_boost > 0) {

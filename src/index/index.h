@@ -22,6 +22,7 @@
 #include "graph/graph.h"
 #include "grep/grep.h"
 #include "lexical/lexical.h"
+#include "search/search.h"
 #include "semantic/semantic.h"
 #include "util/status.h"
 #include "walk/walk.h"
@@ -249,6 +250,11 @@ class Index {
   // (Re)loads the process-wide model when none is held (semantic_lane.cc).
   void RefreshModel();
   // Top `n` live chunks by cosine to the query (exact scan of the companions).
+  // Cosines of `docs` (lexical hits) with the query, for those that have a
+  // vector: fusion scores every candidate on both lanes, not only the ones
+  // each lane ranked in its own top N.
+  std::vector<search::LaneHit> SemanticScores(const Snapshots& snaps, std::string_view text,
+                                              const std::vector<lexical::ScoredDoc>& docs) const;
   std::vector<lexical::ScoredDoc> SemanticTop(const Snapshots& snaps, std::string_view text,
                                               size_t n, const std::string& path_prefix,
                                               QueryResult* result) const;

@@ -85,6 +85,32 @@ Lane Index::SemanticLane() const {
   return Lane{uncovered < v->live_docs, detail};
 }
 
+std::vector<search::LaneHit> Index::SemanticScores(
+    const Snapshots& snaps, std::string_view text,
+    const std::vector<lexical::ScoredDoc>& docs) const {
+  std::vector<search::LaneHit> out;
+  if (!snaps.model || !snaps.vectors) return out;
+  auto query = query_cache_.Embed(*snaps.model, text);
+  const uint32_t dim = snaps.model->dim();
+  // Companions by lexical segment index (a vector record's index is the docno).
+  std::vector<const semantic::VectorSegmentReader*> by_segment(snaps.lexical->segments().size(),
+                                                               nullptr);
+  for (const auto& seg : snaps.vectors->segments) {
+    if (seg.current && seg.vectors->dim() == dim && seg.lexical_segment < by_segment.size()) {
+      by_segment[seg.lexical_segment] = seg.vectors.get();
+    }
+  }
+  for (const auto& d : docs) {
+    const semantic::VectorSegmentReader* vs =
+        d.segment < by_segment.size() ? by_segment[d.segment] : nullptr;
+    if (vs == nullptr || d.docno >= vs->doc_count()) continue;
+    const float scale = vs->scale(d.docno);
+    if (scale <= 0.0f) continue;
+    out.push_back({d.key, semantic::DotInt8(*query, vs->row(d.docno), dim) * scale});
+  }
+  return out;
+}
+
 std::vector<lexical::ScoredDoc> Index::SemanticTop(const Snapshots& snaps, std::string_view text,
                                                    size_t n, const std::string& path_prefix,
                                                    QueryResult* result) const {

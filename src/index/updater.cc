@@ -459,7 +459,7 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
         body = body.substr(std::min(c.byte_begin, body.size()),
                            c.byte_end > c.byte_begin ? c.byte_end - c.byte_begin : 0);
         out->builder.Add(doc, body, c.symbol + " " + c.scope, row.path);
-        if (model_) AddVector(doc.key, body, out);
+        if (model_) AddVector(doc.key, semantic::CodeInput(row.path, c.scope, c.symbol, body), out);
         p.outcome.chunks.push_back(ChunkRow{doc.key, c.id, 0, doc.start_line, doc.end_line,
                                             c.symbol, c.scope, c.kind, row.language});
       }

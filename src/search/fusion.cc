@@ -61,7 +61,7 @@ LaneWeights WeightsFor(const Intent& intent, const FusionParams& params) {
 
 std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
                            const std::vector<LaneHit>& semantic, const LaneWeights& weights,
-                           const FusionParams& params) {
+                           const FusionParams& params, const std::vector<LaneHit>& semantic_extra) {
   std::unordered_map<uint64_t, FusedHit> by_key;
   auto hit = [&](uint64_t key) -> FusedHit& {
     FusedHit& h = by_key[key];
@@ -98,6 +98,14 @@ std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
       FusedHit& h = hit(semantic[i].key);
       h.semantic_rank = static_cast<uint32_t>(i + 1);
       h.score += weights.semantic * (semantic[i].score - sem_min) / sem_span;
+    }
+    // Below the list's floor these go negative: a lexical hit far from the
+    // query's meaning loses ground, one just outside the list keeps it.
+    for (const auto& e : semantic_extra) {
+      auto it = by_key.find(e.key);
+      if (it != by_key.end() && it->second.semantic_rank == 0) {
+        it->second.score += weights.semantic * (e.score - sem_min) / sem_span;
+      }
     }
   }
   std::vector<FusedHit> out;

@@ -74,8 +74,12 @@ struct FusionParams {
 LaneWeights WeightsFor(const Intent& intent, const FusionParams& params);
 
 // Fuses two ranked lists into one, best first (ties: smaller key first).
+// `semantic_extra` are cosines of lexical candidates outside the semantic
+// list: interpolation scores them on the same scale (they have no semantic
+// rank); RRF ignores them.
 std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
                            const std::vector<LaneHit>& semantic, const LaneWeights& weights,
-                           const FusionParams& params);
+                           const FusionParams& params,
+                           const std::vector<LaneHit>& semantic_extra = {});
 
 }  // namespace ts::search

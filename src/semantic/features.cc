@@ -134,4 +134,17 @@ Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_wo
   return f;
 }
 
+std::string CodeInput(std::string_view path, std::string_view scope, std::string_view symbol,
+                      std::string_view code) {
+  size_t cut = path.size();
+  for (int parts = 0; parts < 3 && cut != std::string_view::npos && cut > 0; ++parts) {
+    cut = path.rfind('/', cut - 1);
+  }
+  std::string_view tail = cut == std::string_view::npos ? path : path.substr(cut + 1);
+  std::string out;
+  out.reserve(tail.size() + scope.size() + symbol.size() + code.size() + 3);
+  out.append(tail).append(" ").append(scope).append(" ").append(symbol).append("\n").append(code);
+  return out;
+}
+
 }  // namespace ts::semantic

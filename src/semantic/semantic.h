@@ -69,6 +69,13 @@ void Words(std::string_view text, std::vector<std::string>* out, size_t max_word
 
 Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words = 4096);
 
+// What the code tower reads for a chunk: the last three components of its
+// path, its scope and symbol, then its text. Where code lives and what it is
+// named say much of what it does (asyncio/base_events.py BaseEventLoop close);
+// the trainer composes its pairs with the same function.
+std::string CodeInput(std::string_view path, std::string_view scope, std::string_view symbol,
+                      std::string_view code);
+
 // A trained model held in memory (int8 rows with one scale per row).
 class Model {
  public:
