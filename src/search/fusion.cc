@@ -1,5 +1,6 @@
 // Hybrid fusion of the lexical and semantic lanes (search.h).
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <unordered_map>
@@ -24,7 +25,9 @@ FusionParams FusionParams::FromEnvironment() {
     std::string key = item.substr(0, eq), value = item.substr(eq + 1);
     double v = std::strtod(value.c_str(), nullptr);
     if (key == "method") {
-      p.method = value == "interp" ? Method::kInterpolate : Method::kRrf;
+      p.method = value == "interp" ? Method::kInterpolate
+                 : value == "z"    ? Method::kZScore
+                                   : Method::kRrf;
     } else if (key == "k") {
       p.rrf_k = v;
     } else if (key == "depth") {
@@ -80,6 +83,36 @@ std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
       FusedHit& h = hit(semantic[i].key);
       h.semantic_rank = static_cast<uint32_t>(i + 1);
       h.score += weights.semantic / (params.rrf_k + static_cast<double>(i + 1));
+    }
+  } else if (params.method == FusionParams::Method::kZScore) {
+    // Each lane standardised over its own list; a candidate missing from a
+    // list counts as that list's floor (its last score), extras as themselves.
+    auto stats = [](const std::vector<LaneHit>& list, size_t n) {
+      double mean = 0, var = 0;
+      for (size_t i = 0; i < n; ++i) mean += list[i].score;
+      mean /= std::max<size_t>(n, 1);
+      for (size_t i = 0; i < n; ++i) var += (list[i].score - mean) * (list[i].score - mean);
+      return std::pair<double, double>{mean, std::sqrt(var / std::max<size_t>(n, 1)) + 1e-9};
+    };
+    const auto [lm, ls] = stats(lexical, nl);
+    const auto [sm, ss] = stats(semantic, ns);
+    const double lex_floor = nl > 0 ? (lexical[nl - 1].score - lm) / ls : 0;
+    const double sem_floor = ns > 0 ? (semantic[ns - 1].score - sm) / ss : 0;
+    for (size_t i = 0; i < nl; ++i) {
+      FusedHit& h = hit(lexical[i].key);
+      h.lexical_rank = static_cast<uint32_t>(i + 1);
+      h.score += weights.lexical * ((lexical[i].score - lm) / ls - lex_floor);
+    }
+    for (size_t i = 0; i < ns; ++i) {
+      FusedHit& h = hit(semantic[i].key);
+      h.semantic_rank = static_cast<uint32_t>(i + 1);
+      h.score += weights.semantic * ((semantic[i].score - sm) / ss - sem_floor);
+    }
+    for (const auto& e : semantic_extra) {
+      auto it = by_key.find(e.key);
+      if (it != by_key.end() && it->second.semantic_rank == 0) {
+        it->second.score += weights.semantic * ((e.score - sm) / ss - sem_floor);
+      }
     }
   } else {
     // BM25 has no fixed scale: divided by the best score of the list. Cosines

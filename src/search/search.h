@@ -56,17 +56,18 @@ struct FusionParams {
   enum class Method {
     kRrf,          // weighted reciprocal-rank fusion: sum of w / (k + rank)
     kInterpolate,  // w_lex * bm25/max(bm25) + w_sem * min-max(cosine) over each lane's top N
-  } method = Method::kInterpolate;
+    kZScore,       // w_lex * z(bm25) + w_sem * z(cosine), each standardised over its top N
+  } method = Method::kZScore;
   double rrf_k = 60;
-  size_t depth = 100;  // N: how many hits each lane contributes
+  size_t depth = 200;  // N: how many hits each lane contributes
   // Added to a hit whose symbol is an identifier of the query, as a fraction of
   // the best fused score (an exact name match rises over near-ties).
   double symbol_boost = 0.1;
-  LaneWeights search{1.0, 0.2};
-  LaneWeights definition{1.0, 0.1};  // a named symbol: lean lexical
-  LaneWeights usage{1.0, 0.1};
+  LaneWeights search{1.0, 1.0};
+  LaneWeights definition{1.0, 0.5};  // a named symbol: lean lexical
+  LaneWeights usage{1.0, 0.5};
   // The defaults, overridden by $TRUSTY_FUSION when set (for measurement):
-  // comma-separated key=value with keys method (rrf|interp), k, depth, boost,
+  // comma-separated key=value with keys method (rrf|interp|z), k, depth, boost,
   // and <intent>_lex / <intent>_sem for search, definition and usage.
   static FusionParams FromEnvironment();
 };

@@ -87,8 +87,11 @@ std::vector<Pair> LoadPairs(const Options& o) {
       ++dropped;
       continue;
     }
-    pairs.push_back({j["query"].get<std::string>(), j["code"].get<std::string>(),
-                     j.value("lang", std::string())});
+    pairs.push_back(
+        {j["query"].get<std::string>(),
+         ts::semantic::CodeInput(j.value("path", std::string()), "",
+                                 j.value("symbol", std::string()), j["code"].get<std::string>()),
+         j.value("lang", std::string())});
     if (o.max_pairs && pairs.size() >= o.max_pairs) break;
   }
   std::fprintf(stderr, "train_model: %zu pairs left out (excluded queries or languages)\n",

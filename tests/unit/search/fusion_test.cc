@@ -53,6 +53,27 @@ TEST(FusionTest, WeightsFollowIntent) {
   EXPECT_EQ(WeightsFor(ClassifyIntent("who calls parse_header"), p).semantic, p.usage.semantic);
 }
 
+TEST(FusionTest, ZScoreRewardsAgreementAndScoresExtras) {
+  FusionParams p;
+  p.method = FusionParams::Method::kZScore;
+  const std::vector<LaneHit> lex = {{1, 10.0}, {2, 9.0}, {3, 1.0}};
+  const std::vector<LaneHit> sem = {{4, 0.9}, {2, 0.85}, {5, 0.1}};
+  auto fused = Fuse(lex, sem, {1.0, 1.0}, p);
+  ASSERT_EQ(fused.size(), 5u);
+  EXPECT_EQ(fused[0].key, 2u);  // high in both lanes
+  auto rank_of = [](const std::vector<FusedHit>& f, uint64_t key) {
+    for (size_t i = 0; i < f.size(); ++i) {
+      if (f[i].key == key) return i;
+    }
+    return f.size();
+  };
+  EXPECT_GT(rank_of(fused, 1), rank_of(fused, 2));
+  // Doc 1's cosine, outside the semantic list, now counts: it passes doc 4.
+  auto with_extra = Fuse(lex, sem, {1.0, 1.0}, p, {{1, 0.88}});
+  EXPECT_LT(rank_of(with_extra, 1), rank_of(with_extra, 4));
+  EXPECT_EQ(with_extra[0].key, 1u);
+}
+
 TEST(FusionTest, OneEmptyLaneKeepsTheOthersOrder) {
   auto fused = Fuse(kLexical, {}, {1.0, 1.0}, FusionParams());
   ASSERT_EQ(fused.size(), 3u);
