@@ -211,7 +211,8 @@ Status Index::PublishSnapshot() {
         model && reader->model_checksum() == model->checksum() && reader->dim() == model->dim();
     if (model && !current) {
       vector_state->stale += live;
-      vector_state->stale_model = reader->model_name();
+      vector_state->stale_model =
+          semantic::ModelLabel(reader->model_name(), reader->model_checksum());
     } else {
       // Records carried through a merge from a segment that had no vectors.
       for (uint32_t d = 0; d < reader->doc_count(); ++d) {

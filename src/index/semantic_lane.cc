@@ -74,8 +74,8 @@ Lane Index::SemanticLane() const {
   if (!v->error.empty()) why = v->error;
   if (v->stale > 0) {
     if (!why.empty()) why += "; ";
-    why += std::to_string(v->stale) + " embedded by model '" + v->stale_model + "', not '" +
-           model->name() + "'";
+    why += std::to_string(v->stale) + " embedded by model " + v->stale_model + ", not " +
+           semantic::ModelLabel(model->name(), model->checksum());
   }
   if (why.empty()) why = "indexed without an embedding model";
   std::string detail = std::to_string(uncovered) + " of " + std::to_string(v->live_docs) +

@@ -683,7 +683,8 @@ void Index::Updater::SetUpVectors(bool full) {
     force_ = true;
     std::string why =
         reuse_state_->stale > 0
-            ? "embedded by model '" + reuse_state_->stale_model + "', not '" + model_->name() + "'"
+            ? "embedded by model " + reuse_state_->stale_model + ", not " +
+                  semantic::ModelLabel(model_->name(), model_->checksum())
             : (reuse_state_->error.empty() ? "indexed without a model" : reuse_state_->error);
     summary_->semantic_note = "re-read every file to embed " + std::to_string(uncovered) +
                               " chunks that had no vector (" + why + ")";

@@ -209,6 +209,10 @@ bool Model::Embed(Tower tower, std::string_view text, std::span<float> out) cons
   return EmbedFeatures(tower, Featurize(vocab_, text), out);
 }
 
+std::string ModelLabel(const std::string& name, uint64_t checksum) {
+  return "'" + name + "' (" + HexHash64(checksum).substr(0, 8) + ")";
+}
+
 std::string DefaultModelPath() {
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("TRUSTY_MODEL"); env != nullptr && *env != '\0') {

@@ -107,6 +107,10 @@ class Model {
   uint64_t checksum_ = 0;
 };
 
+// "name (checksum prefix)": how messages name a model, so that two trainings
+// with the same name are told apart.
+std::string ModelLabel(const std::string& name, uint64_t checksum);
+
 // Where a model is looked for when none is named: $TRUSTY_MODEL, then
 // <dir of the running binary>/../models/code-nbow.tsmodel, then
 // /usr/share/trusty-search/models/code-nbow.tsmodel. Returns the first that
