@@ -67,7 +67,10 @@ int main(int argc, char** argv) {
     if (!tags.ok()) return 1;
     for (size_t i = 0; i < paths.size(); ++i) {
       for (const auto& c : ts::chunk::ChunkFile(paths[i], contents[i], langs[i], (*tags)[i])) {
-        texts.push_back(contents[i].substr(c.byte_begin, c.byte_end - c.byte_begin));
+        // What the index embeds: the code tower's input for the chunk.
+        texts.push_back(ts::semantic::CodeInput(
+            paths[i], c.scope, c.symbol,
+            std::string_view(contents[i]).substr(c.byte_begin, c.byte_end - c.byte_begin)));
         bytes += texts.back().size();
       }
     }

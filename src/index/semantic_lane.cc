@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <queue>
+#include <thread>
 
 #include "index/index.h"
 
@@ -124,30 +125,71 @@ std::vector<lexical::ScoredDoc> Index::SemanticTop(const Snapshots& snaps, std::
   auto worse = [](const lexical::ScoredDoc& a, const lexical::ScoredDoc& b) {
     return a.score != b.score ? a.score > b.score : a.key < b.key;
   };
-  std::priority_queue<lexical::ScoredDoc, std::vector<lexical::ScoredDoc>, decltype(worse)> heap(
-      worse);
+  using Heap =
+      std::priority_queue<lexical::ScoredDoc, std::vector<lexical::ScoredDoc>, decltype(worse)>;
   const auto& lexical_segments = snaps.lexical->segments();
   bool any_word = false;
   for (float x : *query) any_word = any_word || x != 0.0f;
+  const semantic::ScanQuery scan = semantic::PrepareScan(*query);
+  // Work items: a range of one companion's records.
+  struct Range {
+    const VectorState::Segment* seg;
+    uint64_t begin, end;
+  };
+  std::vector<Range> ranges;
+  uint64_t total = 0;
   if (any_word) {
     for (const auto& seg : snaps.vectors->segments) {
       if (!seg.current || seg.vectors->dim() != dim) continue;
-      const semantic::VectorSegmentReader& vs = *seg.vectors;
-      const std::vector<bool>* deleted = seg.deleted.get();
-      for (uint64_t d = 0; d < vs.doc_count(); ++d) {
+      total += seg.vectors->doc_count();
+    }
+  }
+  // Two threads pay only for large indexes (thread start ~50 us vs ~0.1 us a row).
+  const size_t workers = total >= 200000 ? 2 : 1;
+  const uint64_t per_range = std::max<uint64_t>(total / (workers * 4), 65536);
+  if (any_word) {
+    for (const auto& seg : snaps.vectors->segments) {
+      if (!seg.current || seg.vectors->dim() != dim) continue;
+      for (uint64_t b = 0; b < seg.vectors->doc_count(); b += per_range) {
+        ranges.push_back({&seg, b, std::min(seg.vectors->doc_count(), b + per_range)});
+      }
+    }
+  }
+  auto scan_ranges = [&](size_t first, size_t step, Heap* heap) {
+    for (size_t r = first; r < ranges.size(); r += step) {
+      const Range& range = ranges[r];
+      const semantic::VectorSegmentReader& vs = *range.seg->vectors;
+      const std::vector<bool>* deleted = range.seg->deleted.get();
+      for (uint64_t d = range.begin; d < range.end; ++d) {
         if (deleted && (*deleted)[d]) continue;
         const float scale = vs.scale(d);
         if (scale <= 0.0f) continue;  // no word (0) or not embedded yet (< 0)
-        const double score = semantic::DotInt8(*query, vs.row(d), dim) * scale;
-        if (heap.size() >= n && score <= heap.top().score) continue;
+        const double score = semantic::DotScan(scan, vs.row(d), dim) * scale;
+        if (heap->size() >= n && score <= heap->top().score) continue;
         if (!path_prefix.empty()) {
           // Decoded only for docs that would enter the top n: rare after the first few.
-          const auto& lex = *lexical_segments[seg.lexical_segment].segment;
+          const auto& lex = *lexical_segments[range.seg->lexical_segment].segment;
           if (lex.Doc(static_cast<uint32_t>(d)).path.rfind(path_prefix, 0) != 0) continue;
         }
-        heap.push({seg.lexical_segment, static_cast<uint32_t>(d), vs.key(d), score});
-        if (heap.size() > n) heap.pop();
+        heap->push({range.seg->lexical_segment, static_cast<uint32_t>(d), vs.key(d), score});
+        if (heap->size() > n) heap->pop();
       }
+    }
+  };
+  std::vector<Heap> heaps(workers, Heap(worse));
+  if (workers == 1) {
+    scan_ranges(0, 1, &heaps[0]);
+  } else {
+    std::thread helper(scan_ranges, 1, workers, &heaps[1]);
+    scan_ranges(0, workers, &heaps[0]);
+    helper.join();
+  }
+  Heap heap(worse);
+  for (auto& h : heaps) {
+    while (!h.empty()) {
+      heap.push(h.top());
+      h.pop();
+      if (heap.size() > n) heap.pop();
     }
   }
   while (!heap.empty()) {

@@ -77,6 +77,34 @@ float DotInt8(std::span<const float> query, const int8_t* row, uint32_t dim) {
   return sum;
 }
 
+ScanQuery PrepareScan(std::span<const float> query) {
+  ScanQuery out;
+  float max_abs = 0;
+  for (float x : query) max_abs = std::max(max_abs, std::fabs(x));
+  out.q.assign(query.size(), 0);
+  if (max_abs == 0) return out;
+  out.scale = max_abs / 8191.0f;
+  for (size_t i = 0; i < query.size(); ++i) {
+    out.q[i] = static_cast<int16_t>(std::lround(query[i] / out.scale));
+  }
+  return out;
+}
+
+float DotScan(const ScanQuery& query, const int8_t* row, uint32_t dim) {
+  // |q| <= 8191 and |row| <= 127: 1024 products stay within int32.
+  const int16_t* q = query.q.data();
+  int64_t total = 0;
+  for (uint32_t start = 0; start < dim; start += 1024) {
+    const uint32_t end = std::min(dim, start + 1024);
+    int32_t acc = 0;
+    for (uint32_t i = start; i < end; ++i) {
+      acc += static_cast<int32_t>(q[i]) * static_cast<int32_t>(row[i]);
+    }
+    total += acc;
+  }
+  return static_cast<float>(total) * query.scale;
+}
+
 Status Model::Save(const std::string& path, const std::string& name, const Vocabulary& vocab,
                    uint32_t dim, std::span<const float> query_table,
                    std::span<const float> code_table) {

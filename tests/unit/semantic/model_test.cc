@@ -119,3 +119,28 @@ TEST(SemanticFeatures, UnseenWordsLandInStableBuckets) {
 
 }  // namespace
 }  // namespace ts::semantic
+
+namespace ts::semantic {
+namespace {
+
+TEST(SemanticScan, FixedPointDotMatchesFloatDot) {
+  const uint32_t dim = 256;
+  std::vector<float> query(dim);
+  std::vector<int8_t> row(dim);
+  double norm = 0;
+  for (uint32_t i = 0; i < dim; ++i) {
+    query[i] = std::sin(0.7 * i + 0.3);
+    norm += query[i] * query[i];
+    row[i] = static_cast<int8_t>((i * 37) % 255 - 127);
+  }
+  for (float& x : query) x /= std::sqrt(norm);
+  const ScanQuery scan = PrepareScan(query);
+  const float exact = DotInt8(query, row.data(), dim);
+  EXPECT_NEAR(DotScan(scan, row.data(), dim), exact, 1e-3 * std::fabs(exact) + 1e-3);
+  // A zero query scans as zero.
+  std::vector<float> zero(dim, 0.0f);
+  EXPECT_EQ(DotScan(PrepareScan(zero), row.data(), dim), 0.0f);
+}
+
+}  // namespace
+}  // namespace ts::semantic
