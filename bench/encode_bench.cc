@@ -13,10 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "chunk/chunk.h"
 #include "semantic/semantic.h"
-#include "util/file.h"
-#include "walk/walk.h"
+#include "tools/train/corpus_chunks.h"
 
 int main(int argc, char** argv) {
   std::string model_path = ts::semantic::DefaultModelPath(), corpus;
@@ -38,42 +36,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto model = ts::semantic::Model::Load(model_path);
-  auto ctags = ts::chunk::Ctags::Find();
-  if (!model.ok() || !ctags.ok()) {
-    std::fprintf(stderr, "encode_bench: %s\n",
-                 (!model.ok() ? model.status() : ctags.status()).message().c_str());
+  if (!model.ok()) {
+    std::fprintf(stderr, "encode_bench: %s\n", model.status().message().c_str());
     return 1;
   }
-  std::vector<ts::walk::FileEntry> files;
-  ts::walk::WalkStats stats;
-  if (!ts::walk::Walk(
-           corpus, ts::walk::WalkOptions(),
-           [&](ts::walk::FileEntry&& e) { files.push_back(std::move(e)); }, &stats)
-           .ok()) {
+  auto chunks = ts::tools::ChunkCorpus(corpus);
+  if (!chunks.ok()) {
+    std::fprintf(stderr, "encode_bench: %s\n", chunks.status().message().c_str());
     return 1;
   }
   std::vector<std::string> texts;
   size_t bytes = 0;
-  for (size_t b = 0; b < files.size(); b += 64) {
-    std::vector<std::string> paths, contents, langs;
-    for (size_t i = b; i < std::min(files.size(), b + 64); ++i) {
-      auto content = ts::ReadFile(corpus + "/" + files[i].rel_path);
-      if (!content.ok()) continue;
-      paths.push_back(files[i].rel_path);
-      langs.push_back(ts::chunk::DetectLanguage(files[i].rel_path, content->substr(0, 256)));
-      contents.push_back(std::move(content).value());
-    }
-    auto tags = ctags->Run(corpus, paths);
-    if (!tags.ok()) return 1;
-    for (size_t i = 0; i < paths.size(); ++i) {
-      for (const auto& c : ts::chunk::ChunkFile(paths[i], contents[i], langs[i], (*tags)[i])) {
-        // What the index embeds: the code tower's input for the chunk.
-        texts.push_back(ts::semantic::CodeInput(
-            paths[i], c.scope, c.symbol,
-            std::string_view(contents[i]).substr(c.byte_begin, c.byte_end - c.byte_begin)));
-        bytes += texts.back().size();
-      }
-    }
+  for (auto& c : *chunks) {
+    bytes += c.code_input.size();
+    texts.push_back(std::move(c.code_input));
   }
   const uint32_t dim = (*model)->dim();
   std::vector<double> rates;

@@ -16,10 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "chunk/chunk.h"
 #include "semantic/semantic.h"
-#include "util/file.h"
-#include "walk/walk.h"
+#include "tools/train/corpus_chunks.h"
 
 namespace {
 
@@ -67,43 +65,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   const uint32_t dim = (*model)->dim();
-  auto ctags = ts::chunk::Ctags::Find();
-  if (!ctags.ok()) {
-    std::fprintf(stderr, "eval_dense: %s\n", ctags.status().message().c_str());
+  auto started = std::chrono::steady_clock::now();
+  auto corpus_chunks = ts::tools::ChunkCorpus(corpus);
+  if (!corpus_chunks.ok()) {
+    std::fprintf(stderr, "eval_dense: %s\n", corpus_chunks.status().message().c_str());
     return 1;
   }
-
-  std::vector<ts::walk::FileEntry> files;
-  ts::walk::WalkStats stats;
-  auto walked = ts::walk::Walk(
-      corpus, ts::walk::WalkOptions(),
-      [&](ts::walk::FileEntry&& e) { files.push_back(std::move(e)); }, &stats);
-  if (!walked.ok()) return 1;
-
   std::vector<ChunkRef> chunks;
   std::vector<float> vectors;
-  auto started = std::chrono::steady_clock::now();
-  for (size_t b = 0; b < files.size(); b += 64) {
-    std::vector<std::string> paths, contents, langs;
-    for (size_t i = b; i < std::min(files.size(), b + 64); ++i) {
-      auto content = ts::ReadFile(corpus + "/" + files[i].rel_path);
-      if (!content.ok()) continue;
-      paths.push_back(files[i].rel_path);
-      langs.push_back(ts::chunk::DetectLanguage(files[i].rel_path, content->substr(0, 256)));
-      contents.push_back(std::move(content).value());
-    }
-    auto tags = ctags->Run(corpus, paths);
-    if (!tags.ok()) return 1;
-    for (size_t i = 0; i < paths.size(); ++i) {
-      for (const auto& c : ts::chunk::ChunkFile(paths[i], contents[i], langs[i], (*tags)[i])) {
-        chunks.push_back({paths[i], c.start_line, c.end_line});
-        std::vector<float> v(dim);
-        (*model)->Embed(
-            ts::semantic::Tower::kCode,
-            std::string_view(contents[i]).substr(c.byte_begin, c.byte_end - c.byte_begin), v);
-        vectors.insert(vectors.end(), v.begin(), v.end());
-      }
-    }
+  for (const auto& c : *corpus_chunks) {
+    chunks.push_back({c.path, c.start_line, c.end_line});
+    std::vector<float> v(dim);
+    (*model)->Embed(ts::semantic::Tower::kCode, c.code_input, v);
+    vectors.insert(vectors.end(), v.begin(), v.end());
   }
   double chunk_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
