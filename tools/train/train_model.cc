@@ -46,6 +46,7 @@ struct Options {
   size_t max_code_words = 1024;
   bool hard_negatives = false;
   std::vector<std::string> exclude_query_files, exclude_langs;
+  std::string oversample_lang;  // "LANG:N": its training pairs appear N times
 };
 
 struct Pair {
@@ -322,7 +323,8 @@ std::vector<int64_t> MineHardNegatives(const std::vector<Features>& qf,
       }
       float top = 0;
       for (uint32_t d : touched) {
-        if (d != i && score[d] > top) {
+        // Not itself, nor a copy of its own code (oversampling, vendored duplicates).
+        if (d != i && score[d] > top && cf[d].rows != cf[i].rows) {
           top = score[d];
           best[i] = d;
         }
@@ -400,7 +402,7 @@ int Usage() {
                "  [--dim 256] [--vocab 60000] [--buckets 16384] [--min-df 3] [--epochs 8]\n"
                "  [--batch 512] [--lr 0.004] [--scale 20] [--seed 7] [--threads 2]\n"
                "  [--max-pairs N] [--hard-negatives] [--exclude-queries Q.jsonl]...\n"
-               "  [--exclude-lang LANG]...\n");
+               "  [--exclude-lang LANG]... [--oversample LANG:N]\n");
   return 2;
 }
 
@@ -445,6 +447,8 @@ int main(int argc, char** argv) {
       o.exclude_query_files.push_back(next());
     else if (a == "--exclude-lang")
       o.exclude_langs.push_back(next());
+    else if (a == "--oversample")
+      o.oversample_lang = next();
     else
       return Usage();
   }
@@ -463,6 +467,17 @@ int main(int argc, char** argv) {
   const size_t dev_n = std::min<size_t>(2000, static_cast<size_t>(pairs.size() * o.dev_fraction));
   std::vector<Pair> dev(pairs.end() - dev_n, pairs.end());
   pairs.resize(pairs.size() - dev_n);
+  if (size_t colon = o.oversample_lang.find(':'); colon != std::string::npos) {
+    // Copies go after the dev split, so no dev pair is also a training pair.
+    const std::string lang = o.oversample_lang.substr(0, colon);
+    const int times = std::stoi(o.oversample_lang.substr(colon + 1));
+    const size_t n = pairs.size();
+    for (int t = 1; t < times; ++t) {
+      for (size_t i = 0; i < n; ++i) {
+        if (pairs[i].lang == lang) pairs.push_back(pairs[i]);
+      }
+    }
+  }
   std::fprintf(stderr, "train_model: %zu training pairs, %zu dev pairs (%.1fs)\n", pairs.size(),
                dev.size(), Seconds(started));
 
