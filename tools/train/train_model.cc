@@ -299,7 +299,8 @@ double TrainBatch(Tower* qt, Tower* ct, const std::vector<const Features*>& qf,
 // it other than its own: what BM25 would rank high but is wrong. Words in
 // more than 2% of the code are not looked up (they would make it quadratic).
 std::vector<int64_t> MineHardNegatives(const std::vector<Features>& qf,
-                                       const std::vector<Features>& cf, uint32_t rows) {
+                                       const std::vector<Features>& cf, uint32_t rows,
+                                       bool skip_copies) {
   std::vector<std::vector<uint32_t>> postings(rows);
   for (uint32_t d = 0; d < cf.size(); ++d) {
     for (uint32_t r : cf[d].rows) postings[r].push_back(d);
@@ -323,8 +324,10 @@ std::vector<int64_t> MineHardNegatives(const std::vector<Features>& qf,
       }
       float top = 0;
       for (uint32_t d : touched) {
-        // Not itself, nor a copy of its own code (oversampling, vendored duplicates).
-        if (d != i && score[d] > top && cf[d].rows != cf[i].rows) {
+        // Not itself, nor (when oversampling made copies) a copy of its own
+        // code. The check is off otherwise so that train.sh still reproduces
+        // the committed model.
+        if (d != i && score[d] > top && !(skip_copies && cf[d].rows == cf[i].rows)) {
           top = score[d];
           best[i] = d;
         }
@@ -511,7 +514,7 @@ int main(int argc, char** argv) {
 
   std::vector<int64_t> hard;
   if (o.hard_negatives) {
-    hard = MineHardNegatives(qf, cf, vocab.rows());
+    hard = MineHardNegatives(qf, cf, vocab.rows(), !o.oversample_lang.empty());
     size_t found = std::count_if(hard.begin(), hard.end(), [](int64_t h) { return h >= 0; });
     std::fprintf(stderr, "train_model: hard negatives for %zu of %zu sentences (%.1fs)\n", found,
                  hard.size(), Seconds(started));
