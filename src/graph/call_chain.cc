@@ -14,15 +14,6 @@ namespace {
 
 constexpr size_t kMaxCallersExamined = 2000;
 
-std::string_view Last(std::string_view s) {
-  size_t dot = s.rfind('.');
-  size_t colons = s.rfind("::");
-  if (colons != std::string_view::npos && (dot == std::string_view::npos || colons > dot))
-    return s.substr(colons + 2);
-  if (dot != std::string_view::npos) return s.substr(dot + 1);
-  return s;
-}
-
 bool EndsWithComponent(std::string_view scope, std::string_view qual) {
   if (scope == qual) return true;
   if (scope.size() <= qual.size()) return false;
@@ -195,7 +186,7 @@ class ChainBuilder {
 
 Result<std::vector<SymbolInfo>> FindDefinitions(Source* source, const std::string& symbol,
                                                 const std::string& file) {
-  std::string_view name = Last(symbol);
+  std::string_view name = LastComponent(symbol);
   std::string_view qual;
   if (name.size() < symbol.size()) {
     qual = std::string_view(symbol).substr(0, symbol.size() - name.size());

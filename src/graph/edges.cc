@@ -7,15 +7,6 @@
 namespace ts::graph {
 namespace {
 
-std::string_view LastOf(std::string_view s) {
-  size_t dot = s.rfind('.');
-  size_t colons = s.rfind("::");
-  if (colons != std::string_view::npos && (dot == std::string_view::npos || colons > dot))
-    return s.substr(colons + 2);
-  if (dot != std::string_view::npos) return s.substr(dot + 1);
-  return s;
-}
-
 class EdgeWalker {
  public:
   EdgeWalker(Source* s, const std::function<bool(const Edge&)>& emit, EdgeStats* stats)
@@ -105,7 +96,7 @@ class EdgeWalker {
     if (member) {
       // The type named by the scope: in the same file first, else the one it resolves to.
       const PathSet& paths = source_->Paths();
-      std::string last(LastOf(s.scope));
+      std::string last(LastComponent(s.scope));
       TS_ASSIGN_OR_RETURN(auto named, source_->SymbolsNamed(last));
       const SymbolInfo* owner = nullptr;
       for (const auto& t : named) {

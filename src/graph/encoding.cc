@@ -145,6 +145,15 @@ int64_t NameHash(std::string_view name) {
   return static_cast<int64_t>(Hash64(name) & 0x7fffffffffffffffull);
 }
 
+std::string_view LastComponent(std::string_view qualified) {
+  const size_t dot = qualified.rfind('.');
+  const size_t colons = qualified.rfind("::");
+  if (colons != std::string_view::npos && (dot == std::string_view::npos || colons > dot))
+    return qualified.substr(colons + 2);
+  if (dot != std::string_view::npos) return qualified.substr(dot + 1);
+  return qualified;
+}
+
 std::string QualifiedName(const std::string& scope, const std::string& name,
                           std::string_view language) {
   if (scope.empty()) return name;

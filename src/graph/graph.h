@@ -110,6 +110,8 @@ int64_t NameHash(std::string_view name);
 // "scope.name" or "scope::name" (the language's separator), or just name.
 std::string QualifiedName(const std::string& scope, const std::string& name,
                           std::string_view language);
+// The last component of a qualified name: "c" of "a.b.c" or "a::b::c".
+std::string_view LastComponent(std::string_view qualified);
 // Language families whose code can call each other (c/cpp/objc, javascript/typescript).
 std::string_view LanguageFamily(std::string_view language);
 

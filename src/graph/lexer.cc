@@ -84,6 +84,17 @@ class Lexer {
     continued_ = false;
   }
 
+  // Moves i_ past the first `close` at or after `search_from` (to the end when
+  // there is none), counting the lines it crosses.
+  void SkipPast(std::string_view close, size_t search_from) {
+    size_t stop = s_.find(close, search_from);
+    size_t j = stop == std::string_view::npos || stop >= end_ ? end_ : stop + close.size();
+    for (size_t x = i_; x < j; ++x) {
+      if (s_[x] == '\n') Newline();
+    }
+    i_ = j;
+  }
+
   void Emit(Tok kind, size_t b, size_t e, uint32_t line) {
     Token t;
     t.begin = static_cast<uint32_t>(b);
@@ -227,14 +238,9 @@ class Lexer {
     size_t open = s_.find('(', i_ + 1);
     if (open == std::string_view::npos || open >= end_ || open - i_ - 1 > 16) return false;
     std::string close = ")" + std::string(s_.substr(i_ + 1, open - i_ - 1)) + "\"";
-    size_t stop = s_.find(close, open + 1);
-    size_t j = stop == std::string_view::npos || stop >= end_ ? end_ : stop + close.size();
     uint32_t line = line_;
-    for (size_t x = i_; x < j; ++x) {
-      if (s_[x] == '\n') Newline();
-    }
-    Emit(Tok::kString, tok_begin, j, line);
-    i_ = j;
+    SkipPast(close, open + 1);
+    Emit(Tok::kString, tok_begin, i_, line);
     return true;
   }
 
@@ -248,13 +254,8 @@ class Lexer {
     uint32_t line = line_;
     ++i_;  // the quote
     std::string close = "\"" + std::string(hashes, '#');
-    size_t stop = s_.find(close, i_);
-    size_t j = stop == std::string_view::npos || stop >= end_ ? end_ : stop + close.size();
-    for (size_t x = i_; x < j; ++x) {
-      if (s_[x] == '\n') Newline();
-    }
-    Emit(Tok::kString, tok_begin, j, line);
-    i_ = j;
+    SkipPast(close, i_);
+    Emit(Tok::kString, tok_begin, i_, line);
   }
 
   // A template literal's text from i_ up to its end or to a "${" (then the
@@ -374,12 +375,7 @@ class Lexer {
     }
     if (o_.dash_comments && c == '-' && At(i_ + 1) == '-') {
       if (At(i_ + 2) == '[' && (At(i_ + 3) == '[' || At(i_ + 3) == '=')) {
-        size_t stop = s_.find("]]", i_);
-        size_t j = stop == std::string_view::npos || stop >= end_ ? end_ : stop + 2;
-        for (size_t x = i_; x < j; ++x) {
-          if (s_[x] == '\n') Newline();
-        }
-        i_ = j;
+        SkipPast("]]", i_);
       } else {
         SkipToEol();
       }
@@ -454,14 +450,10 @@ class Lexer {
         return;
       }
       if (o_.triple_quotes && At(i_ + 1) == '"' && At(i_ + 2) == '"') {
-        size_t stop = s_.find("\"\"\"", i_ + 3);
-        size_t j = stop == std::string_view::npos || stop >= end_ ? end_ : stop + 3;
-        uint32_t line = line_;
-        for (size_t x = i_; x < j; ++x) {
-          if (s_[x] == '\n') Newline();
-        }
-        Emit(Tok::kString, i_, j, line);
-        i_ = j;
+        const size_t b = i_;
+        const uint32_t line = line_;
+        SkipPast("\"\"\"", i_ + 3);
+        Emit(Tok::kString, b, i_, line);
         return;
       }
       QuotedString(i_, '"', false, o_.rust);
@@ -506,14 +498,10 @@ class Lexer {
         TemplateText(b);
         return;
       }
-      size_t stop = s_.find('`', i_ + 1);
-      size_t j = stop == std::string_view::npos || stop >= end_ ? end_ : stop + 1;
-      uint32_t line = line_;
-      for (size_t x = i_; x < j; ++x) {
-        if (s_[x] == '\n') Newline();
-      }
-      Emit(Tok::kString, i_, j, line);
-      i_ = j;
+      const size_t b = i_;
+      const uint32_t line = line_;
+      SkipPast("`", i_ + 1);
+      Emit(Tok::kString, b, i_, line);
       return;
     }
     // Punctuation.

@@ -14,22 +14,6 @@ namespace {
 
 constexpr size_t kMaxCandidates = 20;
 
-std::string_view LastComponent(std::string_view scope) {
-  size_t dot = scope.rfind('.');
-  size_t colons = scope.rfind("::");
-  size_t cut = std::string_view::npos;
-  size_t skip = 0;
-  if (dot != std::string_view::npos) {
-    cut = dot;
-    skip = 1;
-  }
-  if (colons != std::string_view::npos && (cut == std::string_view::npos || colons + 1 > cut)) {
-    cut = colons;
-    skip = 2;
-  }
-  return cut == std::string_view::npos ? scope : scope.substr(cut + skip);
-}
-
 // The part before the last component ("" when none).
 std::string_view Qualifier(std::string_view name) {
   std::string_view last = LastComponent(name);

@@ -32,15 +32,6 @@ class Lease {
   std::unique_ptr<GraphReader> reader_;
 };
 
-std::string_view LastName(std::string_view s) {
-  size_t dot = s.rfind('.');
-  size_t colons = s.rfind("::");
-  if (colons != std::string_view::npos && (dot == std::string_view::npos || colons > dot))
-    return s.substr(colons + 2);
-  if (dot != std::string_view::npos) return s.substr(dot + 1);
-  return s;
-}
-
 // Lines [start, end] (1-based) of a file, read once per query.
 class FileLines {
  public:
@@ -193,7 +184,7 @@ void Index::ApplyGraphIntent(std::string_view text, const QueryOptions& options,
   search::Intent intent = search::ClassifyIntent(text);
   result->intent = std::string(intent.name());
   std::vector<Hit>& hits = result->hits;
-  const std::string name(LastName(intent.symbol));
+  const std::string name(graph::LastComponent(intent.symbol));
   Lane lane = GraphLane();
   std::pair<uint64_t, uint64_t> gen;
   {

@@ -474,12 +474,11 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
       docs.emplace(d.key, d);
     }
     // Lexical candidates the semantic top N missed still have a cosine.
+    std::unordered_set<uint64_t> in_semantic;
+    for (const auto& d : semantic_hits) in_semantic.insert(d.key);
     std::vector<lexical::ScoredDoc> lexical_only;
     for (const auto& d : lexical_hits) {
-      if (std::none_of(semantic_hits.begin(), semantic_hits.end(),
-                       [&](const lexical::ScoredDoc& s) { return s.key == d.key; })) {
-        lexical_only.push_back(d);
-      }
+      if (!in_semantic.count(d.key)) lexical_only.push_back(d);
     }
     const std::vector<search::LaneHit> sem_extra = SemanticScores(snaps, text, lexical_only);
     std::vector<search::FusedHit> fused =

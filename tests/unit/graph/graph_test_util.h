@@ -3,38 +3,20 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "../chunk/chunk_test_util.h"
 #include "chunk/chunk.h"
 #include "graph/graph.h"
 #include "util/file.h"
 
 namespace ts::graph::testing {
 
-class TempTree {
- public:
-  TempTree() {
-    char tmpl[] = "/tmp/ts-graph-test-XXXXXX";
-    root_ = ::mkdtemp(tmpl);
-  }
-  ~TempTree() {
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-  }
-  void Write(const std::string& rel, const std::string& content) const {
-    std::filesystem::create_directories(std::filesystem::path(root_ + "/" + rel).parent_path());
-    ASSERT_TRUE(WriteFileAtomic(root_ + "/" + rel, content).ok());
-  }
-  const std::string& root() const { return root_; }
-
- private:
-  std::string root_;
-};
+using chunk::testing::RealCtags;
+using chunk::testing::TempTree;
 
 inline std::string LanguageOf(const std::string& rel, const std::string& content) {
   return chunk::DetectLanguage(rel, std::string_view(content).substr(0, 256));
@@ -44,9 +26,7 @@ inline std::string LanguageOf(const std::string& rel, const std::string& content
 inline FileGraph ExtractWithCtags(const std::string& rel, const std::string& content) {
   TempTree tree;
   tree.Write(rel, content);
-  auto ctags = chunk::Ctags::Find();
-  EXPECT_TRUE(ctags.ok()) << ctags.status().ToString();
-  auto tags = ctags->Run(tree.root(), {rel});
+  auto tags = RealCtags().Run(tree.root(), {rel});
   EXPECT_TRUE(tags.ok()) << tags.status().ToString();
   return ExtractFile(rel, LanguageOf(rel, content), content, (*tags)[0]);
 }
@@ -88,9 +68,7 @@ class MemorySource : public Source {
       tree.Write(rel, content);
       rels.push_back(rel);
     }
-    auto ctags = chunk::Ctags::Find();
-    ASSERT_TRUE(ctags.ok());
-    auto tags = ctags->Run(tree.root(), rels);
+    auto tags = RealCtags().Run(tree.root(), rels);
     ASSERT_TRUE(tags.ok());
     for (size_t i = 0; i < files_.size(); ++i) {
       int64_t file_id = static_cast<int64_t>(i + 1);
