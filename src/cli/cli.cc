@@ -18,6 +18,7 @@
 #include "mcp/http_transport.h"
 #include "mcp/mcp.h"
 #include "util/file.h"
+#include "util/url.h"
 #include "util/utf8.h"
 
 namespace ts::cli {
@@ -311,21 +312,6 @@ void PrintChainNode(const json& n, const std::string& arrow, int depth) {
   }
 }
 
-// Percent-encodes a query-string value.
-std::string QueryEscape(const std::string& v) {
-  std::string out;
-  for (unsigned char c : v) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof(buf), "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 int RunCalls(const Globals& g, const std::string& symbol, const std::string& index, bool callers,
              bool callees, int depth, const std::string& file) {
   if (!IsValidUtf8(symbol) || !IsValidUtf8(file)) {
@@ -334,9 +320,9 @@ int RunCalls(const Globals& g, const std::string& symbol, const std::string& ind
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
   std::string direction = callers == callees ? "both" : callers ? "callers" : "callees";
-  std::string q = "?symbol=" + QueryEscape(symbol) + "&direction=" + direction +
+  std::string q = "?symbol=" + PercentEncode(symbol) + "&direction=" + direction +
                   "&depth=" + std::to_string(depth);
-  if (!file.empty()) q += "&file=" + QueryEscape(file);
+  if (!file.empty()) q += "&file=" + PercentEncode(file);
   auto r = client->Get(Path(index, "/call_chain" + q));
   if (!r.ok()) return Fail(r.status());
   if (g.json) {
@@ -353,7 +339,7 @@ int RunCalls(const Globals& g, const std::string& symbol, const std::string& ind
 int RunGraph(const Globals& g, const std::string& index, const std::string& kind) {
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
-  auto r = client->Get(Path(index, "/graph?kind=" + QueryEscape(kind)));
+  auto r = client->Get(Path(index, "/graph?kind=" + PercentEncode(kind)));
   if (!r.ok()) return Fail(r.status());
   if (r->contains("error")) {
     return Fail(Status::Internal("graph listing failed: " + (*r)["error"].dump()));

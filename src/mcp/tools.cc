@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "mcp/mcp.h"
+#include "util/url.h"
 
 namespace ts::mcp {
 
@@ -411,17 +412,7 @@ json Server::CallTool(const json& params, const Notify& notify) const {
     std::string query = "?limit=" + std::to_string(args.value("limit", 100)) +
                         "&offset=" + std::to_string(args.value("offset", 0));
     if (!str("file").empty()) {
-      std::string f;
-      for (unsigned char c : str("file")) {
-        char buf[4];
-        if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-')
-          f.push_back(static_cast<char>(c));
-        else {
-          std::snprintf(buf, sizeof(buf), "%%%02X", c);
-          f += buf;
-        }
-      }
-      query += "&file=" + f;
+      query += "&file=" + PercentEncode(str("file"));
     }
     auto [status, r] = call("GET", index_path("/chunks" + query), nullptr);
     if (status != 200) return ErrorResult(ApiError(status, r));
@@ -466,26 +457,13 @@ json Server::CallTool(const json& params, const Notify& notify) const {
   }
   if (name == "get_call_chain") {
     if (auto e = need({"symbol"}); !e.empty()) return ErrorResult(e);
-    auto escape = [](const std::string& v) {
-      std::string out;
-      for (unsigned char c : v) {
-        if (std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' ||
-            c == '~') {
-          out.push_back(static_cast<char>(c));
-        } else {
-          char buf[4];
-          std::snprintf(buf, sizeof(buf), "%%%02X", c);
-          out += buf;
-        }
-      }
-      return out;
-    };
-    std::string query = "?symbol=" + escape(str("symbol")) + "&direction=" +
-                        escape(str("direction").empty() ? "both" : str("direction")) + "&depth=" +
+    std::string query = "?symbol=" + PercentEncode(str("symbol")) + "&direction=" +
+                        PercentEncode(str("direction").empty() ? "both" : str("direction")) +
+                        "&depth=" +
                         std::to_string(args.contains("depth") && args["depth"].is_number_integer()
                                            ? args["depth"].get<int64_t>()
                                            : 3);
-    if (!str("file").empty()) query += "&file=" + escape(str("file"));
+    if (!str("file").empty()) query += "&file=" + PercentEncode(str("file"));
     auto [status, r] = call("GET", index_path("/call_chain" + query), nullptr);
     if (status != 200) return ErrorResult(ApiError(status, r));
     std::string text;

@@ -65,6 +65,15 @@ std::string Strip(std::string w) {
   return w;
 }
 
+// How many words `prefix` covers at the start of `words` (0 unless all match).
+size_t PrefixLength(const std::vector<std::string>& words, const std::vector<const char*>& prefix) {
+  if (prefix.size() > words.size()) return 0;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (words[i] != prefix[i]) return 0;
+  }
+  return prefix.size();
+}
+
 bool Filler(const std::string& lw) {
   return lw == "the" || lw == "a" || lw == "an" || lw == "function" || lw == "method" ||
          lw == "class" || lw == "symbol" || lw == "macro" || lw == "type" || lw == "struct";
@@ -138,14 +147,7 @@ Intent ClassifyIntent(std::string_view query) {
                                                                        {"show", "callers", "of"},
                                                                        {"list", "callers", "of"}};
   for (const auto& p : kUsagePrefixes) {
-    size_t n = 0;
-    for (size_t i = 0; i < p.size(); ++i) {
-      if (i >= lw.size() || lw[i] != p[i]) {
-        n = 0;
-        break;
-      }
-      n = i + 1;
-    }
+    const size_t n = PrefixLength(lw, p);
     if (n > 0 && set(Intent::Kind::kUsage, OneSymbol(w, n, w.size()))) return out;
   }
   // "where is X used/called/referenced/defined/declared/implemented"
@@ -188,14 +190,7 @@ Intent ClassifyIntent(std::string_view query) {
                                                                      {"goto"},
                                                                      {"jump", "to"}};
   for (const auto& p : kDefPrefixes) {
-    size_t n = 0;
-    for (size_t i = 0; i < p.size(); ++i) {
-      if (i >= lw.size() || lw[i] != p[i]) {
-        n = 0;
-        break;
-      }
-      n = i + 1;
-    }
+    const size_t n = PrefixLength(lw, p);
     if (n > 0 && n < w.size() && set(Intent::Kind::kDefinition, OneSymbol(w, n, w.size())))
       return out;
   }
