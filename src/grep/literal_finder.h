@@ -1,10 +1,13 @@
-// Substring search tuned for code: memchr (vectorized, tens of GB/s) on the
-// needle's rarest byte, then a compare. glibc's memmem (two-way) runs at a
-// fraction of that speed for the identifiers grep looks for. Internal to src/grep.
+// Substring search tuned for code. The needle's two rarest bytes (by their
+// frequency in source code, src/grep/byte_rank.h) are compared at once over
+// 16 or 32 positions with vector instructions; only positions where both
+// agree are compared in full. A needle made of common bytes (`_RESUME`) would
+// stop memchr on its rarest byte every few dozen bytes; two bytes at their
+// offsets rarely agree by chance. Internal to src/grep.
 #pragma once
 
 #include <cstddef>
-#include <cstring>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,48 +15,30 @@ namespace ts::grep {
 
 class LiteralFinder {
  public:
-  explicit LiteralFinder(std::string needle) : needle_(std::move(needle)) {
-    int best = -1;
-    for (size_t i = 0; i < needle_.size(); ++i) {
-      int r = Rarity(static_cast<unsigned char>(needle_[i]));
-      if (r >= best) {
-        best = r;
-        rare_ = i;
-      }
-    }
-  }
+  // With `fold_ascii_case`, an ASCII letter of the needle matches itself in
+  // either case; every other byte matches only itself. That equals a
+  // case-insensitive regex only on text whose letters are all ASCII (RE2's
+  // folding also maps U+212A to k and U+017F to s); callers see to that.
+  explicit LiteralFinder(std::string needle, bool fold_ascii_case = false);
+
+  // The needle as given, or lower-cased when folding.
   const std::string& needle() const { return needle_; }
+  bool folds_case() const { return fold_; }
 
   // The offset of the first occurrence at or after `from`, or npos.
-  size_t Find(std::string_view hay, size_t from = 0) const {
-    const size_t n = needle_.size();
-    if (n == 0) return from <= hay.size() ? from : std::string_view::npos;
-    const char rare = needle_[rare_];
-    size_t scan = from + rare_;
-    while (scan + (n - rare_) <= hay.size()) {
-      const void* hit = std::memchr(hay.data() + scan, rare, hay.size() - scan - (n - rare_) + 1);
-      if (hit == nullptr) return std::string_view::npos;
-      size_t at = static_cast<size_t>(static_cast<const char*>(hit) - hay.data()) - rare_;
-      if (std::memcmp(hay.data() + at, needle_.data(), n) == 0) return at;
-      scan = at + rare_ + 1;
-    }
-    return std::string_view::npos;
-  }
+  size_t Find(std::string_view hay, size_t from = 0) const;
 
  private:
-  // Higher is rarer in source code (a rough order, as ripgrep's heuristic).
-  static int Rarity(unsigned char c) {
-    if (c == ' ' || c == '\t' || c == '\n') return 0;
-    if (std::strchr("etaoinsrlcdu", c) != nullptr && c != 0) return 1;
-    if (c >= 'a' && c <= 'z') return 2;
-    if (std::strchr("_(),;.*=->", c) != nullptr && c != 0) return 3;
-    if (c >= '0' && c <= '9') return 4;
-    if (c >= 'A' && c <= 'Z') return 5;
-    return 6;
-  }
+  bool MatchesAt(const char* at) const;
+  size_t FindScalar(std::string_view hay, size_t from) const;
+  size_t FindSse2(std::string_view hay, size_t from) const;
+  size_t FindAvx2(std::string_view hay, size_t from) const;
 
   std::string needle_;
-  size_t rare_ = 0;
+  bool fold_ = false;
+  // The two anchor bytes: hay[s + offset] | mask == byte for a start s.
+  size_t offset1_ = 0, offset2_ = 0;
+  uint8_t byte1_ = 0, byte2_ = 0, mask1_ = 0, mask2_ = 0;
 };
 
 }  // namespace ts::grep

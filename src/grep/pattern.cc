@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "grep/byte_rank.h"
 #include "grep/grep.h"
 #include "grep/pattern_impl.h"
 #include "grep/trigram.h"
@@ -188,6 +189,47 @@ void ForEachLine(std::string_view text, uint64_t first, size_t begin, size_t end
   }
 }
 
+// A small set of searchable atoms such that every match contains one of
+// them, or empty when there is none: then only lines holding one of these
+// need the regex. All searchable atoms first; then, weakest first (shortest,
+// made of the most common bytes), each is dropped when the rest still cover.
+// Without an atom of S, a file holds at most the others: S covers exactly
+// when the prefilter fails with every atom but those of S present.
+std::vector<LiteralFinder> CoverAtoms(const Pattern::Impl& impl) {
+  std::vector<int> cover;
+  for (size_t i = 0; i < impl.atom_finders.size(); ++i) {
+    if (!impl.atom_keys[i].empty() && impl.atom_finders[i]) cover.push_back(static_cast<int>(i));
+  }
+  auto covers = [&](const std::vector<int>& set) {
+    std::vector<int> present;
+    for (size_t i = 0; i < impl.atom_finders.size(); ++i) {
+      if (std::find(set.begin(), set.end(), static_cast<int>(i)) == set.end()) {
+        present.push_back(static_cast<int>(i));
+      }
+    }
+    return !impl.MayMatch(present);
+  };
+  if (cover.empty() || !covers(cover)) return {};
+  auto strength = [&](int i) {
+    int sum = 0;
+    for (char c : impl.atom_finders[i]->needle()) sum += kByteRank[static_cast<uint8_t>(c)];
+    return sum;
+  };
+  std::vector<int> weakest_first = cover;
+  std::stable_sort(weakest_first.begin(), weakest_first.end(),
+                   [&](int a, int b) { return strength(a) < strength(b); });
+  for (int atom : weakest_first) {
+    std::vector<int> rest;
+    for (int c : cover) {
+      if (c != atom) rest.push_back(c);
+    }
+    if (!rest.empty() && covers(rest)) cover = std::move(rest);
+  }
+  std::vector<LiteralFinder> finders;
+  for (int i : cover) finders.push_back(*impl.atom_finders[i]);
+  return finders;
+}
+
 }  // namespace
 
 Pattern::Pattern(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -247,6 +289,8 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
   std::string filter_regex = regex;
   if (marked) filter_regex = Enclose(PerlClasses(*marked, true), true, options.word);
   impl->filter = std::make_unique<re2::FilteredRE2>(3);
+  // Atom i's text: exact when capitals were marked, else lower-cased.
+  std::vector<std::string> atom_texts;
   int id = 0;
   if (impl->filter->Add(filter_regex, filter_options, &id) == RE2::NoError) {
     std::vector<std::string> atoms;
@@ -259,7 +303,7 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
         keys.push_back(marked ? std::vector<uint32_t>{t} : CaseVariants(t));
       if (keys.empty()) impl->unknown_atoms.push_back(static_cast<int>(i));
       impl->atom_keys.push_back(std::move(keys));
-      impl->exact_atoms.push_back(marked ? MarkedAtomToText(atoms[i]) : std::string());
+      atom_texts.push_back(marked ? MarkedAtomToText(atoms[i]) : atoms[i]);
     }
     std::vector<int> passed;
     impl->filter->AllPotentials(impl->unknown_atoms, &passed);
@@ -268,26 +312,24 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
     impl->full_scan = true;
   }
   if (options.invert) impl->full_scan = true;
-  // When every testable atom is exact ASCII and the untestable ones alone
-  // cannot make a match, every match contains one of the exact atoms: lines
-  // without one need no regex at all.
-  // An atom with bytes the index skips may stand for several spellings: only
-  // exact ASCII atoms are searched for as bytes.
-  for (const std::string& atom : impl->exact_atoms) {
+  // Atoms searched for as bytes: exact-case ones, and, when the case is not
+  // known (-i, or capitals that could not be marked), the prefilter's
+  // lower-cased atom with ASCII letters matching either case. Only ASCII
+  // atoms: one with bytes the index skips may stand for several spellings.
+  const bool folded = !marked;
+  for (const std::string& atom : atom_texts) {
     bool ascii = !atom.empty() && std::all_of(atom.begin(), atom.end(), [](char c) {
       return static_cast<unsigned char>(c) < 0x80;
     });
-    impl->atom_finders.push_back(ascii ? std::make_unique<LiteralFinder>(atom) : nullptr);
+    impl->atom_finders.push_back(ascii ? std::make_unique<LiteralFinder>(atom, folded) : nullptr);
+    // RE2 folds U+212A to k and U+017F to s: on text with such bytes a
+    // folded atom holding k or s could miss a match.
+    if (ascii && folded && atom.find_first_of("ksKS") != std::string::npos) {
+      impl->finders_need_ascii = true;
+    }
   }
   if (!impl->full_scan && !options.multiline && !options.invert) {
-    bool all_exact = true;
-    std::vector<LiteralFinder> line_atoms;
-    for (size_t i = 0; i < impl->atom_finders.size() && all_exact; ++i) {
-      if (impl->atom_keys[i].empty()) continue;  // untestable: covered by !full_scan
-      all_exact = impl->atom_finders[i] != nullptr;
-      if (all_exact) line_atoms.push_back(*impl->atom_finders[i]);
-    }
-    if (all_exact && !line_atoms.empty()) impl->line_atoms = std::move(line_atoms);
+    impl->line_atoms = CoverAtoms(*impl);
   }
   return std::unique_ptr<Pattern>(new Pattern(std::move(impl)));
 }
@@ -299,8 +341,9 @@ bool Pattern::Impl::MayMatch(const std::vector<int>& present_atoms) const {
 }
 
 bool Pattern::Impl::AtomsAllow(std::string_view content) const {
-  // One line atom: the line search itself is the check.
-  if (full_scan || line_atoms.size() == 1) return true;
+  // The line search itself is the check.
+  if (full_scan || !line_atoms.empty()) return true;
+  if (finders_need_ascii && !IsAscii(content)) return true;
   std::vector<int> present;
   bool checked = false;
   for (size_t i = 0; i < atom_finders.size(); ++i) {
@@ -335,7 +378,8 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
     }
     return true;
   };
-  const RE2& re = impl.ascii_regex && IsAscii(content) ? *impl.ascii_regex : *impl.regex;
+  const bool ascii = IsAscii(content);
+  const RE2& re = impl.ascii_regex && ascii ? *impl.ascii_regex : *impl.regex;
   MatchedLines matches(re, content, impl.multiline);
   uint64_t first, last;
   size_t b, e;
@@ -351,7 +395,7 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
       });
     }
   };
-  if (!options.invert && !impl.line_atoms.empty()) {
+  if (!options.invert && !impl.line_atoms.empty() && (ascii || !impl.finders_need_ascii)) {
     AtomMatchedLines atom_matches(re, content, impl.line_atoms);
     take_all(atom_matches);
   } else if (!options.invert) {

@@ -47,14 +47,15 @@ struct Pattern::Impl {
   std::unique_ptr<re2::FilteredRE2> filter;
   std::vector<std::vector<std::vector<uint32_t>>> atom_keys;
   std::vector<int> unknown_atoms;
-  // Atom i's exact text when its case is known, else "": candidates are
-  // checked for these with memmem (several GB/s) before the regex runs.
-  std::vector<std::string> exact_atoms;
-  // Non-empty when every match contains one of these exact strings: then
-  // only lines holding one are given to the regex.
+  // Non-empty when every match contains one of these strings: then only
+  // lines holding one are given to the regex.
   std::vector<LiteralFinder> line_atoms;
-  // Finders for the exact ASCII atoms (index i: atom i), null for the others.
+  // Finders for the ASCII atoms (index i: atom i), null for the others;
+  // exact-case, or folding ASCII case when the atom's case is not known.
   std::vector<std::unique_ptr<LiteralFinder>> atom_finders;
+  // A folded finder holds k or s, which RE2 also folds from non-ASCII
+  // characters: the finders decide only on all-ASCII text.
+  bool finders_need_ascii = false;
   // The index cannot narrow the pattern: every file is a candidate.
   bool full_scan = false;
   bool multiline = false;

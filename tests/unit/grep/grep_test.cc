@@ -240,6 +240,7 @@ TEST(Search, LargeFilesAreSearchedByBlock) {
 }  // namespace
 }  // namespace ts::grep
 
+#include <cctype>
 #include <random>
 
 #include "grep/literal_finder.h"
@@ -259,6 +260,49 @@ TEST(LiteralFinder, AgreesWithStringFind) {
       ASSERT_EQ(finder.Find(hay, from), hay.find(needle, from)) << hay << " / " << needle;
     }
   }
+}
+
+// Haystacks long enough for the 32-byte vector blocks, needles up to 40
+// bytes (anchors far apart), matches near both ends.
+TEST(LiteralFinder, AgreesWithStringFindOnLongInputs) {
+  std::mt19937 rng(11);
+  const std::string alphabet = "abQ";  // few letters: many partial matches
+  for (int round = 0; round < 3000; ++round) {
+    std::string hay, needle;
+    for (int i = rng() % 400; i > 0; --i) hay.push_back(alphabet[rng() % alphabet.size()]);
+    for (int i = 1 + rng() % 40; i > 0; --i) needle.push_back(alphabet[rng() % alphabet.size()]);
+    if (!hay.empty() && rng() % 2) {
+      size_t at = rng() % 2 ? 0 : hay.size() - std::min(hay.size(), needle.size());
+      hay.replace(at, std::min(needle.size(), hay.size() - at), needle);
+    }
+    LiteralFinder finder(needle);
+    for (size_t from = 0; from <= hay.size(); from += 1 + rng() % 50) {
+      ASSERT_EQ(finder.Find(hay, from), hay.find(needle, from)) << hay << " / " << needle;
+    }
+  }
+}
+
+std::string AsciiLowered(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+TEST(LiteralFinder, FoldsAsciiCaseOnly) {
+  std::mt19937 rng(5);
+  const std::string alphabet = "aAbB_@`[{1";  // '@' '`' '[' '{' sit one bit from letters
+  for (int round = 0; round < 3000; ++round) {
+    std::string hay, needle;
+    for (int i = rng() % 300; i > 0; --i) hay.push_back(alphabet[rng() % alphabet.size()]);
+    for (int i = 1 + rng() % 6; i > 0; --i) needle.push_back(alphabet[rng() % alphabet.size()]);
+    LiteralFinder finder(needle, /*fold_ascii_case=*/true);
+    const std::string lowered = AsciiLowered(hay);
+    for (size_t from = 0; from <= hay.size(); from += 1 + rng() % 30) {
+      ASSERT_EQ(finder.Find(hay, from), lowered.find(AsciiLowered(needle), from))
+          << hay << " / " << needle;
+    }
+  }
+  EXPECT_EQ(LiteralFinder("PM_Resume", true).Find("x pm_RESUME"), 2u);
+  EXPECT_EQ(LiteralFinder("pm_resume", true).Find("x pm@resume PM_RESUM"), std::string::npos);
 }
 
 }  // namespace
