@@ -13,9 +13,7 @@
 
 #include "cli/client.h"
 #include "cli/progress_bar.h"
-#include "daemon/daemon.h"
-#include "index/index.h"
-#include "mcp/http_transport.h"
+#include "client/client.h"
 #include "mcp/mcp.h"
 #include "util/file.h"
 #include "util/url.h"
@@ -274,13 +272,13 @@ int RunGrep(const Globals& g, const GrepArgs& a) {
   if (!text.ok()) return Fail(text.status()), kGrepError;
   std::fwrite(text->data(), 1, text->size(), stdout);
   std::fflush(stdout);
-  if (auto it = headers.find("X-Trusty-Partial"); it != headers.end()) {
+  if (auto it = headers.find("x-trusty-partial"); it != headers.end()) {
     std::fprintf(stderr, "trusty-search: results are partial: %s\n", it->second.c_str());
   }
-  if (auto it = headers.find("X-Trusty-Grep-Lane"); it != headers.end()) {
+  if (auto it = headers.find("x-trusty-grep-lane"); it != headers.end()) {
     std::fprintf(stderr, "note: grep %s\n", it->second.c_str());
   }
-  auto matches = headers.find("X-Trusty-Matches");
+  auto matches = headers.find("x-trusty-matches");
   return matches != headers.end() && matches->second != "0" ? kExitOk : kNoMatch;
 }
 
@@ -466,29 +464,24 @@ int RunRemove(const Globals& g, const std::string& name) {
 
 int RunStart(const Globals& g, int port, bool port_explicit, bool foreground, bool watch) {
   if (Status s = PrepareDataDir(g.data_dir); !s.ok()) return Fail(s);
-  if (auto running = daemon::RunningDaemonPort(g.data_dir); running.ok()) {
+  if (auto running = client::RunningDaemonPort(g.data_dir); running.ok()) {
     std::printf("already running on 127.0.0.1:%d\n", *running);
     return kExitOk;
   }
   if (foreground) {
-    daemon::DaemonOptions options;
-    options.data_dir = g.data_dir;
-    options.port = port;
-    options.port_explicit = port_explicit;
-    options.foreground = true;
-    options.watch = watch;
-    return daemon::RunDaemon(options);
+    Status s = RunDaemonInForeground(g.data_dir, {port, port_explicit, watch});
+    return Fail(s);  // only reached when the daemon could not be started
   }
   auto started = StartDaemon(g.data_dir, {port, port_explicit, watch});
   if (!started.ok()) return Fail(started.status());
-  auto pid = daemon::RunningDaemonPid(g.data_dir);
+  auto pid = client::RunningDaemonPid(g.data_dir);
   std::printf("started on 127.0.0.1:%d (pid %d); log: %s\n", *started, pid.ok() ? *pid : 0,
-              daemon::LogPath(g.data_dir).c_str());
+              client::LogPath(g.data_dir).c_str());
   return kExitOk;
 }
 
 int RunStop(const Globals& g) {
-  auto pid = daemon::RunningDaemonPid(g.data_dir);
+  auto pid = client::RunningDaemonPid(g.data_dir);
   if (!pid.ok()) {
     std::printf("no daemon running for %s\n", g.data_dir.c_str());
     return kExitOk;
@@ -497,7 +490,7 @@ int RunStop(const Globals& g) {
     return Fail(Status::IoError("cannot signal pid " + std::to_string(*pid)));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!daemon::RunningDaemonPid(g.data_dir).ok()) {
+    if (!client::RunningDaemonPid(g.data_dir).ok()) {
       std::printf("stopped (pid %d)\n", *pid);
       return kExitOk;
     }
@@ -528,7 +521,7 @@ int RunServe(const Globals& g) {
 }
 
 int RunPort(const Globals& g) {
-  auto port = daemon::RunningDaemonPort(g.data_dir);
+  auto port = client::RunningDaemonPort(g.data_dir);
   if (!port.ok()) return Fail(port.status());
   std::printf("%d\n", *port);
   return kExitOk;
@@ -538,9 +531,10 @@ int RunPort(const Globals& g) {
 
 int Main(int argc, char** argv) {
   CLI::App app{
-      "trusty-search: hybrid code search (BM25 over code-aware tokens and a symbol graph; the "
-      "semantic lane is to come).\nOne daemon per data dir serves every index; commands start it "
-      "when absent.\n"
+      "trusty-search: hybrid code search (BM25 over code-aware tokens, dense vectors from a code "
+      "embedding model, and a symbol graph), plus ripgrep-compatible indexed grep.\n"
+      "One daemon per data dir (trusty-searchd) serves every index; commands start it when "
+      "absent.\n"
       "Data dir: --data-dir, else $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else "
       "~/.local/share/trusty-search."};
   app.require_subcommand(1);
@@ -548,7 +542,7 @@ int Main(int argc, char** argv) {
   app.add_option("--data-dir", g.data_dir, "Where indexes and the daemon's files live");
   app.add_flag("--json", g.json, "Print machine-readable JSON on stdout");
 
-  int port = daemon::kDefaultPort;
+  int port = client::kDefaultPort;
   bool foreground = false, port_auto = false, no_watch = false;
   auto* start_cmd =
       app.add_subcommand("start", "Start the daemon (127.0.0.1, port 7878 or the next free one)");
@@ -680,8 +674,8 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\nRun with --help for usage.\n", e.what());
     return kExitUsage;
   }
-  if (g.data_dir.empty()) g.data_dir = index::DefaultDataDir();
-  if (!index::IsValidIndexName(name) && !name.empty()) {
+  if (g.data_dir.empty()) g.data_dir = client::DefaultDataDir();
+  if (!client::IsValidIndexName(name) && !name.empty()) {
     std::fprintf(stderr, "error: invalid index name '%s' (use 1-64 of A-Z a-z 0-9 . _ -)\n",
                  name.c_str());
     return kExitUsage;

@@ -4,13 +4,12 @@
 #include <spawn.h>
 #include <unistd.h>
 
-#include <httplib.h>
 #include <chrono>
 #include <thread>
 
 #include <sys/wait.h>
 #include <cstring>
-#include "daemon/daemon.h"
+#include "client/client.h"
 #include "util/file.h"
 
 extern char** environ;
@@ -45,22 +44,25 @@ Status FromHttp(int status, const std::string& body) {
   }
 }
 
-Result<nlohmann::json> Decode(const httplib::Result& res) {
-  if (!res) {
-    return Status::Unavailable("cannot reach the daemon: " + httplib::to_string(res.error()));
-  }
+Result<nlohmann::json> Decode(const Result<client::HttpResponse>& res) {
+  if (!res.ok()) return res.status();
   if (res->status >= 400) return FromHttp(res->status, res->body);
   auto j = nlohmann::json::parse(res->body, nullptr, false);
   if (j.is_discarded()) return Status::Internal("daemon sent a body that is not JSON");
   return j;
 }
 
-httplib::Client MakeClient(int port, int read_timeout_s) {
-  httplib::Client c("127.0.0.1", port);
-  c.set_connection_timeout(3);
-  c.set_read_timeout(read_timeout_s);
-  c.set_keep_alive(false);
-  return c;
+client::HttpRequest MakeRequest(std::string method, std::string path, int read_timeout_s) {
+  client::HttpRequest r;
+  r.method = std::move(method);
+  r.target = std::move(path);
+  r.read_timeout_ms = read_timeout_s * 1000;
+  return r;
+}
+
+// Strings the caller did not validate are repaired, never a throw.
+std::string Dump(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // ": <first line of the daemon's stderr>" for an error message, or "".
@@ -73,19 +75,47 @@ std::string ReadFilePrefixForError(const std::string& path) {
 }
 
 bool Healthy(int port) {
-  auto c = MakeClient(port, 5);
-  auto res = c.Get("/health");
-  return res && res->status == 200;
+  auto res = client::Http(port, MakeRequest("GET", "/health", 5));
+  return res.ok() && res->status == 200;
+}
+
+// The daemon is its own executable beside this one, so that CLI calls do not
+// load the HTTP server's libraries.
+std::string DaemonExe() {
+  std::string self = SelfExe();
+  size_t slash = self.rfind('/');
+  return (slash == std::string::npos ? std::string() : self.substr(0, slash + 1)) +
+         "trusty-searchd";
+}
+
+// The daemon's command line; its executable must exist.
+Result<std::vector<std::string>> DaemonCommand(const std::string& data_dir,
+                                               const StartOptions& options) {
+  std::string exe = DaemonExe();
+  if (::access(exe.c_str(), X_OK) != 0) {
+    return Status::Unavailable("cannot start the daemon: " + exe +
+                               " is missing (it is built and installed beside trusty-search)");
+  }
+  std::vector<std::string> args = {
+      exe, "--data-dir", data_dir, "--foreground", "--port", std::to_string(options.port)};
+  if (!options.port_explicit) args.push_back("--port-auto");
+  if (!options.watch) args.push_back("--no-watch");
+  return args;
 }
 
 }  // namespace
 
+Status RunDaemonInForeground(const std::string& data_dir, const StartOptions& options) {
+  TS_ASSIGN_OR_RETURN(std::vector<std::string> args, DaemonCommand(data_dir, options));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  return Status::Unavailable("cannot run " + args[0] + ": " + std::strerror(errno));
+}
+
 Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options) {
-  std::string exe = SelfExe();
-  std::vector<std::string> args = {
-      exe, "--data-dir", data_dir, "start", "--foreground", "--port", std::to_string(options.port)};
-  if (!options.port_explicit) args.push_back("--port-auto");
-  if (!options.watch) args.push_back("--no-watch");
+  TS_ASSIGN_OR_RETURN(std::vector<std::string> args, DaemonCommand(data_dir, options));
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -100,7 +130,7 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);  // outlives this terminal
   pid_t pid;
-  int rc = posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), environ);
+  int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
@@ -108,12 +138,12 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
   // The child is reaped by init once this process exits; until then, watch for an early death.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto port = daemon::RunningDaemonPort(data_dir);
+    auto port = client::RunningDaemonPort(data_dir);
     if (port.ok() && Healthy(*port)) return *port;
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       // Another daemon may have won the race for the lock; that one serves us.
-      auto other = daemon::RunningDaemonPort(data_dir);
+      auto other = client::RunningDaemonPort(data_dir);
       if (other.ok() && Healthy(*other)) return *other;
       auto why = ReadFilePrefixForError(err_path);
       return Status::Unavailable("the daemon exited at start" + why);
@@ -121,11 +151,11 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return Status::Unavailable("the daemon did not answer within 20 s; see " +
-                             daemon::LogPath(data_dir));
+                             client::LogPath(data_dir));
 }
 
 Result<DaemonClient> DaemonClient::Connect(const std::string& data_dir, bool autostart) {
-  auto port = daemon::RunningDaemonPort(data_dir);
+  auto port = client::RunningDaemonPort(data_dir);
   if (port.ok()) return DaemonClient(*port);
   if (!autostart)
     return Status::Unavailable("no daemon is running for " + data_dir +
@@ -135,82 +165,59 @@ Result<DaemonClient> DaemonClient::Connect(const std::string& data_dir, bool aut
 }
 
 Result<nlohmann::json> DaemonClient::Get(const std::string& path) const {
-  auto c = MakeClient(port_, 120);
-  return Decode(c.Get(path));
+  return Decode(client::Http(port_, MakeRequest("GET", path, 120)));
 }
 
 Result<nlohmann::json> DaemonClient::Post(const std::string& path,
                                           const nlohmann::json& body) const {
-  auto c = MakeClient(port_, 120);
-  // Strings the caller did not validate are repaired, never a throw.
-  return Decode(c.Post(path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                       "application/json"));
+  auto request = MakeRequest("POST", path, 120);
+  request.body = Dump(body);
+  return Decode(client::Http(port_, request));
 }
 
 Result<std::string> DaemonClient::PostText(const std::string& path, const nlohmann::json& body,
                                            std::multimap<std::string, std::string>* headers) const {
-  auto c = MakeClient(port_, 180);
-  auto res = c.Post(path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                    "application/json");
-  if (!res) {
-    return Status::Unavailable("cannot reach the daemon: " + httplib::to_string(res.error()));
-  }
-  if (res->status >= 400) return FromHttp(res->status, res->body);
-  for (const auto& [k, v] : res->headers) headers->emplace(k, v);
-  return std::move(res->body);
+  auto request = MakeRequest("POST", path, 180);
+  request.body = Dump(body);
+  TS_ASSIGN_OR_RETURN(client::HttpResponse res, client::Http(port_, request));
+  if (res.status >= 400) return FromHttp(res.status, res.body);
+  for (auto& [k, v] : res.headers) headers->emplace(std::move(k), std::move(v));
+  return std::move(res.body);
 }
 
 Result<nlohmann::json> DaemonClient::Delete(const std::string& path) const {
-  auto c = MakeClient(port_, 120);
-  return Decode(c.Delete(path));
+  return Decode(client::Http(port_, MakeRequest("DELETE", path, 120)));
 }
 
 Status DaemonClient::Stream(const std::string& path,
                             const std::function<bool(const std::string& event,
                                                      const nlohmann::json& data)>& on_event) const {
-  auto c = MakeClient(port_, 3600);
-  std::string buffer, event;
-  int status = 0;
-  bool stopped = false;
-  auto res = c.Get(
-      path,
-      [&](const httplib::Response& r) {
-        status = r.status;
-        return true;
-      },
-      [&](const char* data, size_t len) {
-        if (status >= 400) {
-          buffer.append(data, len);
-          return true;
-        }
-        buffer.append(data, len);
-        size_t end;
-        while ((end = buffer.find("\n\n")) != std::string::npos) {
-          std::string block = buffer.substr(0, end);
-          buffer.erase(0, end + 2);
-          std::string ev = "message", payload;
-          size_t pos = 0;
-          while (pos < block.size()) {
-            size_t nl = block.find('\n', pos);
-            std::string line =
-                block.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-            pos = nl == std::string::npos ? block.size() : nl + 1;
-            if (line.rfind("event: ", 0) == 0) ev = line.substr(7);
-            if (line.rfind("data: ", 0) == 0) payload += line.substr(6);
-          }
-          auto j = nlohmann::json::parse(payload, nullptr, false);
-          if (!on_event(ev, j.is_discarded() ? nlohmann::json() : j)) {
-            stopped = true;
-            return false;
-          }
-        }
-        return true;
-      });
-  if (stopped) return Status::Ok();
-  if (status >= 400) return FromHttp(status, buffer);
-  if (!res)
-    return Status::Unavailable("lost the connection to the daemon: " +
-                               httplib::to_string(res.error()));
+  // An error answer is one JSON body without a blank line: it stays whole
+  // in the buffer for its message.
+  std::string buffer;
+  auto res = client::Http(port_, MakeRequest("GET", path, 3600), [&](std::string_view data) {
+    buffer.append(data);
+    size_t end;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      std::string block = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      std::string ev = "message", payload;
+      size_t pos = 0;
+      while (pos < block.size()) {
+        size_t nl = block.find('\n', pos);
+        std::string line =
+            block.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? block.size() : nl + 1;
+        if (line.rfind("event: ", 0) == 0) ev = line.substr(7);
+        if (line.rfind("data: ", 0) == 0) payload += line.substr(6);
+      }
+      auto j = nlohmann::json::parse(payload, nullptr, false);
+      if (!on_event(ev, j.is_discarded() ? nlohmann::json() : j)) return false;
+    }
+    return true;
+  });
+  if (!res.ok()) return res.status();
+  if (res->status >= 400) return FromHttp(res->status, buffer);
   return Status::Ok();
 }
 

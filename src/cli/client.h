@@ -17,10 +17,14 @@ struct StartOptions {
   bool watch = true;
 };
 
-// Starts a detached daemon for `data_dir` (this executable, `start --foreground`,
-// in its own session, output to the daemon log) and waits until it answers
+// Starts a detached daemon for `data_dir` (trusty-searchd beside this
+// executable, in its own session, output to the daemon log) and waits until it answers
 // /health. Returns its port.
 Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options);
+
+// Replaces this process with the daemon for `data_dir`, logging to stderr
+// too. Returns only when the daemon executable cannot be run.
+Status RunDaemonInForeground(const std::string& data_dir, const StartOptions& options);
 
 class DaemonClient {
  public:
@@ -31,7 +35,7 @@ class DaemonClient {
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
   Result<nlohmann::json> Delete(const std::string& path) const;
   // A POST whose successful answer is text (grep's rg format); `headers`
-  // receives the answer's headers.
+  // receives the answer's headers, names lower-cased.
   Result<std::string> PostText(const std::string& path, const nlohmann::json& body,
                                std::multimap<std::string, std::string>* headers) const;
   // Reads server-sent events until on_event returns false or the stream ends.

@@ -15,56 +15,12 @@
 
 #include "daemon/http_api.h"
 #include "daemon/log.h"
+#include "daemon/mcp_http.h"
 #include "daemon/service.h"
 #include "daemon/watcher.h"
-#include "mcp/http_transport.h"
 #include "util/file.h"
 
 namespace ts::daemon {
-
-std::string PidPath(const std::string& d) {
-  return d + "/daemon.pid";
-}
-std::string PortPath(const std::string& d) {
-  return d + "/port";
-}
-std::string LockPath(const std::string& d) {
-  return d + "/daemon.lock";
-}
-std::string LogPath(const std::string& d) {
-  return d + "/daemon.log";
-}
-
-namespace {
-
-// True when some process holds the daemon lock of `data_dir`.
-bool LockHeld(const std::string& data_dir) {
-  int fd = ::open(LockPath(data_dir).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
-  ::close(fd);
-  return held;
-}
-
-Result<int> ReadNumberFile(const std::string& path) {
-  auto text = ReadFilePrefix(path, 64);
-  if (!text.ok()) return text.status();
-  int v = std::atoi(text->c_str());
-  if (v <= 0) return Status::Corruption(path + " holds no number");
-  return v;
-}
-
-}  // namespace
-
-Result<int> RunningDaemonPort(const std::string& data_dir) {
-  if (!LockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
-  return ReadNumberFile(PortPath(data_dir));
-}
-
-Result<int> RunningDaemonPid(const std::string& data_dir) {
-  if (!LockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
-  return ReadNumberFile(PidPath(data_dir));
-}
 
 int RunDaemon(const DaemonOptions& options) {
   // Signals are taken by one thread with sigwait; every thread started from
@@ -83,15 +39,15 @@ int RunDaemon(const DaemonOptions& options) {
                  s.message().c_str());
     return 1;
   }
-  int lock_fd = ::open(LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int lock_fd = ::open(client::LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    auto port = ReadNumberFile(PortPath(dir));
+    auto port = client::RunningDaemonPort(dir);
     std::fprintf(stderr, "error: a daemon already runs for %s%s\n", dir.c_str(),
                  port.ok() ? (" on port " + std::to_string(*port)).c_str() : "");
     if (lock_fd >= 0) ::close(lock_fd);
     return 1;
   }
-  Log log(LogPath(dir), options.foreground);
+  Log log(client::LogPath(dir), options.foreground);
   auto service = Service::Start(dir, &log);
   if (!service.ok()) {
     log.Error("cannot start: " + service.status().message());
@@ -126,9 +82,11 @@ int RunDaemon(const DaemonOptions& options) {
   }
   // MCP over Streamable HTTP: its tools call this daemon's own API on loopback,
   // exactly as the stdio transport does from another process.
-  mcp::RegisterHttpRoutes(server, mcp::LoopbackApi(port));
-  if (!WriteFileAtomic(PortPath(dir), std::to_string(port) + "\n", /*crash_points=*/false).ok() ||
-      !WriteFileAtomic(PidPath(dir), std::to_string(::getpid()) + "\n", /*crash_points=*/false)
+  RegisterMcpRoutes(server, mcp::LoopbackApi(port));
+  if (!WriteFileAtomic(client::PortPath(dir), std::to_string(port) + "\n", /*crash_points=*/false)
+           .ok() ||
+      !WriteFileAtomic(client::PidPath(dir), std::to_string(::getpid()) + "\n",
+                       /*crash_points=*/false)
            .ok()) {
     log.Error("cannot write the port and pid files in " + dir);
     ::close(lock_fd);
@@ -174,8 +132,8 @@ int RunDaemon(const DaemonOptions& options) {
   // then remove the files that say a daemon runs.
   if (watcher) watcher->Stop();
   (*service)->Shutdown();
-  ::unlink(PortPath(dir).c_str());
-  ::unlink(PidPath(dir).c_str());
+  ::unlink(client::PortPath(dir).c_str());
+  ::unlink(client::PidPath(dir).c_str());
   log.Info("stopped");
   if (signal_thread.joinable()) {
     // The server may also stop without a signal (a fatal listen error).

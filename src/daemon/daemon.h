@@ -6,15 +6,14 @@
 
 #include <string>
 
+#include "client/client.h"
 #include "util/status.h"
 
 namespace ts::daemon {
 
-inline constexpr int kDefaultPort = 7878;
-
 struct DaemonOptions {
   std::string data_dir;
-  int port = kDefaultPort;
+  int port = client::kDefaultPort;
   bool port_explicit = false;  // an explicit --port must bind; the default may move up
   bool foreground = false;     // also log to stderr
   bool watch = true;           // inotify on every index root
@@ -22,17 +21,5 @@ struct DaemonOptions {
 
 // Runs the daemon until SIGTERM/SIGINT or a fatal error. Returns the exit code.
 int RunDaemon(const DaemonOptions& options);
-
-// Files in the data dir that describe the running daemon.
-std::string PidPath(const std::string& data_dir);
-std::string PortPath(const std::string& data_dir);
-std::string LockPath(const std::string& data_dir);
-std::string LogPath(const std::string& data_dir);
-
-// The port of the daemon running for `data_dir`, or NotFound when none holds
-// its lock (a stale port file from a killed daemon does not count).
-Result<int> RunningDaemonPort(const std::string& data_dir);
-// Its pid, under the same rule.
-Result<int> RunningDaemonPid(const std::string& data_dir);
 
 }  // namespace ts::daemon

@@ -1,11 +1,11 @@
-#include "mcp/http_transport.h"
+#include "daemon/mcp_http.h"
 
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
 
-namespace ts::mcp {
+namespace ts::daemon {
 
 using nlohmann::json;
 
@@ -15,7 +15,7 @@ constexpr size_t kMaxSessions = 1000;
 
 class Sessions {
  public:
-  std::string Create(const Session& s) {
+  std::string Create(const mcp::Session& s) {
     std::lock_guard<std::mutex> lock(mu_);
     if (sessions_.size() >= kMaxSessions)
       sessions_.erase(order_.front()), order_.erase(order_.begin());
@@ -24,14 +24,14 @@ class Sessions {
     order_.push_back(id);
     return id;
   }
-  bool Get(const std::string& id, Session* s) {
+  bool Get(const std::string& id, mcp::Session* s) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return false;
     *s = it->second;
     return true;
   }
-  void Put(const std::string& id, const Session& s) {
+  void Put(const std::string& id, const mcp::Session& s) {
     std::lock_guard<std::mutex> lock(mu_);
     if (sessions_.count(id)) sessions_[id] = s;
   }
@@ -49,16 +49,16 @@ class Sessions {
     return id;
   }
   std::mutex mu_;
-  std::map<std::string, Session> sessions_;
+  std::map<std::string, mcp::Session> sessions_;
   std::vector<std::string> order_;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
 void SendRpcError(httplib::Response& res, int http_status, int code, const std::string& message) {
   res.status = http_status;
-  res.set_content(
-      Server::Error(nullptr, code, message).dump(-1, ' ', false, json::error_handler_t::replace),
-      "application/json");
+  res.set_content(mcp::Server::Error(nullptr, code, message)
+                      .dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json");
 }
 
 }  // namespace
@@ -77,33 +77,17 @@ bool IsLoopbackOrigin(const std::string& origin) {
   return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
 }
 
-ApiCall LoopbackApi(int port) {
-  return [port](const std::string& method, const std::string& path, const json& body) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_connection_timeout(3);
-    client.set_read_timeout(3600);  // create_index and reindex wait for their job
-    std::string payload =
-        body.is_null() ? std::string() : body.dump(-1, ' ', false, json::error_handler_t::replace);
-    httplib::Result res = method == "GET"    ? client.Get(path)
-                          : method == "POST" ? client.Post(path, payload, "application/json")
-                                             : client.Delete(path, payload, "application/json");
-    if (!res) return std::make_pair(0, json());
-    json j = json::parse(res->body, nullptr, false);
-    return std::make_pair(res->status, j.is_discarded() ? json() : j);
-  };
-}
-
-void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
+void RegisterMcpRoutes(httplib::Server& server, mcp::ApiCall api) {
   auto sessions = std::make_shared<Sessions>();
-  auto mcp = std::make_shared<Server>(std::move(api));
+  auto rpc = std::make_shared<mcp::Server>(std::move(api));
 
-  server.Post("/mcp", [sessions, mcp](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/mcp", [sessions, rpc](const httplib::Request& req, httplib::Response& res) {
     if (!IsLoopbackOrigin(req.get_header_value("Origin"))) {
       return SendRpcError(res, 403, -32000,
                           "Origin not allowed: " + req.get_header_value("Origin"));
     }
     std::string version = req.get_header_value("MCP-Protocol-Version");
-    if (!version.empty() && !IsSupportedVersion(version)) {
+    if (!version.empty() && !mcp::IsSupportedVersion(version)) {
       return SendRpcError(res, 400, -32600, "unsupported MCP-Protocol-Version " + version);
     }
     json message = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -114,9 +98,9 @@ void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
     }
     const bool is_initialize = message.value("method", "") == "initialize";
     std::string session_id = req.get_header_value("Mcp-Session-Id");
-    Session session;
+    mcp::Session session;
     if (is_initialize) {
-      auto reply = mcp->Handle(message, session, nullptr);
+      auto reply = rpc->Handle(message, session, nullptr);
       if (reply && reply->contains("result")) {
         res.set_header("Mcp-Session-Id", sessions->Create(session));
       }
@@ -130,7 +114,7 @@ void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
       return SendRpcError(res, 404, -32001, "unknown or ended session; initialize again");
     }
     if (!message.contains("method") || !message.contains("id")) {  // notification or response
-      (void)mcp->Handle(message, session, nullptr);
+      (void)rpc->Handle(message, session, nullptr);
       sessions->Put(session_id, session);
       res.status = 202;
       return;
@@ -145,13 +129,13 @@ void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
       res.set_header("Cache-Control", "no-cache");
       res.set_chunked_content_provider(
           "text/event-stream",
-          [mcp, sessions, message, session, session_id](size_t, httplib::DataSink& sink) mutable {
+          [rpc, sessions, message, session, session_id](size_t, httplib::DataSink& sink) mutable {
             auto send = [&sink](const json& m) {
               std::string ev = "event: message\ndata: " +
                                m.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
               sink.write(ev.data(), ev.size());
             };
-            auto reply = mcp->Handle(message, session, send);
+            auto reply = rpc->Handle(message, session, send);
             if (reply) send(*reply);
             sessions->Put(session_id, session);
             sink.done();
@@ -159,7 +143,7 @@ void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
           });
       return;
     }
-    auto reply = mcp->Handle(message, session, nullptr);
+    auto reply = rpc->Handle(message, session, nullptr);
     sessions->Put(session_id, session);
     res.set_content(reply ? reply->dump(-1, ' ', false, json::error_handler_t::replace) : "{}",
                     "application/json");
@@ -185,4 +169,4 @@ void RegisterHttpRoutes(httplib::Server& server, ApiCall api) {
   });
 }
 
-}  // namespace ts::mcp
+}  // namespace ts::daemon

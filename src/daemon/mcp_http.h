@@ -1,4 +1,4 @@
-// MCP's Streamable HTTP transport on a cpp-httplib server: POST /mcp answered
+// MCP's Streamable HTTP transport on the daemon's cpp-httplib server: POST /mcp answered
 // as JSON (or as an SSE stream when a tool reports progress), GET /mcp 405 (no
 // server-initiated stream), DELETE /mcp ends a session. Sessions are named by
 // Mcp-Session-Id; Origin is checked against DNS rebinding (loopback only).
@@ -8,15 +8,12 @@
 
 #include "mcp/mcp.h"
 
-namespace ts::mcp {
+namespace ts::daemon {
 
-void RegisterHttpRoutes(httplib::Server& server, ApiCall api);
-
-// An ApiCall that sends each request to the daemon listening on 127.0.0.1:port.
-ApiCall LoopbackApi(int port);
+void RegisterMcpRoutes(httplib::Server& server, mcp::ApiCall api);
 
 // Whether an Origin header value names this machine (http(s)://localhost,
 // 127.0.0.1 or [::1], any port). An absent Origin (non-browser clients) is allowed.
 bool IsLoopbackOrigin(const std::string& origin);
 
-}  // namespace ts::mcp
+}  // namespace ts::daemon

@@ -1,5 +1,7 @@
 #include "daemon/service.h"
 
+#include "client/client.h"
+
 #include "util/utf8.h"
 
 #include <sys/resource.h>
@@ -140,7 +142,7 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
         "it");
   }
   if (name.empty()) name = index::DefaultIndexName(abs);
-  if (!index::IsValidIndexName(name)) {
+  if (!client::IsValidIndexName(name)) {
     return Status::InvalidArgument("invalid index name '" + name +
                                    "' (use 1-64 of A-Z a-z 0-9 . _ -, not starting with '.')");
   }

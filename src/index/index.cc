@@ -16,22 +16,6 @@
 
 namespace ts::index {
 
-std::string DefaultDataDir() {
-  if (const char* d = std::getenv("TRUSTY_DATA_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
-    return std::string(x) + "/trusty-search";
-  if (const char* h = std::getenv("HOME"); h && *h)
-    return std::string(h) + "/.local/share/trusty-search";
-  return ".trusty-search";
-}
-
-bool IsValidIndexName(const std::string& name) {
-  if (name.empty() || name.size() > 64 || name[0] == '.') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
-}
-
 std::string DefaultIndexName(const std::string& root) {
   std::string base = std::filesystem::path(root).filename().string();
   if (base.empty()) base = std::filesystem::path(root).parent_path().filename().string();

@@ -292,10 +292,6 @@ class Index {
   uint64_t files_version_ = 0;
 };
 
-// Where indexes live: $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search, else
-// ~/.local/share/trusty-search. An explicit --data-dir wins over all.
-std::string DefaultDataDir();
-
 // The list of named indexes in a data directory (registry.json, written
 // atomically, versioned and checksummed). A corrupt registry is an error,
 // never an empty list.
@@ -321,8 +317,6 @@ class Registry {
   std::vector<RegistryEntry> entries_;
 };
 
-// Index names: 1-64 of [A-Za-z0-9._-], not starting with '.'.
-bool IsValidIndexName(const std::string& name);
 // A name derived from a folder's base name, made valid.
 std::string DefaultIndexName(const std::string& root);
 
