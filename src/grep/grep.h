@@ -22,7 +22,7 @@
 namespace ts::grep {
 
 // 1 and 2: pre-release layouts (no blocks; no stored content).
-inline constexpr uint32_t kSegmentFormatVersion = 3;
+inline constexpr uint32_t kSegmentFormatVersion = 4;
 // Files are indexed in blocks of about this many bytes (ending at a line end),
 // so a hit in a large file reads only its candidate blocks.
 inline constexpr size_t kBlockBytes = 64 << 10;

@@ -189,30 +189,50 @@ void ForEachLine(std::string_view text, uint64_t first, size_t begin, size_t end
   }
 }
 
-// A small set of searchable atoms such that every match contains one of
-// them, or empty when there is none: then only lines holding one of these
-// need the regex. All searchable atoms first; then, weakest first (shortest,
-// made of the most common bytes), each is dropped when the rest still cover.
-// Without an atom of S, a file holds at most the others: S covers exactly
-// when the prefilter fails with every atom but those of S present.
-std::vector<LiteralFinder> CoverAtoms(const Pattern::Impl& impl) {
+// Byte finders for a prefilter's atoms (index i: atom i): exact when
+// `folded` is false, else folding ASCII case; null for atoms with bytes >=
+// 0x80 (one such atom may stand for several spellings). Sets *need_ascii when
+// a folded atom holds k or s, which RE2 also folds from U+212A and U+017F: on
+// text with such characters those finders could miss a match.
+std::vector<std::unique_ptr<LiteralFinder>> AtomFinders(const std::vector<std::string>& atoms,
+                                                        bool folded, bool* need_ascii) {
+  std::vector<std::unique_ptr<LiteralFinder>> finders;
+  for (const std::string& atom : atoms) {
+    bool ascii = !atom.empty() && std::all_of(atom.begin(), atom.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x80;
+    });
+    finders.push_back(ascii ? std::make_unique<LiteralFinder>(atom, folded) : nullptr);
+    if (ascii && folded && atom.find_first_of("ksKS") != std::string::npos) *need_ascii = true;
+  }
+  return finders;
+}
+
+// A small set of atoms such that every match contains one of them, or empty
+// when there is none: then only lines holding one of these need the regex.
+// All atoms with a finder first; then, weakest first (short, made of common
+// bytes), each is dropped when the rest still cover. Without an atom of S a
+// line holds at most the others: S covers exactly when the prefilter fails
+// with every atom but those of S present.
+std::vector<LiteralFinder> CoverAtoms(const re2::FilteredRE2& filter,
+                                      const std::vector<std::unique_ptr<LiteralFinder>>& finders) {
   std::vector<int> cover;
-  for (size_t i = 0; i < impl.atom_finders.size(); ++i) {
-    if (!impl.atom_keys[i].empty() && impl.atom_finders[i]) cover.push_back(static_cast<int>(i));
+  for (size_t i = 0; i < finders.size(); ++i) {
+    if (finders[i]) cover.push_back(static_cast<int>(i));
   }
   auto covers = [&](const std::vector<int>& set) {
-    std::vector<int> present;
-    for (size_t i = 0; i < impl.atom_finders.size(); ++i) {
+    std::vector<int> present, passed;
+    for (size_t i = 0; i < finders.size(); ++i) {
       if (std::find(set.begin(), set.end(), static_cast<int>(i)) == set.end()) {
         present.push_back(static_cast<int>(i));
       }
     }
-    return !impl.MayMatch(present);
+    filter.AllPotentials(present, &passed);
+    return passed.empty();
   };
   if (cover.empty() || !covers(cover)) return {};
   auto strength = [&](int i) {
     int sum = 0;
-    for (char c : impl.atom_finders[i]->needle()) sum += kByteRank[static_cast<uint8_t>(c)];
+    for (char c : finders[i]->needle()) sum += kByteRank[static_cast<uint8_t>(c)];
     return sum;
   };
   std::vector<int> weakest_first = cover;
@@ -225,9 +245,9 @@ std::vector<LiteralFinder> CoverAtoms(const Pattern::Impl& impl) {
     }
     if (!rest.empty() && covers(rest)) cover = std::move(rest);
   }
-  std::vector<LiteralFinder> finders;
-  for (int i : cover) finders.push_back(*impl.atom_finders[i]);
-  return finders;
+  std::vector<LiteralFinder> out;
+  for (int i : cover) out.push_back(*finders[i]);
+  return out;
 }
 
 }  // namespace
@@ -299,8 +319,17 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
       std::vector<uint32_t> trigrams;
       CollectTrigrams(marked ? MarkedAtomToText(atoms[i]) : atoms[i], &trigrams);
       std::vector<std::vector<uint32_t>> keys;
-      for (uint32_t t : trigrams)
-        keys.push_back(marked ? std::vector<uint32_t>{t} : CaseVariants(t));
+      for (uint32_t t : trigrams) {
+        if (marked) {
+          keys.push_back({t});
+        } else {
+          // A folded k or s may be U+212A or U+017F in the file, which
+          // breaks every trigram through it: such a trigram is present in
+          // some case, or the document holds one of those characters.
+          keys.push_back(CaseVariants(t));
+          if (HoldsFoldHazard(t)) keys.back().push_back(kFoldHazardKey);
+        }
+      }
       if (keys.empty()) impl->unknown_atoms.push_back(static_cast<int>(i));
       impl->atom_keys.push_back(std::move(keys));
       atom_texts.push_back(marked ? MarkedAtomToText(atoms[i]) : atoms[i]);
@@ -314,23 +343,32 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
   if (options.invert) impl->full_scan = true;
   // Atoms searched for as bytes: exact-case ones, and, when the case is not
   // known (-i, or capitals that could not be marked), the prefilter's
-  // lower-cased atom with ASCII letters matching either case. Only ASCII
-  // atoms: one with bytes the index skips may stand for several spellings.
+  // lower-cased atom with ASCII letters matching either case.
   const bool folded = !marked;
-  for (const std::string& atom : atom_texts) {
-    bool ascii = !atom.empty() && std::all_of(atom.begin(), atom.end(), [](char c) {
-      return static_cast<unsigned char>(c) < 0x80;
-    });
-    impl->atom_finders.push_back(ascii ? std::make_unique<LiteralFinder>(atom, folded) : nullptr);
-    // RE2 folds U+212A to k and U+017F to s: on text with such bytes a
-    // folded atom holding k or s could miss a match.
-    if (ascii && folded && atom.find_first_of("ksKS") != std::string::npos) {
-      impl->finders_need_ascii = true;
+  impl->atom_finders = AtomFinders(atom_texts, folded, &impl->finders_need_ascii);
+  if (!options.multiline && !options.invert) {
+    if (!impl->full_scan) {
+      impl->line_atoms = CoverAtoms(*impl->filter, impl->atom_finders);
+    } else {
+      // No trigram to select files by, but every match may still hold a
+      // shorter literal (`\wAh`): lines without one need no regex.
+      re2::FilteredRE2 short_filter(2);
+      std::vector<std::string> short_atoms;
+      if (short_filter.Add(filter_regex, filter_options, &id) == RE2::NoError) {
+        short_filter.Compile(&short_atoms);
+        for (auto& atom : short_atoms) {
+          if (marked) atom = MarkedAtomToText(atom);
+        }
+        auto finders = AtomFinders(short_atoms, folded, &impl->finders_need_ascii);
+        impl->line_atoms = CoverAtoms(short_filter, finders);
+      }
     }
   }
-  if (!impl->full_scan && !options.multiline && !options.invert) {
-    impl->line_atoms = CoverAtoms(*impl);
-  }
+  // Every match starting with a byte >= 0x80 (`\p{Greek}`): text without
+  // one cannot match. RE2 bounds the anchored matches: each is >= min.
+  std::string min_match, max_match;
+  impl->needs_non_ascii = impl->regex->PossibleMatchRange(&min_match, &max_match, 4) &&
+                          !min_match.empty() && static_cast<uint8_t>(min_match[0]) >= 0x80;
   return std::unique_ptr<Pattern>(new Pattern(std::move(impl)));
 }
 
@@ -379,6 +417,7 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
     return true;
   };
   const bool ascii = IsAscii(content);
+  if (impl.needs_non_ascii && ascii && !options.invert) return out;
   const RE2& re = impl.ascii_regex && ascii ? *impl.ascii_regex : *impl.regex;
   MatchedLines matches(re, content, impl.multiline);
   uint64_t first, last;

@@ -56,6 +56,8 @@ struct Pattern::Impl {
   // A folded finder holds k or s, which RE2 also folds from non-ASCII
   // characters: the finders decide only on all-ASCII text.
   bool finders_need_ascii = false;
+  // Every match begins with a byte >= 0x80: all-ASCII text has none.
+  bool needs_non_ascii = false;
   // The index cannot narrow the pattern: every file is a candidate.
   bool full_scan = false;
   bool multiline = false;

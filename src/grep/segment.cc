@@ -173,9 +173,9 @@ uint32_t SegmentBuilder::doc_count() const {
 void SegmentBuilder::Add(uint64_t key, std::string_view path, std::string_view content) {
   State& s = *state_;
   if (s.postings.empty()) {
-    s.postings.resize(kTrigramKeys);
-    s.last_plus_one.assign(kTrigramKeys, 0);
-    s.df.assign(kTrigramKeys, 0);
+    s.postings.resize(kKeyCount);
+    s.last_plus_one.assign(kKeyCount, 0);
+    s.df.assign(kKeyCount, 0);
   }
   const auto& codes = TrigramCodes();
   // Blocks end at a line end, so no line (and no match outside -U) spans two.
@@ -192,16 +192,25 @@ void SegmentBuilder::Add(uint64_t key, std::string_view path, std::string_view c
     s.docs.Add(key, begin, content.size(), line, path, end - begin);
     s.content.append(content.substr(begin, end - begin));
     // last_plus_one doubles as the "seen in this document" mark.
+    auto add = [&](uint32_t k) {
+      if (s.last_plus_one[k] == docno + 1) return;
+      uint32_t delta = s.last_plus_one[k] == 0 ? docno : docno - (s.last_plus_one[k] - 1);
+      PutVarint(&s.postings[k], delta);
+      s.last_plus_one[k] = docno + 1;
+      ++s.df[k];
+    };
     uint32_t a = kNotIndexable, b = kNotIndexable;
     for (size_t i = begin; i < end; ++i) {
-      uint32_t c = codes[static_cast<uint8_t>(content[i])];
+      const auto byte = static_cast<uint8_t>(content[i]);
+      uint32_t c = codes[byte];
       if (a != kNotIndexable && b != kNotIndexable && c != kNotIndexable) {
-        uint32_t k = (a * 96u + b) * 96u + c;
-        if (s.last_plus_one[k] != docno + 1) {
-          uint32_t delta = s.last_plus_one[k] == 0 ? docno : docno - (s.last_plus_one[k] - 1);
-          PutVarint(&s.postings[k], delta);
-          s.last_plus_one[k] = docno + 1;
-          ++s.df[k];
+        add((a * 96u + b) * 96u + c);
+      } else if (c == kNotIndexable && i > begin) {
+        // U+017F is C5 BF, U+212A is E2 84 AA.
+        const auto prev = static_cast<uint8_t>(content[i - 1]);
+        if ((byte == 0xBF && prev == 0xC5) || (byte == 0xAA && prev == 0x84 && i > begin + 1 &&
+                                               static_cast<uint8_t>(content[i - 2]) == 0xE2)) {
+          add(kFoldHazardKey);
         }
       }
       a = b;
@@ -311,7 +320,7 @@ Status SegmentReader::Parse() {
   for (uint32_t i = 0; i < key_count_; ++i) {
     const char* e = p + off_dict_ + kDictEntrySize * i;
     uint64_t o = GetFixed64(e + 8);
-    if (GetFixed32(e) >= kTrigramKeys || o < prev_off || off_postings_ + o > postings_end_ ||
+    if (GetFixed32(e) >= kKeyCount || o < prev_off || off_postings_ + o > postings_end_ ||
         (i > 0 && GetFixed32(e) <= GetFixed32(e - kDictEntrySize))) {
       return Status::Corruption("trigram dictionary malformed");
     }
@@ -420,13 +429,13 @@ Result<SegmentFileInfo> MergeSegmentsToFile(const std::vector<SegmentView>& inpu
   std::vector<uint32_t> docs;
   std::string encoded;
   while (true) {
-    uint32_t key = kTrigramKeys;
+    uint32_t key = kKeyCount;
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (cursor[i] < inputs[i].segment->key_count()) {
         key = std::min(key, inputs[i].segment->KeyAt(cursor[i]));
       }
     }
-    if (key == kTrigramKeys) break;
+    if (key == kKeyCount) break;
     encoded.clear();
     uint32_t df = 0;
     int64_t last = -1;

@@ -15,6 +15,10 @@
 namespace ts::grep {
 
 inline constexpr uint32_t kTrigramKeys = 96 * 96 * 96;
+// One more key: documents holding U+017F or U+212A, which case-insensitive
+// matching finds as s and k (see HoldsFoldHazard). Keys are < kKeyCount.
+inline constexpr uint32_t kFoldHazardKey = kTrigramKeys;
+inline constexpr uint32_t kKeyCount = kTrigramKeys + 1;
 inline constexpr uint8_t kNotIndexable = 0xff;
 
 inline const std::array<uint8_t, 256>& TrigramCodes() {
@@ -46,6 +50,19 @@ inline std::vector<uint32_t> CaseVariants(uint32_t key) {
     out = std::move(next);
   }
   return out;
+}
+
+// Whether a trigram holds k or s in either case: letters that case-insensitive
+// matching also finds as U+212A (KELVIN SIGN) and U+017F (LATIN SMALL LETTER
+// LONG S), whose bytes are not indexable. A document may hold such a trigram
+// "spelled" with one of those when it has kFoldHazardKey.
+inline bool HoldsFoldHazard(uint32_t key) {
+  uint32_t codes[3] = {key / (96 * 96), (key / 96) % 96, key % 96};
+  for (uint32_t code : codes) {
+    char c = code == 0 ? '\t' : static_cast<char>((code - 1 + 0x20) | 0x20);
+    if (c == 'k' || c == 's') return true;
+  }
+  return false;
 }
 
 }  // namespace ts::grep

@@ -78,6 +78,16 @@ foo
 'TODO|FIXME|XXX'
 '(foo|bar)baz'
 'a{1000}'
+'\wVA'
+-i '\wva'
+-w '\wVA\w+'
+-i kiss
+-i missing
+-i kelvin
+-i 'mi\w\w'
+-F -i 'KISS'
+-i '\p{Greek}'
+-v '\p{Greek}'
 """
 
 FILES = {
@@ -88,6 +98,8 @@ FILES = {
     "sub/deep/x.rs": "fn foo() -> u32 {\n    42\n}\n// date 2024-01-31\nstruct Foo { x: u32 }\n",
     "sub/y.go": "package sub\n\nfunc Foo() string {\n\treturn \"foo\"\n}\n",
     "unicode.txt": "Straße und STRASSE\nαλφα βήτα ΑΛΦΑ\n日本語のテキスト\ncafé crème\nǅemal ǆ Ǆ\n",
+    # U+212A KELVIN SIGN and U+017F LONG S: -i folds them to k and s.
+    "fold.txt": "Kelvin: 3 \u212a\nmi\u017fs the point\nkiss KISS ki\u017fs\nMi\u017fsing\n\u212aelvin scale\n",
     "ws.txt": "\tindented line\nspaces at end   \n\nfoo\n\n",
     "crlf.txt": "trailing\r\nfoo\r\n",
     "noeol.txt": "first\nno newline at end",
