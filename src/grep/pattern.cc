@@ -122,8 +122,10 @@ bool IsAscii(std::string_view text) {
 // MatchedLines; never used with -U or -v.
 class AtomMatchedLines {
  public:
-  AtomMatchedLines(const RE2& re, std::string_view content, const std::vector<LiteralFinder>& atoms)
-      : re_(re), text_(content) {
+  // `ascii_re`, when not null, replaces `re` on lines without bytes >= 0x80.
+  AtomMatchedLines(const RE2& re, const RE2* ascii_re, std::string_view content,
+                   const std::vector<LiteralFinder>& atoms)
+      : re_(re), ascii_re_(ascii_re), text_(content) {
     const char* base = content.data();
     for (const auto& atom : atoms) {
       size_t from = 0;
@@ -148,7 +150,10 @@ class AtomMatchedLines {
     while (next_ < lines_.size()) {
       auto [ls, le] = lines_[next_++];
       re2::StringPiece line(text_.data() + ls, le - ls);
-      if (!re_.Match(line, 0, line.size(), RE2::UNANCHORED, nullptr, 0)) continue;
+      const RE2& re = ascii_re_ != nullptr && IsAscii(std::string_view(line.data(), line.size()))
+                          ? *ascii_re_
+                          : re_;
+      if (!re.Match(line, 0, line.size(), RE2::UNANCHORED, nullptr, 0)) continue;
       line_ += CountNewlines(text_.data() + counted_pos_, text_.data() + ls);
       counted_pos_ = ls;
       *first_line = *last_line = line_;
@@ -161,6 +166,7 @@ class AtomMatchedLines {
 
  private:
   const RE2& re_;
+  const RE2* ascii_re_;
   std::string_view text_;
   std::vector<std::pair<size_t, size_t>> lines_;  // [start, end) of lines holding an atom
   size_t next_ = 0;
@@ -416,10 +422,14 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
     }
     return true;
   };
-  const bool ascii = IsAscii(content);
-  if (impl.needs_non_ascii && ascii && !options.invert) return out;
-  const RE2& re = impl.ascii_regex && ascii ? *impl.ascii_regex : *impl.regex;
-  MatchedLines matches(re, content, impl.multiline);
+  // Whether the content is all ASCII costs a pass over it: asked only when
+  // an answer depends on it.
+  int ascii_state = -1;
+  auto ascii = [&] {
+    if (ascii_state < 0) ascii_state = IsAscii(content) ? 1 : 0;
+    return ascii_state == 1;
+  };
+  if (impl.needs_non_ascii && !options.invert && ascii()) return out;
   uint64_t first, last;
   size_t b, e;
   auto take_all = [&](auto& source) {
@@ -434,18 +444,23 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
       });
     }
   };
-  if (!options.invert && !impl.line_atoms.empty() && (ascii || !impl.finders_need_ascii)) {
-    AtomMatchedLines atom_matches(re, content, impl.line_atoms);
+  if (!options.invert && !impl.line_atoms.empty() && (!impl.finders_need_ascii || ascii())) {
+    // The regex is chosen per line: no match spans one outside -U.
+    AtomMatchedLines atom_matches(*impl.regex, impl.ascii_regex.get(), content, impl.line_atoms);
     take_all(atom_matches);
-  } else if (!options.invert) {
-    take_all(matches);
-  } else if (!content.empty()) {
-    bool have = matches.Next(&first, &last, &b, &e);
-    ForEachLine(content, 1, 0, content.size(), [&](const LineRef& line) {
-      while (have && last < line.number) have = matches.Next(&first, &last, &b, &e);
-      bool matched = have && first <= line.number && line.number <= last;
-      return matched ? true : take(line);
-    });
+  } else {
+    const RE2& re = impl.ascii_regex && ascii() ? *impl.ascii_regex : *impl.regex;
+    MatchedLines matches(re, content, impl.multiline);
+    if (!options.invert) {
+      take_all(matches);
+    } else if (!content.empty()) {
+      bool have = matches.Next(&first, &last, &b, &e);
+      ForEachLine(content, 1, 0, content.size(), [&](const LineRef& line) {
+        while (have && last < line.number) have = matches.Next(&first, &last, &b, &e);
+        bool matched = have && first <= line.number && line.number <= last;
+        return matched ? true : take(line);
+      });
+    }
   }
   out.selected = counted;
   if (options.files_with_matches || selected.empty()) return out;
