@@ -139,4 +139,25 @@ size_t LiteralFinder::Find(std::string_view hay, size_t from) const {
   return kHaveAvx2 ? FindAvx2(hay, from) : FindSse2(hay, from);
 }
 
+size_t CountNewlines(std::string_view text) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  const __m128i newline = _mm_set1_epi8('\n');
+  size_t i = 0, total = 0;
+  while (n - i >= 16) {
+    // Each byte lane counts up to 255 hits before the lanes are summed.
+    __m128i lanes = _mm_setzero_si128();
+    const size_t steps = std::min<size_t>((n - i) / 16, 255);
+    for (size_t k = 0; k < steps; ++k, i += 16) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(x, newline));
+    }
+    __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());
+    total += static_cast<size_t>(_mm_cvtsi128_si64(sums)) +
+             static_cast<size_t>(_mm_extract_epi16(sums, 4));
+  }
+  for (; i < n; ++i) total += p[i] == '\n' ? 1 : 0;
+  return total;
+}
+
 }  // namespace ts::grep

@@ -41,4 +41,8 @@ class LiteralFinder {
   uint8_t byte1_ = 0, byte2_ = 0, mask1_ = 0, mask2_ = 0;
 };
 
+// The number of '\n' bytes in `text`, 16 bytes a step (a plain std::count
+// widens every byte to 64 bits and ran at a quarter of this speed).
+size_t CountNewlines(std::string_view text);
+
 }  // namespace ts::grep

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "grep/byte_rank.h"
 #include "grep/grep.h"
@@ -24,10 +25,6 @@ constexpr size_t kMaxPatternBytes = 64 << 10;
 // RE2's budget for the compiled program and its DFA caches; a pattern beyond
 // it fails to compile with a clear error instead of using unbounded memory.
 constexpr int64_t kRegexMemoryBudget = 64 << 20;
-
-size_t CountNewlines(const char* begin, const char* end) {
-  return static_cast<size_t>(std::count(begin, end, '\n'));
-}
 
 // Whether an unescaped "\n" escape or a raw newline appears in the pattern.
 bool HasLiteralNewline(std::string_view pattern) {
@@ -65,13 +62,13 @@ class MatchedLines {
     const void* nl =
         ms > counted_pos_ ? memrchr(base + counted_pos_, '\n', ms - counted_pos_) : nullptr;
     size_t ls = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) + 1 : counted_pos_;
-    line_ += CountNewlines(base + counted_pos_, base + ls);
+    line_ += CountNewlines({base + counted_pos_, ls - counted_pos_});
     counted_pos_ = ls;
     size_t last_byte = me > ms ? me - 1 : ms;
     const void* e = last_byte < n ? std::memchr(base + last_byte, '\n', n - last_byte) : nullptr;
     size_t le = e ? static_cast<size_t>(static_cast<const char*>(e) - base) : n;
     *first_line = line_;
-    *last_line = line_ + (multiline_ ? CountNewlines(base + ls, base + le) : 0);
+    *last_line = line_ + (multiline_ ? CountNewlines({base + ls, le - ls}) : 0);
     *begin = ls;
     *end = le;
     if (multiline_) {
@@ -120,12 +117,41 @@ bool IsAscii(std::string_view text) {
 // one of `atoms` (exact bytes), so only lines holding an atom (found with
 // memchr on a rare byte) are given to the regex. Same contract as
 // MatchedLines; never used with -U or -v.
+bool IsAsciiWordByte(uint8_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// -w on a literal whose first and last bytes are ASCII word characters:
+// whether `line` matches rg's "(?:^|\W)literal(?:\W|$)", decided from the
+// bytes around each occurrence; nullopt when a neighbour is not ASCII (then
+// only the Unicode regex knows whether it is a word character).
+std::optional<bool> WordLiteralMatch(const LiteralFinder& literal, std::string_view line) {
+  const size_t n = literal.needle().size();
+  bool undecided = false;
+  // 1: a boundary, 0: a word character, -1: not ASCII.
+  auto side = [&](size_t pos, bool before) {
+    if (before ? pos == 0 : pos >= line.size()) return 1;
+    auto c = static_cast<uint8_t>(line[before ? pos - 1 : pos]);
+    if (c >= 0x80) return -1;
+    return IsAsciiWordByte(c) ? 0 : 1;
+  };
+  for (size_t at = literal.Find(line); at != std::string_view::npos;
+       at = literal.Find(line, at + 1)) {
+    const int left = side(at, true), right = side(at + n, false);
+    if (left == 1 && right == 1) return true;
+    if (left != 0 && right != 0) undecided = true;
+  }
+  if (undecided) return std::nullopt;
+  return false;
+}
+
 class AtomMatchedLines {
  public:
-  // `ascii_re`, when not null, replaces `re` on lines without bytes >= 0x80.
-  AtomMatchedLines(const RE2& re, const RE2* ascii_re, std::string_view content,
-                   const std::vector<LiteralFinder>& atoms)
-      : re_(re), ascii_re_(ascii_re), text_(content) {
+  // `ascii_re`, when not null, replaces `re` on lines without bytes >= 0x80;
+  // `word_literal`, when not null, decides lines without the regex where it can.
+  AtomMatchedLines(const RE2& re, const RE2* ascii_re, const LiteralFinder* word_literal,
+                   std::string_view content, const std::vector<LiteralFinder>& atoms)
+      : re_(re), ascii_re_(ascii_re), word_literal_(word_literal), text_(content) {
     const char* base = content.data();
     for (const auto& atom : atoms) {
       size_t from = 0;
@@ -150,11 +176,18 @@ class AtomMatchedLines {
     while (next_ < lines_.size()) {
       auto [ls, le] = lines_[next_++];
       re2::StringPiece line(text_.data() + ls, le - ls);
-      const RE2& re = ascii_re_ != nullptr && IsAscii(std::string_view(line.data(), line.size()))
-                          ? *ascii_re_
-                          : re_;
-      if (!re.Match(line, 0, line.size(), RE2::UNANCHORED, nullptr, 0)) continue;
-      line_ += CountNewlines(text_.data() + counted_pos_, text_.data() + ls);
+      std::optional<bool> decided;
+      if (word_literal_ != nullptr) {
+        decided = WordLiteralMatch(*word_literal_, std::string_view(line.data(), line.size()));
+      }
+      if (!decided) {
+        const RE2& re = ascii_re_ != nullptr && IsAscii(std::string_view(line.data(), line.size()))
+                            ? *ascii_re_
+                            : re_;
+        decided = re.Match(line, 0, line.size(), RE2::UNANCHORED, nullptr, 0);
+      }
+      if (!*decided) continue;
+      line_ += CountNewlines({text_.data() + counted_pos_, ls - counted_pos_});
       counted_pos_ = ls;
       *first_line = *last_line = line_;
       *begin = ls;
@@ -167,6 +200,7 @@ class AtomMatchedLines {
  private:
   const RE2& re_;
   const RE2* ascii_re_;
+  const LiteralFinder* word_literal_;
   std::string_view text_;
   std::vector<std::pair<size_t, size_t>> lines_;  // [start, end) of lines holding an atom
   size_t next_ = 0;
@@ -370,6 +404,18 @@ Result<std::unique_ptr<Pattern>> Pattern::Compile(std::string_view pattern,
       }
     }
   }
+  // -w on a plain literal with word characters at both ends, exact case:
+  // its one cover atom is the literal, and the bytes around an occurrence
+  // decide most lines without the regex.
+  if (options.word && !options.ignore_case && !options.multiline && !options.invert &&
+      impl->line_atoms.size() == 1 && !impl->line_atoms[0].folds_case()) {
+    const std::string& needle = impl->line_atoms[0].needle();
+    const bool plain =
+        options.fixed_strings || pattern.find_first_of("\\.+*?()|[]{}^$") == std::string_view::npos;
+    impl->word_literal = plain && needle == pattern && !needle.empty() &&
+                         IsAsciiWordByte(static_cast<uint8_t>(needle.front())) &&
+                         IsAsciiWordByte(static_cast<uint8_t>(needle.back()));
+  }
   // Every match starting with a byte >= 0x80 (`\p{Greek}`): text without
   // one cannot match. RE2 bounds the anchored matches: each is >= min.
   std::string min_match, max_match;
@@ -446,7 +492,9 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
   };
   if (!options.invert && !impl.line_atoms.empty() && (!impl.finders_need_ascii || ascii())) {
     // The regex is chosen per line: no match spans one outside -U.
-    AtomMatchedLines atom_matches(*impl.regex, impl.ascii_regex.get(), content, impl.line_atoms);
+    AtomMatchedLines atom_matches(*impl.regex, impl.ascii_regex.get(),
+                                  impl.word_literal ? &impl.line_atoms[0] : nullptr, content,
+                                  impl.line_atoms);
     take_all(atom_matches);
   } else {
     const RE2& re = impl.ascii_regex && ascii() ? *impl.ascii_regex : *impl.regex;

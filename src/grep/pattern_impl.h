@@ -58,6 +58,8 @@ struct Pattern::Impl {
   bool finders_need_ascii = false;
   // Every match begins with a byte >= 0x80: all-ASCII text has none.
   bool needs_non_ascii = false;
+  // -w on the literal line_atoms[0], with ASCII word characters at both ends.
+  bool word_literal = false;
   // The index cannot narrow the pattern: every file is a candidate.
   bool full_scan = false;
   bool multiline = false;

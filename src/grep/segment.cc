@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "grep/grep.h"
+#include "grep/literal_finder.h"
 #include "grep/trigram.h"
 #include "util/encoding.h"
 #include "util/hash.h"
@@ -216,7 +217,7 @@ void SegmentBuilder::Add(uint64_t key, std::string_view path, std::string_view c
       a = b;
       b = c;
     }
-    line += static_cast<uint32_t>(std::count(content.data() + begin, content.data() + end, '\n'));
+    line += static_cast<uint32_t>(CountNewlines(content.substr(begin, end - begin)));
     begin = end;
   } while (begin < content.size());
 }

@@ -105,7 +105,8 @@ FILES = {
     "noeol.txt": "first\nno newline at end",
     "empty.txt": "",
     "multi.txt": "BEGIN block\nmiddle\nEND block\nfoo\nbar\nfoo\nbar baz\n",
-    "words.txt": "a-foo-b\nxfoo\n-foo\nfoo-\nfoobar foo\n",
+    # Non-ASCII neighbours: é is a word character, U+00B7 (middle dot) is not.
+    "words.txt": "a-foo-b\nxfoo\n-foo\nfoo-\nfoobar foo\n\u00e9foo\nfoo\u00b7\nfoo\u00e9 foo\u00e9\n",
     ".hidden.txt": "foo in a hidden file\n",
     "build/gen.c": "int foo_generated = 1; /* under an excluded dir: rg searches it */\n",
     "ignored/skip.txt": "foo but ignored by .gitignore\n",

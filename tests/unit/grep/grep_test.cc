@@ -287,6 +287,24 @@ std::string AsciiLowered(std::string s) {
   return s;
 }
 
+TEST(CountNewlines, AgreesWithStdCount) {
+  std::mt19937 rng(3);
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    // Long runs of newlines overflow a byte lane if it is not flushed in time.
+    const int newline_share = static_cast<int>(rng() % 3);
+    for (int i = rng() % 9000; i > 0; --i) {
+      text.push_back(newline_share == 2 || rng() % 3 < static_cast<unsigned>(newline_share) ? '\n'
+                                                                                            : 'x');
+    }
+    for (size_t from = 0; from < text.size(); from += 1 + rng() % 3000) {
+      std::string_view part = std::string_view(text).substr(from);
+      ASSERT_EQ(CountNewlines(part),
+                static_cast<size_t>(std::count(part.begin(), part.end(), '\n')));
+    }
+  }
+}
+
 TEST(LiteralFinder, FoldsAsciiCaseOnly) {
   std::mt19937 rng(5);
   const std::string alphabet = "aAbB_@`[{1";  // '@' '`' '[' '{' sit one bit from letters
