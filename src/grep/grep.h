@@ -151,6 +151,12 @@ struct GrepResult {
 };
 
 // A compiled pattern: the verifying regex and the trigram prefilter.
+// What the index knows about a file's content, to spare a pass over it.
+struct ContentFacts {
+  // It holds neither U+017F nor U+212A (the companion's fold key says so).
+  bool no_fold_hazard = false;
+};
+
 class Pattern {
  public:
   // Errors (InvalidArgument) name what is wrong: an unparsable regex, one too
@@ -159,7 +165,8 @@ class Pattern {
                                                   const GrepOptions& options);
   ~Pattern();
   // The selected lines (and context) of one file's content.
-  FileMatches SearchContent(std::string_view content, const GrepOptions& options) const;
+  FileMatches SearchContent(std::string_view content, const GrepOptions& options,
+                            ContentFacts facts = {}) const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }

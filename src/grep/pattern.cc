@@ -430,10 +430,10 @@ bool Pattern::Impl::MayMatch(const std::vector<int>& present_atoms) const {
   return !passed.empty();
 }
 
-bool Pattern::Impl::AtomsAllow(std::string_view content) const {
+bool Pattern::Impl::AtomsAllow(std::string_view content, bool no_fold_hazard) const {
   // The line search itself is the check.
   if (full_scan || !line_atoms.empty()) return true;
-  if (finders_need_ascii && !IsAscii(content)) return true;
+  if (finders_need_ascii && !no_fold_hazard && !IsAscii(content)) return true;
   std::vector<int> present;
   bool checked = false;
   for (size_t i = 0; i < atom_finders.size(); ++i) {
@@ -446,7 +446,8 @@ bool Pattern::Impl::AtomsAllow(std::string_view content) const {
   return !checked || MayMatch(present);
 }
 
-FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& options) const {
+FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& options,
+                                   ContentFacts facts) const {
   FileMatches out;
   const Impl& impl = *impl_;
   const uint64_t limit = options.files_with_matches ? 1
@@ -490,7 +491,8 @@ FileMatches Pattern::SearchContent(std::string_view content, const GrepOptions& 
       });
     }
   };
-  if (!options.invert && !impl.line_atoms.empty() && (!impl.finders_need_ascii || ascii())) {
+  const bool finders_sound = !impl.finders_need_ascii || facts.no_fold_hazard || ascii();
+  if (!options.invert && !impl.line_atoms.empty() && finders_sound) {
     // The regex is chosen per line: no match spans one outside -U.
     AtomMatchedLines atom_matches(*impl.regex, impl.ascii_regex.get(),
                                   impl.word_literal ? &impl.line_atoms[0] : nullptr, content,

@@ -68,7 +68,7 @@ struct Pattern::Impl {
   bool MayMatch(const std::vector<int>& present_atoms) const;
   // Whether `content` holds enough of the exact atoms for a match to be
   // possible; true when the pattern has none to check.
-  bool AtomsAllow(std::string_view content) const;
+  bool AtomsAllow(std::string_view content, bool no_fold_hazard = false) const;
 };
 
 }  // namespace ts::grep

@@ -10,6 +10,7 @@
 
 #include "grep/grep.h"
 #include "grep/pattern_impl.h"
+#include "grep/trigram.h"
 #include "walk/walk.h"
 
 namespace ts::grep {
@@ -81,6 +82,7 @@ struct FileWork {
   const SegmentReader* segment = nullptr;  // null: no companion holds it; read it from disk
   uint32_t first_doc = 0, last_doc = 0;    // the file's blocks in `segment`
   std::vector<uint32_t> blocks;            // candidate blocks; empty: the whole file
+  bool fold_hazard = true;  // it may hold U+017F or U+212A (false: its companion says not)
 };
 
 FileMatches SearchFile(const std::string& root, const FileWork& w, const Pattern& pattern,
@@ -92,16 +94,17 @@ FileMatches SearchFile(const std::string& root, const FileWork& w, const Pattern
     if (!content.ok() || !impl.AtomsAllow(*content)) return out;
     return pattern.SearchContent(*content, options);
   }
+  const ContentFacts facts{!w.fold_hazard};
   if (w.blocks.empty()) {
     std::string_view content = w.segment->Content(w.first_doc, w.last_doc);
-    if (!impl.AtomsAllow(content)) return out;
-    return pattern.SearchContent(content, options);
+    if (!impl.AtomsAllow(content, facts.no_fold_hazard)) return out;
+    return pattern.SearchContent(content, options, facts);
   }
   GrepOptions block_options = options;
   for (uint32_t d : w.blocks) {
     std::string_view content = w.segment->Content(d, d);
-    if (!impl.AtomsAllow(content)) continue;
-    FileMatches part = pattern.SearchContent(content, block_options);
+    if (!impl.AtomsAllow(content, facts.no_fold_hazard)) continue;
+    FileMatches part = pattern.SearchContent(content, block_options, facts);
     const uint32_t first_line = w.segment->doc_first_line(d);
     for (auto& line : part.lines) {
       line.number += first_line - 1;
@@ -168,11 +171,20 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
     for (uint32_t d = 0; d < seg.doc_count(); ++d) {
       result.stats.files_live += live(d) && seg.doc_offset(d) == 0 ? 1 : 0;
     }
+    // Blocks holding U+017F or U+212A: elsewhere folded finders are sound
+    // without a pass over the content (only asked when that matters).
+    std::vector<uint32_t> hazards;
+    if (impl.finders_need_ascii) seg.Postings(kFoldHazardKey, &hazards);
+    auto fold_hazard = [&](uint32_t first, uint32_t last) {
+      auto it = std::lower_bound(hazards.begin(), hazards.end(), first);
+      return !impl.finders_need_ascii || (it != hazards.end() && *it <= last);
+    };
     if (impl.full_scan) {
       for (uint32_t d = 0; d < seg.doc_count(); ++d) {
         if (!live(d) || seg.doc_offset(d) != 0) continue;
         if (FileWork* w = consider(seg.doc_path(d))) {
           *w = FileWork{w->path, &seg, d, last_block(d), {}};
+          w->fold_hazard = fold_hazard(w->first_doc, w->last_doc);
         }
       }
       continue;
@@ -187,6 +199,7 @@ Result<GrepResult> Search(const std::vector<SegmentView>& segments,
         w->segment = &seg;
         w->first_doc = head;
         w->last_doc = last_block(head);
+        w->fold_hazard = fold_hazard(w->first_doc, w->last_doc);
       }
       if (w->first_doc != w->last_doc) w->blocks.push_back(d);
     }
