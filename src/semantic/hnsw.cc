@@ -252,7 +252,10 @@ Status VectorGraph::Save(const std::string& path) const {
   Put(&head, vectors_->checksum());
   Put(&head, vectors_->doc_count());
   Put(&head, static_cast<uint64_t>(h.size_data_per_element_));
-  TS_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::Create(path));
+  // Graphs are derived (rebuilt when missing or damaged) and written by a
+  // background thread at any time: they pass no crash points, which count the
+  // writes of updates.
+  TS_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::Create(path, /*crash_points=*/false));
   Hasher64 hasher;
   auto append = [&](std::string_view bytes) {
     hasher.Update(bytes);

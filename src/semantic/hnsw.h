@@ -27,18 +27,24 @@
 
 namespace ts::semantic {
 
+// Chosen with bench/hnsw_bench.cc on the Linux kernel index (docs/BENCHMARKS.md):
+// natural-language queries (query tower) land far from the code vectors they
+// are compared with, which makes the graph hard to navigate; M=16 with
+// ef_construction=100 reached only recall@10 0.56 at ef 128 there.
 struct GraphParams {
-  uint32_t m = 16;                 // links per node above level 0 (2m at level 0)
-  uint32_t ef_construction = 100;  // candidates examined per insertion
+  uint32_t m = 32;                 // links per node above level 0 (2m at level 0)
+  uint32_t ef_construction = 200;  // candidates examined per insertion
 };
 
-// Candidates examined per search when the caller asks for few hits; chosen
-// from bench/hnsw_bench.cc on the Linux kernel index (docs/BENCHMARKS.md).
-inline constexpr size_t kGraphEfSearch = 64;
+// Candidates examined per search (at least the hits asked for): recall@10
+// about 0.95 on the kernel index, where lower values lose recall on
+// natural-language queries (docs/BENCHMARKS.md).
+inline constexpr size_t kGraphEfSearch = 512;
 
-// Companions with at least this many records get a graph: below it the exact
-// scan of one companion stays under ~3 ms (docs/BENCHMARKS.md).
-inline constexpr uint64_t kGraphMinVectors = 200000;
+// Companions with at least this many records get a graph. The exact scan of a
+// companion passes ~5 ms near 250k records; below that a search at
+// kGraphEfSearch saves little over it (docs/BENCHMARKS.md).
+inline constexpr uint64_t kGraphMinVectors = 250000;
 
 // A record found by a graph search: its docno in the companion and its score.
 struct GraphHit {
