@@ -55,7 +55,9 @@ class HnswTest : public ::testing::Test {
     auto r = VectorSegmentReader::Open(CompanionPath());
     ASSERT_TRUE(r.ok()) << r.status().message();
     vectors_ = *r;
-    auto g = VectorGraph::Build(vectors_, GraphParams{}, 2);
+    // A smaller graph than the index's (GraphParams{}) keeps the test fast
+    // under sanitizers; the synthetic clusters are easy enough for it.
+    auto g = VectorGraph::Build(vectors_, GraphParams{.m = 16, .ef_construction = 100}, 2);
     ASSERT_TRUE(g.ok()) << g.status().message();
     graph_ = std::move(g).value();
   }
