@@ -8,6 +8,7 @@ PACKAGES=(
   make cmake ninja-build g++ ccache pkg-config git
   libsqlite3-dev libxxhash-dev nlohmann-json3-dev libcli11-dev libre2-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev curl
+  libhnswlib-dev
   googletest libgtest-dev
   universal-ctags ripgrep
   python3 sqlite3

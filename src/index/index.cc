@@ -29,8 +29,6 @@ std::string DefaultIndexName(const std::string& root) {
   return name.empty() ? "root" : name;
 }
 
-Index::~Index() = default;
-
 Result<std::unique_ptr<Index>> Index::Open(const std::string& dir) {
   if (!PathExists(CatalogPath(dir))) return Status::NotFound("no index at " + dir);
   std::unique_ptr<Index> index(new Index());
@@ -203,7 +201,11 @@ Status Index::PublishSnapshot() {
         if (reader->scale(d) < 0 && !(view.deleted && (*view.deleted)[d])) ++vector_state->missing;
       }
     }
-    vector_state->segments.push_back({reader, view.deleted, i, current});
+    // Large companions of the loaded model are searched through an HNSW graph
+    // once the worker has one (semantic_ann.cc).
+    std::string graph_name;
+    if (current && reader->doc_count() >= AnnMinVectors()) graph_name = AnnGraphName(view.name);
+    vector_state->segments.push_back({reader, view.deleted, i, current, live, nullptr, graph_name});
   }
   auto snap = std::make_shared<const lexical::Snapshot>(std::move(views));
   auto files = catalog_->Count("files");
@@ -234,24 +236,29 @@ Status Index::PublishSnapshot() {
   for (auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
     if (entry.is_regular_file(ec)) disk_bytes += entry.file_size(ec);
   }
-  std::lock_guard<std::mutex> lock(snapshot_mu_);
-  graph_state_ = graph_state.ok() ? *graph_state : "";
-  ++generation_;
-  files_version_ = files_version.ok() ? std::strtoull(files_version->c_str(), nullptr, 10) : 0;
-  disk_bytes_ = disk_bytes;
-  interrupted_ = in_progress.ok() && *in_progress == "1";
-  files_ = files.ok() ? *files : 0;
-  chunks_ = chunks.ok() ? *chunks : 0;
-  segment_count_ = rows.size();
-  tombstone_count_ = tomb_list.size();
-  if (last_update.ok()) last_update_ = *last_update;
-  snapshot_ = std::move(snap);
-  open_segments_ = std::move(open);
-  grep_ = std::move(grep_state);
-  open_grep_segments_ = std::move(open_grep);
-  vectors_ = std::move(vector_state);
-  open_vector_segments_ = std::move(open_vectors);
-  lexical_error_ = error;
+  std::vector<AnnJob> ann_jobs;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    ann_jobs = AttachGraphsLocked(vector_state.get());
+    graph_state_ = graph_state.ok() ? *graph_state : "";
+    ++generation_;
+    files_version_ = files_version.ok() ? std::strtoull(files_version->c_str(), nullptr, 10) : 0;
+    disk_bytes_ = disk_bytes;
+    interrupted_ = in_progress.ok() && *in_progress == "1";
+    files_ = files.ok() ? *files : 0;
+    chunks_ = chunks.ok() ? *chunks : 0;
+    segment_count_ = rows.size();
+    tombstone_count_ = tomb_list.size();
+    if (last_update.ok()) last_update_ = *last_update;
+    snapshot_ = std::move(snap);
+    open_segments_ = std::move(open);
+    grep_ = std::move(grep_state);
+    open_grep_segments_ = std::move(open_grep);
+    vectors_ = std::move(vector_state);
+    open_vector_segments_ = std::move(open_vectors);
+    lexical_error_ = error;
+  }
+  RequestGraphs(std::move(ann_jobs));
   return Status::Ok();
 }
 

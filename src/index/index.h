@@ -23,6 +23,7 @@
 #include "grep/grep.h"
 #include "lexical/lexical.h"
 #include "search/search.h"
+#include "semantic/hnsw.h"
 #include "semantic/semantic.h"
 #include "util/status.h"
 #include "walk/walk.h"
@@ -90,9 +91,12 @@ struct UpdateSummary {
 struct Lane {
   bool available = false;
   std::string detail;  // "ok", why not, or (available) what is degraded
+  // A detail starting with "ok" is healthy with a note, e.g. the semantic
+  // lane's "ok (hnsw on 3 of 5 segments, exact scan on the rest)".
   std::string ToString() const {
     if (!available) return "unavailable: " + detail;
-    return detail.empty() || detail == "ok" ? "ok" : "degraded: " + detail;
+    if (detail.empty()) return "ok";
+    return detail.rfind("ok", 0) == 0 ? detail : "degraded: " + detail;
   }
 };
 
@@ -222,6 +226,11 @@ class Index {
       std::shared_ptr<const std::vector<bool>> deleted;  // the lexical view's
       uint32_t lexical_segment = 0;  // index into the lexical snapshot's segments
       bool current = false;          // made by the loaded model (searchable)
+      uint64_t live = 0;             // records not deleted
+      // Its HNSW graph (semantic_ann.cc): null until built or loaded, and for
+      // companions small enough to scan exactly.
+      std::shared_ptr<const semantic::VectorGraph> graph;
+      std::string graph_name;  // seg-N.tshnsw when it should have a graph, else ""
     };
     std::vector<Segment> segments;
     uint64_t live_docs = 0;  // of the lexical snapshot
@@ -237,6 +246,28 @@ class Index {
     std::vector<std::string> unindexed_paths;
     std::string error;  // why a companion could not be opened, "" when all are fine
   };
+  // Builds and loads the HNSW graphs of large companions in the background
+  // (semantic_ann.cc); queries scan exactly until a graph is attached.
+  class AnnWorker;
+  // A companion that should have a graph: (graph file name, companion).
+  using AnnJob = std::pair<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>;
+  // Companions with at least this many records get a graph
+  // (semantic::kGraphMinVectors; $TRUSTY_HNSW_MIN_VECTORS overrides it).
+  static uint64_t AnnMinVectors();
+  // Under snapshot_mu_: attaches the open graphs to the companions of `state`
+  // that should have one, releases graphs of companions gone, and returns the
+  // companions still without one (starting the worker when there are some).
+  std::vector<AnnJob> AttachGraphsLocked(VectorState* state);
+  // Hands the worker the companions still without a graph (none: it stops
+  // building for companions merged away).
+  void RequestGraphs(std::vector<AnnJob> jobs);
+  // Called by the worker when a graph is ready: kept and attached to the
+  // published state when its companion is still live.
+  void AttachGraph(const std::string& graph_name,
+                   std::shared_ptr<const semantic::VectorGraph> graph);
+  // "hnsw on N of M segments, ..." for the lane's status; "" when no
+  // companion is large enough for a graph.
+  std::string AnnNote(const VectorState& v, const AnnWorker* worker) const;
   struct Snapshots {
     std::shared_ptr<const lexical::Snapshot> lexical;
     std::shared_ptr<const GrepState> grep;
@@ -258,6 +289,12 @@ class Index {
   std::vector<lexical::ScoredDoc> SemanticTop(const Snapshots& snaps, std::string_view text,
                                               size_t n, const std::string& path_prefix,
                                               QueryResult* result) const;
+  // The best `n` live records of a companion with a graph that pass the path
+  // filter, appended to `out`; false when the graph cannot answer completely
+  // (filtering removed too much, or the search failed): scan it exactly.
+  bool SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
+                   const semantic::ScanQuery& scan, size_t n, const std::string& path_prefix,
+                   std::vector<lexical::ScoredDoc>* out) const;
 
   std::string dir_, name_, root_;
   std::unique_ptr<Catalog> catalog_;
@@ -277,6 +314,8 @@ class Index {
   uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0, disk_bytes_ = 0;
   std::string last_update_;
   bool interrupted_ = false;
+  // HNSW graphs by file name (seg-N.tshnsw), for live large companions (under snapshot_mu_).
+  std::map<std::string, std::shared_ptr<const semantic::VectorGraph>> open_ann_graphs_;
 
   // Symbol graph (graph_query.cc).
   Lane GraphLane() const;
@@ -290,6 +329,8 @@ class Index {
   uint64_t generation_ = 0;  // bumped by every PublishSnapshot (under snapshot_mu_)
   // meta files_version: bumped by a commit that adds or removes a file row (under snapshot_mu_).
   uint64_t files_version_ = 0;
+  // Last member: destroyed (stopped and joined) before anything it uses.
+  std::unique_ptr<AnnWorker> ann_worker_;
 };
 
 // The list of named indexes in a data directory (registry.json, written

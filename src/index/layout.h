@@ -3,6 +3,7 @@
 //   <dir>/segments/*.tsseg    immutable lexical segments named by the catalog
 //   <dir>/segments/*.tsgrep   their grep companions
 //   <dir>/segments/*.tsvec    their vector companions (when a model is loaded)
+//   <dir>/segments/*.tshnsw   HNSW graphs of the large vector companions
 //   <dir>/LOCK                writer lock (flock)
 #pragma once
 
@@ -30,6 +31,14 @@ inline std::string VectorSegmentName(const std::string& segment_name) {
   if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
     base.resize(base.size() - 6);
   return base + ".tsvec";
+}
+
+// The HNSW graph of a large vector companion: seg-N.tsseg -> seg-N.tshnsw.
+inline std::string AnnGraphName(const std::string& segment_name) {
+  std::string base = segment_name;
+  if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
+    base.resize(base.size() - 6);
+  return base + ".tshnsw";
 }
 
 inline std::string LockPath(const std::string& dir) {

@@ -211,6 +211,7 @@ Status Index::Updater::RemoveLeftoverSegments() {
     live.insert(r.name);
     live.insert(GrepSegmentName(r.name));
     live.insert(VectorSegmentName(r.name));
+    live.insert(AnnGraphName(r.name));
   }
   DIR* d = ::opendir(SegmentDir(index_->dir_).c_str());
   if (d == nullptr) return CreateDirectories(SegmentDir(index_->dir_));
@@ -830,6 +831,7 @@ Status Index::Updater::MergeSmallest(size_t count) {
     ::unlink(SegmentPath(v.name).c_str());
     ::unlink(SegmentPath(GrepSegmentName(v.name)).c_str());
     ::unlink(SegmentPath(VectorSegmentName(v.name)).c_str());
+    ::unlink(SegmentPath(AnnGraphName(v.name)).c_str());
   }
   return Status::Ok();
 }

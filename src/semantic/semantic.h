@@ -178,6 +178,9 @@ class VectorSegmentReader {
   uint32_t dim() const { return dim_; }
   uint64_t model_checksum() const { return model_checksum_; }
   const std::string& model_name() const { return model_name_; }
+  // The file's own checksum (its footer): identifies this companion's content,
+  // e.g. to the HNSW graph built from it.
+  uint64_t checksum() const { return checksum_; }
   uint64_t key(uint64_t d) const;
   uint64_t content_hash(uint64_t d) const;
   float scale(uint64_t d) const;
@@ -190,7 +193,7 @@ class VectorSegmentReader {
   Status Parse(const std::string& what);
   std::unique_ptr<MappedFile> file_;
   std::string_view bytes_;
-  uint64_t doc_count_ = 0, model_checksum_ = 0;
+  uint64_t doc_count_ = 0, model_checksum_ = 0, checksum_ = 0;
   uint32_t dim_ = 0;
   std::string model_name_;
   uint64_t off_keys_ = 0, off_hashes_ = 0, off_scales_ = 0, off_vectors_ = 0;

@@ -161,6 +161,7 @@ Status VectorSegmentReader::Parse(const std::string& what) {
   uint64_t stored;
   std::memcpy(&stored, b.data() + b.size() - kVecFooterSize, 8);
   if (Hash64(b.substr(0, b.size() - kVecFooterSize)) != stored) return corrupt("checksum mismatch");
+  checksum_ = stored;
   uint32_t version, name_len;
   std::memcpy(&version, b.data() + 8, 4);
   std::memcpy(&dim_, b.data() + 12, 4);

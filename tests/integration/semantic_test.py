@@ -5,6 +5,7 @@ hybrid search, and honest degradation when the model or a companion is bad."""
 import json
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -153,6 +154,49 @@ class SemanticTest(CliTestCase):
         self.assertIn("embed", repaired["semantic_note"])
         self.assertGreater(repaired["chunks_embedded"], 0)
         self.assertEqual(self.status()["lanes"]["semantic"], "ok")
+
+    def test_hnsw_graph_is_built_persisted_and_rebuilt_when_damaged(self):
+        # Every companion counts as large here, so the daemon's worker builds
+        # a graph; on four chunks it must answer exactly like the scan.
+        ann = {"TRUSTY_HNSW_MIN_VECTORS": "1"}
+        query = ("delete a directory and everything in it", "--index", "t", "--mode", "semantic",
+                 "--json")
+
+        def wait_for_graph():
+            for _ in range(200):
+                lane = json.loads(self.ok("status", "t", "--json", env=ann).stdout)["lanes"]["semantic"]
+                if lane.startswith("ok (hnsw on 1 of 1 segments"):
+                    return lane
+                time.sleep(0.1)
+            self.fail("no HNSW graph attached: " + lane)
+
+        def hits(env):
+            out = json.loads(self.ok("query", *query, env=env).stdout)
+            return [(h["function_name"], h["score"]) for h in out["results"]]
+
+        self.index(env=ann)
+        wait_for_graph()
+        graphs = [n for n in os.listdir(self.segdir()) if n.endswith(".tshnsw")]
+        self.assertEqual(len(graphs), 1, os.listdir(self.segdir()))
+        path = os.path.join(self.segdir(), graphs[0])
+        with_graph = hits(ann)
+        self.assertEqual(with_graph[0][0], "wipe_tree")
+        # A damaged graph file is rejected when the daemon reopens the index,
+        # rebuilt and saved again; answers do not change.
+        self.stop_daemon()
+        with open(path, "r+b") as f:
+            f.seek(80)
+            f.write(b"\xff" * 8)
+        with open(path, "rb") as f:
+            damaged = f.read()
+        wait_for_graph()
+        self.assertEqual(hits(ann), with_graph)
+        with open(path, "rb") as f:
+            self.assertNotEqual(f.read(), damaged)
+        # Without graphs (the default threshold), the exact scan gives the same.
+        self.stop_daemon()
+        self.assertEqual(json.loads(self.ok("status", "t", "--json").stdout)["lanes"]["semantic"], "ok")
+        self.assertEqual(hits(None), with_graph)
 
 
 if __name__ == "__main__":
