@@ -83,10 +83,14 @@ class SegmentReader {
   void PostingsAt(uint32_t i, std::vector<uint32_t>* docnos) const;
   // Docnos holding trigram `key`; empty when no document does.
   void Postings(uint32_t key, std::vector<uint32_t>* docnos) const;
+  // How many documents hold `key`, from the dictionary (nothing decoded).
+  uint32_t DocFrequency(uint32_t key) const;
 
  private:
   SegmentReader() = default;
   Status Parse();
+  // The index of `key` in the dictionary, or key_count() when absent.
+  uint32_t FindKey(uint32_t key) const;
   std::unique_ptr<MappedFile> file_;
   std::string_view bytes_;
   uint32_t doc_count_ = 0, key_count_ = 0;

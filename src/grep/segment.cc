@@ -383,8 +383,7 @@ void SegmentReader::PostingsAt(uint32_t i, std::vector<uint32_t>* docnos) const 
   }
 }
 
-void SegmentReader::Postings(uint32_t key, std::vector<uint32_t>* docnos) const {
-  docnos->clear();
+uint32_t SegmentReader::FindKey(uint32_t key) const {
   uint32_t lo = 0, hi = key_count_;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
@@ -394,7 +393,18 @@ void SegmentReader::Postings(uint32_t key, std::vector<uint32_t>* docnos) const 
       hi = mid;
     }
   }
-  if (lo < key_count_ && KeyAt(lo) == key) PostingsAt(lo, docnos);
+  return lo < key_count_ && KeyAt(lo) == key ? lo : key_count_;
+}
+
+void SegmentReader::Postings(uint32_t key, std::vector<uint32_t>* docnos) const {
+  docnos->clear();
+  uint32_t i = FindKey(key);
+  if (i < key_count_) PostingsAt(i, docnos);
+}
+
+uint32_t SegmentReader::DocFrequency(uint32_t key) const {
+  uint32_t i = FindKey(key);
+  return i < key_count_ ? GetFixed32(bytes_.data() + off_dict_ + kDictEntrySize * i + 4) : 0;
 }
 
 // ---- Merge -----------------------------------------------------------------
