@@ -46,6 +46,14 @@ FusionParams FusionParams::FromEnvironment() {
       p.usage.lexical = v;
     } else if (key == "usage_sem") {
       p.usage.semantic = v;
+    } else if (key == "conceptual_lex") {
+      p.conceptual.lexical = v;
+    } else if (key == "conceptual_sem") {
+      p.conceptual.semantic = v;
+    } else if (key == "debt_lex") {
+      p.debt.lexical = v;
+    } else if (key == "debt_sem") {
+      p.debt.semantic = v;
     }
   }
   return p;
@@ -57,6 +65,10 @@ LaneWeights WeightsFor(const Intent& intent, const FusionParams& params) {
       return params.definition;
     case Intent::Kind::kUsage:
       return params.usage;
+    case Intent::Kind::kConceptual:
+      return params.conceptual;
+    case Intent::Kind::kDebt:
+      return params.debt;
     default:
       return params.search;
   }

@@ -60,6 +60,20 @@ bool IsIdentifier(std::string_view w) {
   return !start;
 }
 
+// A word only code spells: snake_case, camelCase, a.b, a::b, f(), a/b, x->y.
+bool CodeShaped(const std::string& w) {
+  if (w.find_first_of("_()[]{}<>=/\\#$@") != std::string::npos) return true;
+  if (w.find("->") != std::string::npos || w.find("::") != std::string::npos) return true;
+  const size_t dot = w.find('.');
+  if (dot != std::string::npos && dot + 1 < w.size()) return true;  // a final '.' ends a sentence
+  for (size_t i = 1; i < w.size(); ++i) {
+    if (std::islower(static_cast<unsigned char>(w[i - 1])) &&
+        std::isupper(static_cast<unsigned char>(w[i])))
+      return true;
+  }
+  return false;
+}
+
 std::string Strip(std::string w) {
   if (w.size() >= 2 && w.substr(w.size() - 2) == "()") w.resize(w.size() - 2);
   return w;
@@ -98,6 +112,10 @@ std::string_view Intent::name() const {
       return "definition";
     case Kind::kUsage:
       return "usage";
+    case Kind::kConceptual:
+      return "conceptual";
+    case Kind::kDebt:
+      return "debt";
     default:
       return "search";
   }
@@ -195,7 +213,28 @@ Intent ClassifyIntent(std::string_view query) {
       return out;
   }
   // A lone identifier names a definition ("urlopen", "parse_header", "a::b").
-  if (w.size() == 1 && IsIdentifier(w[0])) set(Intent::Kind::kDefinition, Strip(w[0]));
+  if (w.size() == 1 && IsIdentifier(w[0])) {
+    set(Intent::Kind::kDefinition, Strip(w[0]));
+    return out;
+  }
+  // Bugs and debt: a marker anywhere ("TODO in the parser", "memory leak").
+  static const std::vector<const char*> kDebtWords = {
+      "todo",  "fixme",   "xxx",    "hack",       "hacky",      "kludge", "bug",
+      "bugs",  "buggy",   "leak",   "leaks",      "leaking",    "race",   "deadlock",
+      "crash", "crashes", "broken", "deprecated", "workaround", "debt",   "unsafe"};
+  for (const auto& x : lw) {
+    std::string word = x;
+    while (!word.empty() && (word.back() == ':' || word.back() == '.')) word.pop_back();
+    if (std::find_if(kDebtWords.begin(), kDebtWords.end(),
+                     [&](const char* d) { return word == d; }) != kDebtWords.end()) {
+      out.kind = Intent::Kind::kDebt;
+      return out;
+    }
+  }
+  // Prose: three or more words, none shaped like code.
+  if (w.size() >= 3 && std::none_of(w.begin(), w.end(), CodeShaped)) {
+    out.kind = Intent::Kind::kConceptual;
+  }
   return out;
 }
 

@@ -12,12 +12,15 @@ namespace ts::search {
 // What a query asks for.
 struct Intent {
   enum class Kind {
-    kSearch,      // find code about something (the default)
+    kSearch,      // anything else (the issue's "unknown"): words mixed with code
     kDefinition,  // where a named symbol is defined ("parse_header", "where is X defined")
     kUsage,       // who uses a named symbol ("who calls X", "usages of X", "X callers")
+    kConceptual,  // plain prose, no code-shaped word ("close the socket after a timeout")
+    kDebt,        // bugs and debt: TODO/FIXME/HACK markers, leaks, races, deprecations
   } kind = Kind::kSearch;
   std::string symbol;  // the named symbol for kDefinition and kUsage ("Class.method" allowed)
-  std::string_view name() const;  // "search", "definition" or "usage"
+  // "search", "definition", "usage", "conceptual" or "debt"
+  std::string_view name() const;
 };
 
 // Rule-based: explicit phrasings ("callers of X", "X usages", "definition of
@@ -66,9 +69,12 @@ struct FusionParams {
   LaneWeights search{1.0, 1.0};
   LaneWeights definition{1.0, 0.5};  // a named symbol: lean lexical
   LaneWeights usage{1.0, 0.5};
+  LaneWeights conceptual{1.0, 1.0};
+  LaneWeights debt{1.0, 1.0};  // no benchmark measures it: the search weights
   // The defaults, overridden by $TRUSTY_FUSION when set (for measurement):
   // comma-separated key=value with keys method (rrf|interp|z), k, depth, boost,
-  // and <intent>_lex / <intent>_sem for search, definition and usage.
+  // and <intent>_lex / <intent>_sem for search, definition, usage, conceptual
+  // and debt.
   static FusionParams FromEnvironment();
 };
 

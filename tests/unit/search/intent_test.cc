@@ -28,10 +28,18 @@ TEST(Intent, Classifies) {
       {"os.path.join", Intent::Kind::kDefinition, "os.path.join"},
       {"parse", Intent::Kind::kDefinition, "parse"},
       {"parse.", Intent::Kind::kSearch, ""},
-      {"parse the http header", Intent::Kind::kSearch, ""},
-      {"function that calls the api twice", Intent::Kind::kSearch, ""},
+      {"parse the http header", Intent::Kind::kConceptual, ""},
+      {"function that calls the api twice", Intent::Kind::kConceptual, ""},
+      {"Return the value of the key.", Intent::Kind::kConceptual, ""},
       {"who calls", Intent::Kind::kSearch, ""},
-      {"callers of two words", Intent::Kind::kSearch, ""},
+      {"callers of two words", Intent::Kind::kConceptual, ""},
+      {"parse http_header fields", Intent::Kind::kSearch, ""},
+      {"call os.path.join on both", Intent::Kind::kSearch, ""},
+      {"read the getUserName result", Intent::Kind::kSearch, ""},
+      {"two words", Intent::Kind::kSearch, ""},
+      {"TODO in the tokenizer", Intent::Kind::kDebt, ""},
+      {"memory leak in parse_header", Intent::Kind::kDebt, ""},
+      {"deprecated API calls", Intent::Kind::kDebt, ""},
       {"", Intent::Kind::kSearch, ""},
   };
   for (const auto& c : cases) {
@@ -42,6 +50,8 @@ TEST(Intent, Classifies) {
   EXPECT_EQ(ClassifyIntent("who calls f_x").name(), "usage");
   EXPECT_EQ(ClassifyIntent("f_x").name(), "definition");
   EXPECT_EQ(ClassifyIntent("some words").name(), "search");
+  EXPECT_EQ(ClassifyIntent("close the socket after a timeout").name(), "conceptual");
+  EXPECT_EQ(ClassifyIntent("FIXME: unsafe cast").name(), "debt");
 }
 
 }  // namespace
