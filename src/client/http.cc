@@ -109,7 +109,8 @@ class Reader {
       }
       if (buf_.size() - pos_ > limit)
         return Status::Unavailable("the daemon sent an overlong line");
-      if (eof_) return Status::Unavailable("the daemon's answer broke off");
+      if (eof_)
+        return Status::Unavailable("lost the connection to the daemon: its answer broke off");
       TS_RETURN_IF_ERROR(Fill());
     }
   }
@@ -206,7 +207,8 @@ Status ReadChunked(Reader& in, BodyOut& out) {
     }
     while (size > 0) {
       TS_ASSIGN_OR_RETURN(std::string_view data, in.Some(size));
-      if (data.empty()) return Status::Unavailable("the daemon's answer broke off");
+      if (data.empty())
+        return Status::Unavailable("lost the connection to the daemon: its answer broke off");
       size -= data.size();
       if (!out.Put(data)) return Status::Ok();
     }
@@ -269,7 +271,7 @@ Result<HttpResponse> Http(int port, const HttpRequest& request, const BodySink& 
       if (!data.ok()) {
         read = data.status();
       } else if (data->empty()) {
-        read = Status::Unavailable("the daemon's answer broke off");
+        read = Status::Unavailable("lost the connection to the daemon: its answer broke off");
       } else {
         remaining -= data->size();
         if (!out.Put(*data)) break;
