@@ -74,9 +74,13 @@ std::string ReadFilePrefixForError(const std::string& path) {
   return ": " + line;
 }
 
-bool Healthy(int port) {
+// Whether the daemon on `port` answers and serves `data_dir` (a port file
+// can name a port that another daemon has taken since).
+bool Healthy(int port, const std::string& data_dir) {
   auto res = client::Http(port, MakeRequest("GET", "/health", 5));
-  return res.ok() && res->status == 200;
+  if (!res.ok() || res->status != 200) return false;
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  return j.is_object() && j.value("data_dir", std::string()) == client::CanonicalDataDir(data_dir);
 }
 
 // The daemon is its own executable beside this one, so that CLI calls do not
@@ -137,14 +141,15 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
     return Status::Unavailable("cannot start the daemon: " + std::string(std::strerror(rc)));
   // The child is reaped by init once this process exits; until then, watch for an early death.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool ours_exited = false;
   while (std::chrono::steady_clock::now() < deadline) {
     auto port = client::RunningDaemonPort(data_dir);
-    if (port.ok() && Healthy(*port)) return *port;
+    if (port.ok() && Healthy(*port, data_dir)) return *port;
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      // Another daemon may have won the race for the lock; that one serves us.
-      auto other = client::RunningDaemonPort(data_dir);
-      if (other.ok() && Healthy(*other)) return *other;
+    if (!ours_exited && ::waitpid(pid, &status, WNOHANG) == pid) ours_exited = true;
+    // When ours exited, another daemon may have won the race for the lock:
+    // that one serves us once it has written its port.
+    if (ours_exited && !client::DaemonLockHeld(data_dir)) {
       auto why = ReadFilePrefixForError(err_path);
       return Status::Unavailable("the daemon exited at start" + why);
     }

@@ -25,12 +25,19 @@ std::string DefaultDataDir();
 // 1-64 of A-Z a-z 0-9 . _ -, not starting with '.'.
 bool IsValidIndexName(const std::string& name);
 
+// The data dir as the daemon reports it on /health (its real path, or the
+// path as given when it cannot be resolved): a client checks it to know that
+// the daemon on a port is the one of its data dir.
+std::string CanonicalDataDir(const std::string& data_dir);
+
 // Files in the data dir that describe the running daemon.
 std::string PidPath(const std::string& data_dir);
 std::string PortPath(const std::string& data_dir);
 std::string LockPath(const std::string& data_dir);
 std::string LogPath(const std::string& data_dir);
 
+// Whether a daemon holds the lock of `data_dir` (it may not listen yet).
+bool DaemonLockHeld(const std::string& data_dir);
 // The port of the daemon running for `data_dir`, or NotFound when none holds
 // its lock (a stale port file from a killed daemon does not count).
 Result<int> RunningDaemonPort(const std::string& data_dir);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cstdlib>
 
 #include "client/client.h"
@@ -30,6 +31,11 @@ bool IsValidIndexName(const std::string& name) {
   });
 }
 
+std::string CanonicalDataDir(const std::string& data_dir) {
+  char resolved[PATH_MAX];
+  return ::realpath(data_dir.c_str(), resolved) != nullptr ? std::string(resolved) : data_dir;
+}
+
 std::string PidPath(const std::string& d) {
   return d + "/daemon.pid";
 }
@@ -45,15 +51,6 @@ std::string LogPath(const std::string& d) {
 
 namespace {
 
-// True when some process holds the daemon lock of `data_dir`.
-bool LockHeld(const std::string& data_dir) {
-  int fd = ::open(LockPath(data_dir).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
-  ::close(fd);
-  return held;
-}
-
 Result<int> ReadNumberFile(const std::string& path) {
   auto text = ReadFilePrefix(path, 64);
   if (!text.ok()) return text.status();
@@ -64,13 +61,21 @@ Result<int> ReadNumberFile(const std::string& path) {
 
 }  // namespace
 
+bool DaemonLockHeld(const std::string& data_dir) {
+  int fd = ::open(LockPath(data_dir).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
 Result<int> RunningDaemonPort(const std::string& data_dir) {
-  if (!LockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
+  if (!DaemonLockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
   return ReadNumberFile(PortPath(data_dir));
 }
 
 Result<int> RunningDaemonPid(const std::string& data_dir) {
-  if (!LockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
+  if (!DaemonLockHeld(data_dir)) return Status::NotFound("no daemon is running for " + data_dir);
   return ReadNumberFile(PidPath(data_dir));
 }
 

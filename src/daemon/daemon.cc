@@ -47,6 +47,10 @@ int RunDaemon(const DaemonOptions& options) {
     if (lock_fd >= 0) ::close(lock_fd);
     return 1;
   }
+  // A killed daemon leaves its port file. Until this one writes its own, a
+  // client must not take that port for ours: another daemon may hold it now.
+  ::unlink(client::PortPath(dir).c_str());
+  ::unlink(client::PidPath(dir).c_str());
   Log log(client::LogPath(dir), options.foreground);
   auto service = Service::Start(dir, &log);
   if (!service.ok()) {
