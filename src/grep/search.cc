@@ -30,6 +30,10 @@ bool IsHidden(std::string_view path) {
 // decoding a few hundred postings.
 constexpr uint64_t kPostingsPerCandidate = 256;
 
+// An atom whose rarest trigram is in more than 1/kCommonAtomShare of a
+// segment's documents is not worth decoding when other atoms constrain.
+constexpr uint64_t kCommonAtomShare = 8;
+
 // Sorted intersection of ascending lists, into *a.
 void IntersectInto(std::vector<uint32_t>* a, const std::vector<uint32_t>& b) {
   auto end = std::set_intersection(a->begin(), a->end(), b.begin(), b.end(), a->begin());
@@ -40,20 +44,49 @@ void IntersectInto(std::vector<uint32_t>* a, const std::vector<uint32_t>& b) {
 // holding all its trigrams; a document is a candidate when the prefilter
 // passes with the atoms it holds plus the untestable ones.
 std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern::Impl& impl) {
+  // Per testable atom, the document count of its rarest trigram.
+  auto trigram_frequency = [&](const std::vector<uint32_t>& keys) {
+    uint64_t df = 0;
+    for (uint32_t key : keys) df += seg.DocFrequency(key);
+    return df;
+  };
+  std::vector<uint64_t> atom_frequency(impl.atom_keys.size(), 0);
+  for (size_t a = 0; a < impl.atom_keys.size(); ++a) {
+    uint64_t least = UINT64_MAX;
+    for (const auto& keys : impl.atom_keys[a]) least = std::min(least, trigram_frequency(keys));
+    if (!impl.atom_keys[a].empty()) atom_frequency[a] = least;
+  }
+  // An atom common to most documents (" = {") narrows little: it is taken
+  // as present everywhere, without decoding its postings, as long as the
+  // other atoms alone still exclude some documents. Most common first.
+  std::vector<int> assumed = impl.unknown_atoms;
+  std::vector<size_t> common;
+  for (size_t a = 0; a < atom_frequency.size(); ++a) {
+    if (atom_frequency[a] * kCommonAtomShare > seg.doc_count()) common.push_back(a);
+  }
+  std::sort(common.begin(), common.end(),
+            [&](size_t x, size_t y) { return atom_frequency[x] > atom_frequency[y]; });
+  std::vector<bool> skipped(impl.atom_keys.size(), false);
+  for (size_t a : common) {
+    assumed.push_back(static_cast<int>(a));
+    if (impl.MayMatch(assumed)) {
+      assumed.pop_back();  // without it every document would be a candidate
+    } else {
+      skipped[a] = true;
+    }
+  }
   std::vector<std::pair<uint32_t, int>> doc_atoms;
   std::vector<uint32_t> docs, variant, merged;
   for (size_t a = 0; a < impl.atom_keys.size(); ++a) {
     const auto& trigrams = impl.atom_keys[a];
-    if (trigrams.empty()) continue;
+    if (trigrams.empty() || skipped[a]) continue;
     // Rarest trigram first (document counts come from the dictionary);
     // each further list narrows the candidates only when decoding it costs
     // less than verifying the candidates it could remove (a posting decodes
     // in nanoseconds, a candidate file verifies in microseconds).
     std::vector<std::pair<uint64_t, size_t>> by_frequency;
     for (size_t t = 0; t < trigrams.size(); ++t) {
-      uint64_t df = 0;
-      for (uint32_t key : trigrams[t]) df += seg.DocFrequency(key);
-      by_frequency.emplace_back(df, t);
+      by_frequency.emplace_back(trigram_frequency(trigrams[t]), t);
     }
     std::sort(by_frequency.begin(), by_frequency.end());
     auto postings_of = [&](size_t t, std::vector<uint32_t>* out) {
@@ -84,7 +117,7 @@ std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern:
   std::vector<int> present;
   for (size_t i = 0; i < doc_atoms.size();) {
     uint32_t d = doc_atoms[i].first;
-    present = impl.unknown_atoms;
+    present = assumed;
     for (; i < doc_atoms.size() && doc_atoms[i].first == d; ++i) {
       present.push_back(doc_atoms[i].second);
     }
