@@ -178,15 +178,12 @@ class BodyOut {
       body_->append(data);
       return true;
     }
-    stopped_ = !sink_(data);
-    return !stopped_;
+    return sink_(data);
   }
-  bool stopped() const { return stopped_; }
 
  private:
   const BodySink& sink_;
   std::string* body_;
-  bool stopped_ = false;
 };
 
 Status ReadChunked(Reader& in, BodyOut& out) {
