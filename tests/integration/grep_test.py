@@ -1,4 +1,4 @@
-"""Indexed grep against the real ripgrep: the same fixture tree, 60 patterns
+"""Indexed grep against the real ripgrep: the same fixture tree, 70 patterns
 (literal, regex, case-insensitive, word, Unicode, context, max-count, globs,
 multiline, invert, files-with-matches), output compared byte for byte with
 `rg --no-heading -n --sort path`, exit codes too. Also: hostile patterns end
@@ -159,7 +159,7 @@ class GrepAgainstRipgrepTest(CliTestCase):
                               cwd=self.fixture.src, capture_output=True, timeout=120,
                               stdin=subprocess.DEVNULL)
 
-    def test_sixty_patterns_match_ripgrep_line_for_line(self):
+    def test_seventy_patterns_match_ripgrep_line_for_line(self):
         lines = [l for l in PATTERNS.strip().splitlines() if l.strip()]
         self.assertGreaterEqual(len(lines), 50)
         matched = 0
