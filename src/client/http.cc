@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "client/client.h"
+#include "util/ascii.h"
 
 namespace ts::client {
 namespace {
@@ -163,11 +164,6 @@ class Reader {
   bool eof_ = false;
 };
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Hands body bytes to the sink, or keeps them; false once the sink said stop.
 class BodyOut {
  public:
@@ -252,14 +248,14 @@ Result<HttpResponse> Http(int port, const HttpRequest& request, const BodySink& 
     size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
     size_t value = line.find_first_not_of(" \t", colon + 1);
-    response.headers.emplace_back(Lower(line.substr(0, colon)),
+    response.headers.emplace_back(LowerAscii(line.substr(0, colon)),
                                   value == std::string::npos ? "" : line.substr(value));
   }
 
   BodyOut out(sink, &response.body);
   Status read;
   const std::string length = response.Header("content-length");
-  if (Lower(response.Header("transfer-encoding")).find("chunked") != std::string::npos) {
+  if (LowerAscii(response.Header("transfer-encoding")).find("chunked") != std::string::npos) {
     read = ReadChunked(in, out);
   } else if (!length.empty()) {
     unsigned long long remaining = std::strtoull(length.c_str(), nullptr, 10);

@@ -488,7 +488,7 @@ nlohmann::json Service::Health() const {
           {"version", "0.1.0"},
           {"uptime_s", uptime},
           {"pid", static_cast<int64_t>(::getpid())},
-          {"data_dir", client::CanonicalDataDir(data_dir_)},
+          {"data_dir", canonical_data_dir_},
           {"queued_jobs", queue_.size()},
           {"running_job", running_job_},
           {"indexes", indexes}};

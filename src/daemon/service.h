@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/client.h"
 #include "daemon/log.h"
 #include "index/index.h"
 
@@ -68,13 +69,17 @@ class Service {
 
  private:
   Service(std::string data_dir, Log* log, index::Registry registry)
-      : data_dir_(std::move(data_dir)), log_(log), registry_(std::move(registry)) {}
+      : data_dir_(std::move(data_dir)),
+        canonical_data_dir_(client::CanonicalDataDir(data_dir_)),
+        log_(log),
+        registry_(std::move(registry)) {}
   uint64_t QueueLocked(Job job);
   void JobLoop();
   void RunJob(Job& job, const std::shared_ptr<index::Index>& idx);
   nlohmann::json IndexJsonLocked(const std::string& name) const;
 
   const std::string data_dir_;
+  const std::string canonical_data_dir_;  // as /health reports it
   Log* log_;
   mutable std::mutex mu_;  // guards everything below
   mutable std::condition_variable jobs_cv_;

@@ -113,10 +113,6 @@ bool IsAscii(std::string_view text) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
-// Lines containing a match, found from the other end: every match contains
-// one of `atoms` (exact bytes), so only lines holding an atom (found with
-// memchr on a rare byte) are given to the regex. Same contract as
-// MatchedLines; never used with -U or -v.
 bool IsAsciiWordByte(uint8_t c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -145,6 +141,10 @@ std::optional<bool> WordLiteralMatch(const LiteralFinder& literal, std::string_v
   return false;
 }
 
+// Lines containing a match, found from the other end: every match contains
+// one of `atoms` (exact, or ASCII-folded), so only lines holding an atom
+// (found by LiteralFinder) are given to the regex. Same contract as
+// MatchedLines; never used with -U or -v.
 class AtomMatchedLines {
  public:
   // `ascii_re`, when not null, replaces `re` on lines without bytes >= 0x80;

@@ -44,17 +44,19 @@ void IntersectInto(std::vector<uint32_t>* a, const std::vector<uint32_t>& b) {
 // holding all its trigrams; a document is a candidate when the prefilter
 // passes with the atoms it holds plus the untestable ones.
 std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern::Impl& impl) {
-  // Per testable atom, the document count of its rarest trigram.
-  auto trigram_frequency = [&](const std::vector<uint32_t>& keys) {
-    uint64_t df = 0;
-    for (uint32_t key : keys) df += seg.DocFrequency(key);
-    return df;
-  };
-  std::vector<uint64_t> atom_frequency(impl.atom_keys.size(), 0);
+  // Per atom, its trigrams (as indexes into atom_keys[a]) by document count,
+  // rarest first; the counts come from the dictionary, nothing is decoded.
+  std::vector<std::vector<std::pair<uint64_t, size_t>>> by_frequency(impl.atom_keys.size());
+  std::vector<uint64_t> atom_frequency(impl.atom_keys.size(), 0);  // its rarest trigram's
   for (size_t a = 0; a < impl.atom_keys.size(); ++a) {
-    uint64_t least = UINT64_MAX;
-    for (const auto& keys : impl.atom_keys[a]) least = std::min(least, trigram_frequency(keys));
-    if (!impl.atom_keys[a].empty()) atom_frequency[a] = least;
+    const auto& trigrams = impl.atom_keys[a];
+    for (size_t t = 0; t < trigrams.size(); ++t) {
+      uint64_t df = 0;
+      for (uint32_t key : trigrams[t]) df += seg.DocFrequency(key);
+      by_frequency[a].emplace_back(df, t);
+    }
+    std::sort(by_frequency[a].begin(), by_frequency[a].end());
+    if (!trigrams.empty()) atom_frequency[a] = by_frequency[a][0].first;
   }
   // An atom common to most documents (" = {") narrows little: it is taken
   // as present everywhere, without decoding its postings, as long as the
@@ -80,15 +82,11 @@ std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern:
   for (size_t a = 0; a < impl.atom_keys.size(); ++a) {
     const auto& trigrams = impl.atom_keys[a];
     if (trigrams.empty() || skipped[a]) continue;
-    // Rarest trigram first (document counts come from the dictionary);
-    // each further list narrows the candidates only when decoding it costs
-    // less than verifying the candidates it could remove (a posting decodes
-    // in nanoseconds, a candidate file verifies in microseconds).
-    std::vector<std::pair<uint64_t, size_t>> by_frequency;
-    for (size_t t = 0; t < trigrams.size(); ++t) {
-      by_frequency.emplace_back(trigram_frequency(trigrams[t]), t);
-    }
-    std::sort(by_frequency.begin(), by_frequency.end());
+    // Rarest trigram first; each further list narrows the candidates only
+    // when decoding it costs less than verifying the candidates it could
+    // remove (a posting decodes in nanoseconds, a candidate file verifies in
+    // microseconds).
+    const auto& order = by_frequency[a];
     auto postings_of = [&](size_t t, std::vector<uint32_t>* out) {
       out->clear();
       for (uint32_t key : trigrams[t]) {
@@ -99,11 +97,11 @@ std::vector<uint32_t> SegmentCandidates(const SegmentReader& seg, const Pattern:
         out->swap(merged);
       }
     };
-    postings_of(by_frequency[0].second, &docs);
+    postings_of(order[0].second, &docs);
     std::vector<uint32_t> list;
-    for (size_t i = 1; i < by_frequency.size() && !docs.empty(); ++i) {
-      if (by_frequency[i].first > kPostingsPerCandidate * docs.size()) break;
-      postings_of(by_frequency[i].second, &list);
+    for (size_t i = 1; i < order.size() && !docs.empty(); ++i) {
+      if (order[i].first > kPostingsPerCandidate * docs.size()) break;
+      postings_of(order[i].second, &list);
       IntersectInto(&docs, list);
     }
     for (uint32_t d : docs) {

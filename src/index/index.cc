@@ -12,6 +12,7 @@
 #include "index/catalog.h"
 #include "index/layout.h"
 #include "search/search.h"
+#include "util/ascii.h"
 #include "util/file.h"
 
 namespace ts::index {
@@ -341,12 +342,6 @@ std::map<std::string, Lane> Index::Lanes() const {
 }
 
 namespace {
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Words of a query that are unmistakably identifiers, lowercased, with a
 // trailing "()" and any qualification ("a.b", "a::b": the last name) removed:

@@ -34,26 +34,17 @@ FusionParams FusionParams::FromEnvironment() {
       p.depth = static_cast<size_t>(std::max(1.0, v));
     } else if (key == "boost") {
       p.symbol_boost = v;
-    } else if (key == "search_lex") {
-      p.search.lexical = v;
-    } else if (key == "search_sem") {
-      p.search.semantic = v;
-    } else if (key == "definition_lex") {
-      p.definition.lexical = v;
-    } else if (key == "definition_sem") {
-      p.definition.semantic = v;
-    } else if (key == "usage_lex") {
-      p.usage.lexical = v;
-    } else if (key == "usage_sem") {
-      p.usage.semantic = v;
-    } else if (key == "conceptual_lex") {
-      p.conceptual.lexical = v;
-    } else if (key == "conceptual_sem") {
-      p.conceptual.semantic = v;
-    } else if (key == "debt_lex") {
-      p.debt.lexical = v;
-    } else if (key == "debt_sem") {
-      p.debt.semantic = v;
+    } else {
+      // <intent>_lex / <intent>_sem: one lane's weight for one intent.
+      const std::pair<const char*, LaneWeights*> intents[] = {{"search", &p.search},
+                                                              {"definition", &p.definition},
+                                                              {"usage", &p.usage},
+                                                              {"conceptual", &p.conceptual},
+                                                              {"debt", &p.debt}};
+      for (const auto& [name, weights] : intents) {
+        if (key == std::string(name) + "_lex") weights->lexical = v;
+        if (key == std::string(name) + "_sem") weights->semantic = v;
+      }
     }
   }
   return p;

@@ -3,15 +3,10 @@
 #include <vector>
 
 #include "search/search.h"
+#include "util/ascii.h"
 
 namespace ts::search {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::vector<std::string> Words(std::string_view q) {
   std::vector<std::string> out;
@@ -97,7 +92,7 @@ bool Filler(const std::string& lw) {
 std::string OneSymbol(const std::vector<std::string>& words, size_t from, size_t to) {
   std::string found;
   for (size_t i = from; i < to && i < words.size(); ++i) {
-    if (Filler(Lower(words[i]))) continue;
+    if (Filler(LowerAscii(words[i]))) continue;
     if (!found.empty() || !IsIdentifier(words[i])) return "";
     found = Strip(words[i]);
   }
@@ -126,7 +121,7 @@ Intent ClassifyIntent(std::string_view query) {
   std::vector<std::string> w = Words(query);
   if (w.empty()) return out;
   std::vector<std::string> lw;
-  for (const auto& x : w) lw.push_back(Lower(x));
+  for (const auto& x : w) lw.push_back(LowerAscii(x));
   auto starts = [&](std::initializer_list<const char*> phrase) {
     size_t i = 0;
     for (const char* p : phrase) {
