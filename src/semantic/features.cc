@@ -114,21 +114,41 @@ void Words(std::string_view text, std::vector<std::string>* out, size_t max_word
   });
 }
 
-Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words) {
+Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words,
+                   float header_weight) {
   thread_local std::vector<std::string> words;
-  thread_local std::vector<uint32_t> all_rows;
-  Words(text, &words, max_words);
+  thread_local std::vector<std::pair<uint32_t, bool>> occurrences;  // row, read in the header
   Features f;
-  if (words.empty() || vocab.rows() == 0) return f;
-  all_rows.clear();
-  for (const auto& w : words) all_rows.push_back(vocab.Row(w));
+  if (vocab.rows() == 0) return f;
+  occurrences.clear();
+  // The header is the first line (CodeInput's path, scope and symbol); a
+  // text without a newline has none.
+  size_t header_end = 0;
+  if (header_weight != 1.0f) {
+    const size_t nl = text.find('\n');
+    if (nl != std::string_view::npos) header_end = nl + 1;
+  }
+  if (header_end > 0) {
+    Words(text.substr(0, header_end), &words, max_words);
+    for (const auto& w : words) occurrences.push_back({vocab.Row(w), true});
+  }
+  if (occurrences.size() < max_words) {
+    Words(text.substr(header_end), &words, max_words - occurrences.size());
+    for (const auto& w : words) occurrences.push_back({vocab.Row(w), false});
+  }
+  if (occurrences.empty()) return f;
   // Distinct rows in ascending order, each with its count.
-  std::sort(all_rows.begin(), all_rows.end());
-  for (size_t i = 0; i < all_rows.size();) {
+  std::sort(occurrences.begin(), occurrences.end());
+  for (size_t i = 0; i < occurrences.size();) {
     size_t j = i;
-    while (j < all_rows.size() && all_rows[j] == all_rows[i]) ++j;
-    f.rows.push_back(all_rows[i]);
-    f.weights.push_back(vocab.Idf(all_rows[i]) * (1.0f + std::log(static_cast<float>(j - i))));
+    bool in_header = false;
+    for (; j < occurrences.size() && occurrences[j].first == occurrences[i].first; ++j) {
+      in_header = in_header || occurrences[j].second;
+    }
+    const uint32_t row = occurrences[i].first;
+    f.rows.push_back(row);
+    f.weights.push_back(vocab.Idf(row) * (1.0f + std::log(static_cast<float>(j - i))) *
+                        (in_header ? header_weight : 1.0f));
     i = j;
   }
   return f;

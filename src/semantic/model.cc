@@ -14,7 +14,8 @@ namespace ts::semantic {
 namespace {
 
 constexpr char kMagic[8] = {'T', 'S', 'E', 'M', 'B', 'E', 'D', '1'};
-constexpr uint32_t kVersion = 1;
+// Version 2 added the code tower's header weight; version 1 files read as 1.
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kMaxDim = 4096;
 constexpr size_t kChecksumBytes = 8;
 
@@ -106,10 +107,13 @@ float DotScan(const ScanQuery& query, const int8_t* row, uint32_t dim) {
 }
 
 Status Model::Save(const std::string& path, const std::string& name, const Vocabulary& vocab,
-                   uint32_t dim, std::span<const float> query_table,
+                   uint32_t dim, float header_weight, std::span<const float> query_table,
                    std::span<const float> code_table) {
   const size_t rows = vocab.rows();
   if (dim == 0 || dim > kMaxDim) return Status::InvalidArgument("bad embedding dimension");
+  if (!(header_weight > 0.0f && header_weight <= 100.0f)) {
+    return Status::InvalidArgument("header weight outside (0, 100]");
+  }
   if (query_table.size() != rows * dim || code_table.size() != rows * dim) {
     return Status::InvalidArgument("embedding tables do not match the vocabulary");
   }
@@ -119,6 +123,7 @@ Status Model::Save(const std::string& path, const std::string& name, const Vocab
   Put(&out, vocab.size());
   Put(&out, vocab.buckets());
   Put(&out, vocab.bucket_idf());
+  Put(&out, header_weight);
   Put(&out, static_cast<uint32_t>(name.size()));
   out += name;
   for (const auto& w : vocab.words()) {
@@ -165,17 +170,18 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   std::string_view skip;
   c.Bytes(sizeof(kMagic), &skip);
   uint32_t version = 0, dim = 0, vocab_size = 0, buckets = 0, name_len = 0;
-  float bucket_idf = 0;
+  float bucket_idf = 0, header_weight = 1.0f;
   if (!c.Get(&version) || !c.Get(&dim) || !c.Get(&vocab_size) || !c.Get(&buckets) ||
-      !c.Get(&bucket_idf) || !c.Get(&name_len)) {
+      !c.Get(&bucket_idf) || (version >= 2 && !c.Get(&header_weight)) || !c.Get(&name_len)) {
     return corrupt("short header");
   }
-  if (version != kVersion) {
+  if (version < 1 || version > kVersion) {
     return Status::Unavailable("embedding model " + path + " has format version " +
-                               std::to_string(version) + "; this build reads version " +
+                               std::to_string(version) + "; this build reads versions 1 to " +
                                std::to_string(kVersion));
   }
   if (dim == 0 || dim > kMaxDim) return corrupt("bad dimension");
+  if (!(header_weight > 0.0f && header_weight <= 100.0f)) return corrupt("bad header weight");
   std::string_view name;
   if (!c.Bytes(name_len, &name)) return corrupt("short name");
   std::vector<std::string> words;
@@ -194,6 +200,7 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   auto model = std::unique_ptr<Model>(new Model());
   model->name_ = std::string(name);
   model->dim_ = dim;
+  model->header_weight_ = header_weight;
   model->vocab_ = Vocabulary(std::move(words), std::move(idf), buckets, bucket_idf);
   const size_t rows = model->vocab_.rows();
   for (int t = 0; t < 2; ++t) {
@@ -234,7 +241,8 @@ bool Model::EmbedFeatures(Tower tower, const Features& features, std::span<float
 }
 
 bool Model::Embed(Tower tower, std::string_view text, std::span<float> out) const {
-  return EmbedFeatures(tower, Featurize(vocab_, text), out);
+  const float header_weight = tower == Tower::kCode ? header_weight_ : 1.0f;
+  return EmbedFeatures(tower, Featurize(vocab_, text, 4096, header_weight), out);
 }
 
 std::string ModelLabel(const std::string& name, uint64_t checksum) {

@@ -67,7 +67,11 @@ struct Features {
 // word occurrences are read, so a huge chunk costs a bounded time.
 void Words(std::string_view text, std::vector<std::string>* out, size_t max_words = 4096);
 
-Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words = 4096);
+// `header_weight` multiplies the weight of words on the text's first line
+// (the code tower's CodeInput header: path, scope, symbol), as BM25F weighs a
+// field; a text without a newline has no header.
+Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words = 4096,
+                   float header_weight = 1.0f);
 
 // What the code tower reads for a chunk: the last three components of its
 // path, its scope and symbol, then its text. Where code lives and what it is
@@ -83,11 +87,13 @@ class Model {
   static Result<std::unique_ptr<Model>> Load(const std::string& path);
   // Writes a model file atomically. `tables` holds two row-major float
   // tables [query | code], each vocab.rows() x dim; they are quantized here.
+  // `header_weight` is the code tower's Featurize header weight.
   static Status Save(const std::string& path, const std::string& name, const Vocabulary& vocab,
-                     uint32_t dim, std::span<const float> query_table,
+                     uint32_t dim, float header_weight, std::span<const float> query_table,
                      std::span<const float> code_table);
 
   uint32_t dim() const { return dim_; }
+  float header_weight() const { return header_weight_; }
   const std::string& name() const { return name_; }
   const Vocabulary& vocabulary() const { return vocab_; }
   uint64_t checksum() const { return checksum_; }
@@ -101,6 +107,7 @@ class Model {
   Model() = default;
   std::string name_;
   uint32_t dim_ = 0;
+  float header_weight_ = 1.0f;
   Vocabulary vocab_;
   std::vector<int8_t> rows_[2];   // vocab.rows() x dim per tower
   std::vector<float> scales_[2];  // one per row

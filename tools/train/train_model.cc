@@ -41,10 +41,13 @@ struct Options {
   uint32_t dim = 256, vocab = 60000, buckets = 16384, min_df = 3;
   int epochs = 8, batch = 512, threads = 2;
   float lr = 0.004f, scale = 20.0f, dev_fraction = 0.02f;
+  float word_dropout = 0.0f;   // chance that a word is left out of a training input
+  float header_weight = 1.0f;  // code tower: weight of the CodeInput header's words
   uint64_t seed = 7;
   size_t max_pairs = 0;
   size_t max_code_words = 1024;
   bool hard_negatives = false;
+  bool tied = false;  // one table for both towers
   std::vector<std::string> exclude_query_files, exclude_langs;
   std::string oversample_lang;  // "LANG:N": its training pairs appear N times
 };
@@ -290,9 +293,43 @@ double TrainBatch(Tower* qt, Tower* ct, const std::vector<const Features*>& qf,
   }
   BackNormalise(q, &dq, dim);
   BackNormalise(c, &dc, dim);
-  ApplyAdam(qt, qf, dq, dim, lr);
-  ApplyAdam(ct, cf, dc, dim, lr);
+  if (qt == ct) {
+    // One Adam step over both sides' gradients, not two steps on shared rows.
+    std::vector<const Features*> both(qf);
+    both.insert(both.end(), cf.begin(), cf.end());
+    dq.insert(dq.end(), dc.begin(), dc.end());
+    ApplyAdam(qt, both, dq, dim, lr);
+  } else {
+    ApplyAdam(qt, qf, dq, dim, lr);
+    ApplyAdam(ct, cf, dc, dim, lr);
+  }
   return loss / (2.0 * b);
+}
+
+// Word dropout: each input of the batch loses each of its words with
+// probability `p` (one word is always kept), so the model cannot lean on a
+// single word and must spread meaning over the bag. Copies go to `store`.
+void DropWords(std::vector<const Features*>* batch, std::vector<Features>* store, float p,
+               std::mt19937_64& rng) {
+  std::uniform_real_distribution<float> coin(0.0f, 1.0f);
+  store->resize(batch->size());
+  for (size_t i = 0; i < batch->size(); ++i) {
+    const Features& in = *(*batch)[i];
+    Features& out = (*store)[i];
+    out.rows.clear();
+    out.weights.clear();
+    for (size_t k = 0; k < in.rows.size(); ++k) {
+      if (coin(rng) >= p) {
+        out.rows.push_back(in.rows[k]);
+        out.weights.push_back(in.weights[k]);
+      }
+    }
+    if (out.rows.empty() && !in.rows.empty()) {
+      out.rows.push_back(in.rows[0]);
+      out.weights.push_back(in.weights[0]);
+    }
+    (*batch)[i] = &out;
+  }
 }
 
 // For each sentence, the training code that shares the most IDF weight with
@@ -374,7 +411,8 @@ std::vector<float> ReferenceEmbedding(const Tower& t, const Features& f, uint32_
 }
 
 void WriteGolden(const std::string& path, const Vocabulary& vocab, const Tower& qt, const Tower& ct,
-                 const std::vector<Pair>& dev, uint32_t dim) {
+                 const std::vector<Pair>& dev, const Options& o) {
+  const uint32_t dim = o.dim;
   std::ofstream out(path);
   // Dev pairs plus texts that stress tokenization: unseen identifiers, mixed
   // case, digits, Unicode, punctuation-only code.
@@ -392,8 +430,9 @@ void WriteGolden(const std::string& path, const Vocabulary& vocab, const Tower& 
     inputs.push_back({"code", text});
   }
   for (const auto& [tower, text] : inputs) {
-    Features f = ts::semantic::Featurize(vocab, text);
-    auto v = ReferenceEmbedding(tower == "query" ? qt : ct, f, dim);
+    const bool code = tower == "code";
+    Features f = ts::semantic::Featurize(vocab, text, 4096, code ? o.header_weight : 1.0f);
+    auto v = ReferenceEmbedding(code ? ct : qt, f, dim);
     nlohmann::json j = {{"tower", tower}, {"text", text}, {"vector", v}};
     out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
@@ -403,8 +442,10 @@ int Usage() {
   std::fprintf(stderr,
                "usage: train_model --pairs PAIRS.jsonl --out MODEL.tsmodel [--golden G.jsonl]\n"
                "  [--dim 256] [--vocab 60000] [--buckets 16384] [--min-df 3] [--epochs 8]\n"
-               "  [--batch 512] [--lr 0.004] [--scale 20] [--seed 7] [--threads 2]\n"
-               "  [--max-pairs N] [--hard-negatives] [--exclude-queries Q.jsonl]...\n"
+               "  [--batch 512] [--lr 0.004] [--scale 20] [--header-weight 1] [--seed 7]\n"
+               "  [--threads 2]\n"
+               "  [--max-pairs N] [--hard-negatives] [--tied] [--word-dropout P]\n"
+               "  [--exclude-queries Q.jsonl]...\n"
                "  [--exclude-lang LANG]... [--oversample LANG:N]\n");
   return 2;
 }
@@ -436,6 +477,8 @@ int main(int argc, char** argv) {
       o.batch = std::stoi(next());
     else if (a == "--lr")
       o.lr = std::stof(next());
+    else if (a == "--header-weight")
+      o.header_weight = std::stof(next());
     else if (a == "--scale")
       o.scale = std::stof(next());
     else if (a == "--seed")
@@ -444,6 +487,10 @@ int main(int argc, char** argv) {
       o.threads = std::stoi(next());
     else if (a == "--max-pairs")
       o.max_pairs = std::stoull(next());
+    else if (a == "--word-dropout")
+      o.word_dropout = std::stof(next());
+    else if (a == "--tied")
+      o.tied = true;
     else if (a == "--hard-negatives")
       o.hard_negatives = true;
     else if (a == "--exclude-queries")
@@ -492,20 +539,23 @@ int main(int argc, char** argv) {
 #pragma omp parallel for schedule(dynamic, 256)
   for (size_t i = 0; i < pairs.size(); ++i) {
     qf[i] = ts::semantic::Featurize(vocab, pairs[i].query, o.max_code_words);
-    cf[i] = ts::semantic::Featurize(vocab, pairs[i].code, o.max_code_words);
+    cf[i] = ts::semantic::Featurize(vocab, pairs[i].code, o.max_code_words, o.header_weight);
   }
   for (size_t i = 0; i < dev.size(); ++i) {
     dqf[i] = ts::semantic::Featurize(vocab, dev[i].query, o.max_code_words);
-    dcf[i] = ts::semantic::Featurize(vocab, dev[i].code, o.max_code_words);
+    dcf[i] = ts::semantic::Featurize(vocab, dev[i].code, o.max_code_words, o.header_weight);
   }
   std::fprintf(stderr, "train_model: features ready (%.1fs)\n", Seconds(started));
 
   const size_t cells = static_cast<size_t>(vocab.rows()) * o.dim;
-  Tower qt, ct;
+  // Tied towers share one table: a word seldom seen in training sentences
+  // still gets the meaning code taught it.
+  Tower qt, separate_ct;
+  Tower& ct = o.tied ? qt : separate_ct;
   qt.table.resize(cells);
   std::normal_distribution<float> init(0.0f, 0.1f);
   for (auto& x : qt.table) x = init(rng);
-  ct.table = qt.table;
+  if (!o.tied) ct.table = qt.table;
   for (Tower* t : {&qt, &ct}) {
     t->m.assign(cells, 0.0f);
     t->v.assign(cells, 0.0f);
@@ -525,6 +575,7 @@ int main(int argc, char** argv) {
   const size_t batches = pairs.size() / o.batch;
   const size_t total_steps = batches * o.epochs;
   size_t step = 0;
+  std::vector<Features> dropped_q, dropped_c;  // this batch's inputs after word dropout
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     double loss = 0;
@@ -541,6 +592,10 @@ int main(int argc, char** argv) {
           if (h >= 0) cb.push_back(&cf[h]);
         }
       }
+      if (o.word_dropout > 0) {
+        DropWords(&qb, &dropped_q, o.word_dropout, rng);
+        DropWords(&cb, &dropped_c, o.word_dropout, rng);
+      }
       // Linear decay to 10% of the base rate.
       float lr = o.lr * (1.0f - 0.9f * static_cast<float>(step) / static_cast<float>(total_steps));
       loss += TrainBatch(&qt, &ct, qb, cb, o, lr);
@@ -550,12 +605,13 @@ int main(int argc, char** argv) {
                  Seconds(started));
   }
 
-  auto saved = ts::semantic::Model::Save(o.out, "code-nbow", vocab, o.dim, qt.table, ct.table);
+  auto saved = ts::semantic::Model::Save(o.out, "code-nbow", vocab, o.dim, o.header_weight,
+                                         qt.table, ct.table);
   if (!saved.ok()) {
     std::fprintf(stderr, "train_model: %s\n", saved.message().c_str());
     return 1;
   }
-  if (!o.golden.empty()) WriteGolden(o.golden, vocab, qt, ct, dev, o.dim);
+  if (!o.golden.empty()) WriteGolden(o.golden, vocab, qt, ct, dev, o);
   std::fprintf(stderr, "train_model: wrote %s (%.1fs)\n", o.out.c_str(), Seconds(started));
   return 0;
 }

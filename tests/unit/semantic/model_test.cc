@@ -10,6 +10,7 @@
 
 #include "semantic/semantic.h"
 #include "util/file.h"
+#include "util/hash.h"
 
 namespace ts::semantic {
 namespace {
@@ -60,7 +61,7 @@ TEST(SemanticModel, SaveLoadRoundTripAndDamageIsDetected) {
     c[i] = std::cos(0.11 * i);
   }
   const std::string path = TempPath("round.tsmodel");
-  ASSERT_TRUE(Model::Save(path, "tiny", vocab, dim, q, c).ok());
+  ASSERT_TRUE(Model::Save(path, "tiny", vocab, dim, 1.0f, q, c).ok());
   auto model = Model::Load(path);
   ASSERT_TRUE(model.ok()) << model.status().message();
   EXPECT_EQ((*model)->dim(), dim);
@@ -115,6 +116,72 @@ TEST(SemanticFeatures, UnseenWordsLandInStableBuckets) {
   ASSERT_EQ(f.rows.size(), 2u);
   EXPECT_EQ(f.rows[0], 0u);
   EXPECT_GT(f.weights[0], 1.0f);  // two occurrences weigh more than one
+}
+
+TEST(SemanticFeatures, HeaderWordsWeighMoreOnlyOnTheFirstLine) {
+  Vocabulary vocab({"open", "loop", "event"}, {1.0f, 1.0f, 1.0f}, 8, 2.0f);
+  Features plain = Featurize(vocab, "event loop open\nopen loop", 4096, 1.0f);
+  Features boosted = Featurize(vocab, "event loop open\nopen loop", 4096, 3.0f);
+  ASSERT_EQ(plain.rows, boosted.rows);
+  for (size_t i = 0; i < plain.rows.size(); ++i) {
+    EXPECT_FLOAT_EQ(boosted.weights[i], 3.0f * plain.weights[i]) << plain.rows[i];
+  }
+  // Only words of the first line: "open" is boosted, "loop" and "event" not.
+  Features body = Featurize(vocab, "open\nevent loop", 4096, 3.0f);
+  Features flat = Featurize(vocab, "open\nevent loop", 4096, 1.0f);
+  ASSERT_EQ(body.rows.size(), 3u);
+  EXPECT_FLOAT_EQ(body.weights[0], 3.0f * flat.weights[0]);  // open (row 0)
+  EXPECT_FLOAT_EQ(body.weights[1], flat.weights[1]);         // loop (row 1)
+  EXPECT_FLOAT_EQ(body.weights[2], flat.weights[2]);         // event (row 2)
+  // A text without a newline has no header.
+  Features one_line = Featurize(vocab, "open loop", 4096, 3.0f);
+  Features one_line_flat = Featurize(vocab, "open loop", 4096, 1.0f);
+  EXPECT_EQ(one_line.weights, one_line_flat.weights);
+}
+
+// The code tower applies the model's header weight; the query tower never
+// does. A version-1 file (no header weight field) still loads, as weight 1.
+TEST(SemanticModel, HeaderWeightIsStoredAndVersionOneStillLoads) {
+  Vocabulary vocab({"parse", "header", "http"}, {1.0f, 2.0f, 3.0f}, 4, 5.0f);
+  const uint32_t dim = 8;
+  std::vector<float> q(vocab.rows() * dim), c(vocab.rows() * dim);
+  for (size_t i = 0; i < q.size(); ++i) q[i] = c[i] = std::sin(0.53 * i + 0.1);
+  const std::string path = TempPath("header.tsmodel");
+  ASSERT_TRUE(Model::Save(path, "hw", vocab, dim, 4.0f, q, c).ok());
+  EXPECT_FALSE(Model::Save(TempPath("bad.tsmodel"), "hw", vocab, dim, 0.0f, q, c).ok());
+  auto model = Model::Load(path);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ((*model)->header_weight(), 4.0f);
+
+  const std::string text = "http\nparse header";
+  std::vector<float> code(dim), query(dim), want(dim);
+  ASSERT_TRUE((*model)->Embed(Tower::kCode, text, code));
+  ASSERT_TRUE((*model)->EmbedFeatures(Tower::kCode, Featurize(vocab, text, 4096, 4.0f), want));
+  for (uint32_t d = 0; d < dim; ++d) EXPECT_NEAR(code[d], want[d], 1e-6);
+  ASSERT_TRUE((*model)->Embed(Tower::kQuery, text, query));
+  ASSERT_TRUE((*model)->EmbedFeatures(Tower::kQuery, Featurize(vocab, text), want));
+  for (uint32_t d = 0; d < dim; ++d) EXPECT_NEAR(query[d], want[d], 1e-6);
+
+  // Rewrite as version 1: drop the f32 after the bucket IDF, re-checksum.
+  auto bytes = ReadFile(path);
+  ASSERT_TRUE(bytes.ok());
+  std::string v1 = bytes->substr(0, bytes->size() - 8);
+  const size_t version_at = 8, weight_at = 8 + 4 * 5;
+  const uint32_t one = 1;
+  v1.replace(version_at, 4, reinterpret_cast<const char*>(&one), 4);
+  v1.erase(weight_at, 4);
+  // Removing 4 bytes keeps every later offset's alignment, so the padding
+  // stays valid.
+  const uint64_t sum = Hash64(v1);
+  v1.append(reinterpret_cast<const char*>(&sum), sizeof(sum));
+  ASSERT_TRUE(WriteFileAtomic(TempPath("v1.tsmodel"), v1, false).ok());
+  auto old = Model::Load(TempPath("v1.tsmodel"));
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_EQ((*old)->header_weight(), 1.0f);
+  EXPECT_EQ((*old)->vocabulary().Row("http"), 2u);
+  ASSERT_TRUE((*old)->Embed(Tower::kCode, text, code));
+  ASSERT_TRUE((*old)->EmbedFeatures(Tower::kCode, Featurize(vocab, text), want));
+  for (uint32_t d = 0; d < dim; ++d) EXPECT_NEAR(code[d], want[d], 1e-6);
 }
 
 }  // namespace
