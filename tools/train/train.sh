@@ -14,7 +14,7 @@ PAIRS=${1:-/var/tmp/ts-train/pairs.jsonl}
 shift || true  # any further arguments go to train_model (e.g. --hard-negatives)
 BUILD=build-train
 HYPER=(--dim 256 --vocab 60000 --buckets 16384 --min-df 3 --epochs 8 --batch 1024
-       --lr 0.006 --scale 20 --seed 7 --threads 2 --hard-negatives)
+       --lr 0.006 --scale 20 --header-weight 3 --seed 7 --threads 2 --hard-negatives)
 
 # Java pairs all come from a bundled copy of java.util.concurrent (a standard
 # library): left out. Sentences of the evaluation sets are left out too when
