@@ -7,11 +7,14 @@
 //               [--golden models/golden.jsonl] [--dim 256] [--vocab 60000]
 //               [--buckets 16384] [--epochs 8] [--batch 512] [--lr 0.004]
 //               [--scale 20] [--seed 7] [--threads 2] [--max-pairs N]
+//               [--header-weight W] [--tied] [--word-dropout P]  (Usage() has all)
 //
 // Why these choices: the tables are float32 while training and int8 in the
 // file (src/semantic/model.cc); both towers start from the same random table,
 // so a word shared by a sentence and code starts out matching and the towers
 // learn where they differ. Updates are lazy Adam on the rows a batch touched.
+// The header weight (kept in the model file) makes the code tower weigh the
+// words of CodeInput's first line (path, scope, symbol) W times.
 #include <omp.h>
 
 #include <algorithm>
