@@ -50,7 +50,8 @@ struct Options {
   size_t max_pairs = 0;
   size_t max_code_words = 1024;
   bool hard_negatives = false;
-  bool tied = false;  // one table for both towers
+  bool tied = false;                // one table for both towers
+  bool two_hard_negatives = false;  // the runner-up code per sentence too
   std::vector<std::string> exclude_query_files, exclude_langs;
   std::string oversample_lang;  // "LANG:N": its training pairs appear N times
 };
@@ -338,15 +339,17 @@ void DropWords(std::vector<const Features*>* batch, std::vector<Features>* store
 // For each sentence, the training code that shares the most IDF weight with
 // it other than its own: what BM25 would rank high but is wrong. Words in
 // more than 2% of the code are not looked up (they would make it quadratic).
+// `runner_up`, when given, receives each sentence's second-best code.
 std::vector<int64_t> MineHardNegatives(const std::vector<Features>& qf,
                                        const std::vector<Features>& cf, uint32_t rows,
-                                       bool skip_copies) {
+                                       bool skip_copies, std::vector<int64_t>* runner_up) {
   std::vector<std::vector<uint32_t>> postings(rows);
   for (uint32_t d = 0; d < cf.size(); ++d) {
     for (uint32_t r : cf[d].rows) postings[r].push_back(d);
   }
   const size_t max_df = std::max<size_t>(50, cf.size() / 50);
   std::vector<int64_t> best(qf.size(), -1);
+  if (runner_up) runner_up->assign(qf.size(), -1);
 #pragma omp parallel
   {
     std::vector<float> score(cf.size(), 0.0f);
@@ -362,14 +365,23 @@ std::vector<int64_t> MineHardNegatives(const std::vector<Features>& qf,
           score[d] += qf[i].weights[k];
         }
       }
-      float top = 0;
+      float top = 0, runner_up_score = 0;
       for (uint32_t d : touched) {
         // Not itself, nor (when oversampling made copies) a copy of its own
         // code. The check is off otherwise so that train.sh still reproduces
         // the committed model.
-        if (d != i && score[d] > top && !(skip_copies && cf[d].rows == cf[i].rows)) {
-          top = score[d];
-          best[i] = d;
+        if (d != i && !(skip_copies && cf[d].rows == cf[i].rows)) {
+          if (score[d] > top) {
+            if (runner_up) {
+              (*runner_up)[i] = best[i];
+              runner_up_score = top;
+            }
+            top = score[d];
+            best[i] = d;
+          } else if (runner_up && score[d] > runner_up_score) {
+            runner_up_score = score[d];
+            (*runner_up)[i] = d;
+          }
         }
         score[d] = 0;
       }
@@ -447,7 +459,8 @@ int Usage() {
                "  [--dim 256] [--vocab 60000] [--buckets 16384] [--min-df 3] [--epochs 8]\n"
                "  [--batch 512] [--lr 0.004] [--scale 20] [--header-weight 1] [--seed 7]\n"
                "  [--threads 2]\n"
-               "  [--max-pairs N] [--hard-negatives] [--tied] [--word-dropout P]\n"
+               "  [--max-pairs N] [--hard-negatives] [--two-hard-negatives] [--tied]\n"
+               "  [--word-dropout P]\n"
                "  [--exclude-queries Q.jsonl]...\n"
                "  [--exclude-lang LANG]... [--oversample LANG:N]\n");
   return 2;
@@ -492,6 +505,8 @@ int main(int argc, char** argv) {
       o.max_pairs = std::stoull(next());
     else if (a == "--word-dropout")
       o.word_dropout = std::stof(next());
+    else if (a == "--two-hard-negatives")
+      o.two_hard_negatives = o.hard_negatives = true;
     else if (a == "--tied")
       o.tied = true;
     else if (a == "--hard-negatives")
@@ -565,9 +580,10 @@ int main(int argc, char** argv) {
     t->steps.assign(vocab.rows(), 0);
   }
 
-  std::vector<int64_t> hard;
+  std::vector<int64_t> hard, hard2;
   if (o.hard_negatives) {
-    hard = MineHardNegatives(qf, cf, vocab.rows(), !o.oversample_lang.empty());
+    hard = MineHardNegatives(qf, cf, vocab.rows(), !o.oversample_lang.empty(),
+                             o.two_hard_negatives ? &hard2 : nullptr);
     size_t found = std::count_if(hard.begin(), hard.end(), [](int64_t h) { return h >= 0; });
     std::fprintf(stderr, "train_model: hard negatives for %zu of %zu sentences (%.1fs)\n", found,
                  hard.size(), Seconds(started));
@@ -592,6 +608,10 @@ int main(int argc, char** argv) {
       if (!hard.empty()) {
         for (size_t k = 0; k < static_cast<size_t>(o.batch); ++k) {
           int64_t h = hard[order[bi * o.batch + k]];
+          if (h >= 0) cb.push_back(&cf[h]);
+        }
+        for (size_t k = 0; k < hard2.size() && k < static_cast<size_t>(o.batch); ++k) {
+          int64_t h = hard2[order[bi * o.batch + k]];
           if (h >= 0) cb.push_back(&cf[h]);
         }
       }
