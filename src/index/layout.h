@@ -17,28 +17,27 @@ inline std::string CatalogPath(const std::string& dir) {
 inline std::string SegmentDir(const std::string& dir) {
   return dir + "/segments";
 }
-// The grep companion of a lexical segment: seg-N.tsseg -> seg-N.tsgrep.
-inline std::string GrepSegmentName(const std::string& segment_name) {
+// A file that accompanies a lexical segment: seg-N.tsseg -> seg-N<extension>.
+inline std::string CompanionName(const std::string& segment_name, const char* extension) {
   std::string base = segment_name;
   if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
     base.resize(base.size() - 6);
-  return base + ".tsgrep";
+  return base + extension;
+}
+
+// The grep companion of a lexical segment: seg-N.tsseg -> seg-N.tsgrep.
+inline std::string GrepSegmentName(const std::string& segment_name) {
+  return CompanionName(segment_name, ".tsgrep");
 }
 
 // The vector companion of a lexical segment: seg-N.tsseg -> seg-N.tsvec.
 inline std::string VectorSegmentName(const std::string& segment_name) {
-  std::string base = segment_name;
-  if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
-    base.resize(base.size() - 6);
-  return base + ".tsvec";
+  return CompanionName(segment_name, ".tsvec");
 }
 
 // The HNSW graph of a large vector companion: seg-N.tsseg -> seg-N.tshnsw.
 inline std::string AnnGraphName(const std::string& segment_name) {
-  std::string base = segment_name;
-  if (base.size() > 6 && base.compare(base.size() - 6, 6, ".tsseg") == 0)
-    base.resize(base.size() - 6);
-  return base + ".tshnsw";
+  return CompanionName(segment_name, ".tshnsw");
 }
 
 inline std::string LockPath(const std::string& dir) {

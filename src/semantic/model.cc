@@ -242,7 +242,7 @@ bool Model::EmbedFeatures(Tower tower, const Features& features, std::span<float
 
 bool Model::Embed(Tower tower, std::string_view text, std::span<float> out) const {
   const float header_weight = tower == Tower::kCode ? header_weight_ : 1.0f;
-  return EmbedFeatures(tower, Featurize(vocab_, text, 4096, header_weight), out);
+  return EmbedFeatures(tower, Featurize(vocab_, text, kMaxInputWords, header_weight), out);
 }
 
 std::string ModelLabel(const std::string& name, uint64_t checksum) {

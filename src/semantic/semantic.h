@@ -65,13 +65,14 @@ struct Features {
 // lane (camelCase, snake_case, digits; the whole identifier kept), lowercased,
 // with English stop words and one-letter words dropped. At most `max_words`
 // word occurrences are read, so a huge chunk costs a bounded time.
-void Words(std::string_view text, std::vector<std::string>* out, size_t max_words = 4096);
+inline constexpr size_t kMaxInputWords = 4096;  // word occurrences read from one text
+void Words(std::string_view text, std::vector<std::string>* out, size_t max_words = kMaxInputWords);
 
 // `header_weight` multiplies the weight of words on the text's first line
 // (the code tower's CodeInput header: path, scope, symbol), as BM25F weighs a
 // field; a text without a newline has no header.
-Features Featurize(const Vocabulary& vocab, std::string_view text, size_t max_words = 4096,
-                   float header_weight = 1.0f);
+Features Featurize(const Vocabulary& vocab, std::string_view text,
+                   size_t max_words = kMaxInputWords, float header_weight = 1.0f);
 
 // What the code tower reads for a chunk: the last three components of its
 // path, its scope and symbol, then its text. Where code lives and what it is

@@ -446,7 +446,8 @@ void WriteGolden(const std::string& path, const Vocabulary& vocab, const Tower& 
   }
   for (const auto& [tower, text] : inputs) {
     const bool code = tower == "code";
-    Features f = ts::semantic::Featurize(vocab, text, 4096, code ? o.header_weight : 1.0f);
+    Features f = ts::semantic::Featurize(vocab, text, ts::semantic::kMaxInputWords,
+                                         code ? o.header_weight : 1.0f);
     auto v = ReferenceEmbedding(code ? ct : qt, f, dim);
     nlohmann::json j = {{"tower", tower}, {"text", text}, {"vector", v}};
     out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
