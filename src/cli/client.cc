@@ -129,7 +129,7 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   std::string err_path = data_dir + "/daemon.stderr";
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
+                                   0600);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);  // outlives this terminal

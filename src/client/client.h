@@ -35,6 +35,17 @@ std::string PidPath(const std::string& data_dir);
 std::string PortPath(const std::string& data_dir);
 std::string LockPath(const std::string& data_dir);
 std::string LogPath(const std::string& data_dir);
+// The daemon's access token (docs/SECURITY.md): 64 hex digits in a 0600 file.
+std::string TokenPath(const std::string& data_dir);
+
+// The token of `data_dir`; NotFound when it has none yet.
+Result<std::string> ReadToken(const std::string& data_dir);
+// Writes a fresh random token (atomically, 0600) and returns it.
+Result<std::string> WriteNewToken(const std::string& data_dir);
+// The existing token, or a new one when there is none (or it is malformed).
+Result<std::string> EnsureToken(const std::string& data_dir);
+// Whether `token` has the shape WriteNewToken gives (64 lower-case hex digits).
+bool IsWellFormedToken(std::string_view token);
 
 // Whether a daemon holds the lock of `data_dir` (it may not listen yet).
 bool DaemonLockHeld(const std::string& data_dir);
@@ -49,6 +60,7 @@ struct HttpRequest {
   std::string target;  // path and query, already percent-encoded
   std::string body;
   std::string content_type = "application/json";
+  std::string bearer_token;  // sent as `Authorization: Bearer` when not empty
   int connect_timeout_ms = 3000;
   int read_timeout_ms = 120000;  // per read: a long job that streams progress never times out
 };

@@ -224,6 +224,8 @@ Result<HttpResponse> Http(int port, const HttpRequest& request, const BodySink& 
   std::string head = request.method + " " + request.target +
                      " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                      "\r\nConnection: close\r\n";
+  if (!request.bearer_token.empty())
+    head += "Authorization: Bearer " + request.bearer_token + "\r\n";
   if (request.method != "GET" || !request.body.empty()) {
     head += "Content-Type: " + request.content_type +
             "\r\nContent-Length: " + std::to_string(request.body.size()) + "\r\n";

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -39,7 +40,9 @@ int RunDaemon(const DaemonOptions& options) {
                  s.message().c_str());
     return 1;
   }
-  int lock_fd = ::open(client::LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // Only its user may enter the data dir, whichever version created it.
+  ::chmod(dir.c_str(), 0700);
+  int lock_fd = ::open(client::LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     auto port = client::RunningDaemonPort(dir);
     std::fprintf(stderr, "error: a daemon already runs for %s%s\n", dir.c_str(),

@@ -41,7 +41,7 @@ class WriterLock {
  public:
   static Result<std::unique_ptr<WriterLock>> Acquire(const std::string& dir,
                                                      const std::string& name) {
-    int fd = ::open(LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Status::IoError("cannot open lock file " + LockPath(dir));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd);

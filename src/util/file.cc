@@ -77,7 +77,7 @@ Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(const std::st
   static std::atomic<uint64_t> counter{0};
   std::string tmp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("cannot create", tmp);
   return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(path, tmp, fd, crash_points));
 }
@@ -121,9 +121,25 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, bool cras
 }
 
 Status CreateDirectories(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IoError("cannot create directory " + dir + ": " + ec.message());
+  // Component by component, so that every directory this creates is 0700
+  // whatever the umask (the data dir holds copies of indexed files).
+  std::string path;
+  size_t pos = 0;
+  while (pos <= dir.size()) {
+    size_t slash = dir.find('/', pos);
+    if (slash == std::string::npos) slash = dir.size();
+    path = dir.substr(0, slash);
+    pos = slash + 1;
+    if (path.empty() || path == "." || path == "..") continue;
+    if (::mkdir(path.c_str(), 0700) == 0) {
+      ::chmod(path.c_str(), 0700);  // mkdir's mode is masked by the umask
+    } else if (errno != EEXIST) {
+      return Errno("cannot create directory", path);
+    }
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Status::IoError("cannot create directory " + dir + ": not a directory");
   return Status::Ok();
 }
 

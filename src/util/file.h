@@ -53,6 +53,7 @@ class AtomicFileWriter {
 // fsync()s a directory so that a rename or create inside it survives power loss.
 Status SyncDirectory(const std::string& dir);
 
+// Creates `dir` and its missing parents; the ones it creates are 0700.
 Status CreateDirectories(const std::string& dir);
 bool PathExists(const std::string& path);
 
