@@ -11,6 +11,7 @@
 
 #include "index/catalog.h"
 #include "index/layout.h"
+#include "rank/rank.h"
 #include "search/search.h"
 #include "util/ascii.h"
 #include "util/file.h"
@@ -490,10 +491,26 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
                          [](const auto& a, const auto& b) { return a.score > b.score; });
       }
     }
-    for (size_t i = 0; i < fused.size() && i < options.top_k; ++i) {
-      const auto& f = fused[i];
+    // The re-ranking stage orders the whole fused pool (not just top_k), so
+    // the first k hits do not depend on top_k.
+    std::vector<rank::Candidate> pool;
+    pool.reserve(fused.size());
+    for (const auto& f : fused) {
+      const auto& d = docs[f.key];
+      lexical::StoredDoc doc = snap.segments()[d.segment].segment->Doc(d.docno);
+      pool.push_back(
+          {f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score});
+    }
+    static const rank::Weights kRerank = [] {
+      const char* env = std::getenv("TRUSTY_RERANK");  // measurement runs only
+      return rank::WeightsWithOverrides(rank::DefaultWeights(), env ? env : "");
+    }();
+    const std::vector<rank::Ranked> reranked =
+        rank::Rerank(pool, rank::AnalyzeQuery(text), kRerank);
+    for (size_t i = 0; i < reranked.size() && i < options.top_k; ++i) {
+      const auto& f = fused[reranked[i].candidate];
       lexical::ScoredDoc d = docs[f.key];
-      d.score = f.score;
+      d.score = reranked[i].score;
       std::string why = "hybrid: ";
       if (f.lexical_rank > 0) why += "bm25 #" + std::to_string(f.lexical_rank);
       if (f.lexical_rank > 0 && f.semantic_rank > 0) why += " + ";

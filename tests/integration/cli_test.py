@@ -88,6 +88,29 @@ class CliTest(CliTestCase):
         st = json.loads(self.ok("status", "t", "--json").stdout)
         self.assertEqual(st["files"], 1)
 
+    def test_first_hits_do_not_depend_on_top_k(self):
+        # Several files with several chunks each, tests among them: the
+        # re-ranker reorders the whole candidate pool, never just the top_k.
+        for i in range(6):
+            self.write(f"pkg/mod{i}.py", PY.replace("parse_config_file", f"parse_config_{i}"))
+            self.write(f"tests/test_mod{i}.py",
+                       f"from pkg.mod{i} import parse_config_{i}\n\n\n"
+                       f"def test_parse_config_file():\n"
+                       f"    assert parse_config_{i}('config.file') is not None\n")
+        self.write("math/add.c", C)
+        self.index()
+        for query in ("parse config file", "token stream next", "add numbers", "read", "test"):
+            runs = {k: [(h["file"], h["start_line"]) for h in
+                        self.query_json(query, "t", "--top-k", str(k))["results"]]
+                    for k in (1, 3, 5, 10, 40)}
+            self.assertEqual(len(runs[10]), 10, query)
+            for k in (1, 3, 5, 10):
+                self.assertEqual(runs[k], runs[40][:k], (query, k))
+        # The top 5 of a query that matches every module spans five files: no
+        # file's second chunk comes before another file's first.
+        top = self.query_json("parse config file", "t", "--top-k", "5")["results"]
+        self.assertEqual(len({h["file"] for h in top}), 5, top)
+
     def test_force_rebuilds(self):
         self.write("a.py", PY)
         self.index()

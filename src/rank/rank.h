@@ -1,0 +1,92 @@
+// Public header of src/rank: the re-ranking stage. It takes the fused list of
+// candidate chunks (lanes already combined, src/search) and orders it as a
+// developer would want to read it: the file that implements what the query
+// asks for first, one or two chunks per file near the top, tests, docs,
+// examples and vendored code below the implementation unless the query asks
+// for them, import lines below definitions.
+//
+// Invariant: the output is a function of the candidate pool and the query
+// only, never of how many hits the caller will keep, so the first k hits are
+// the same for every top_k >= k as long as the pool is the same.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ts::rank {
+
+// What a path is, from its folders, file name and extension.
+enum class PathClass {
+  kSource,     // implementation code
+  kTest,       // tests, specs, fixtures, mocks
+  kDoc,        // prose: Markdown, reStructuredText, text, docs/ folders
+  kExample,    // examples, samples, demos, benchmarks
+  kVendor,     // vendored or third-party code
+  kGenerated,  // minified or generated files
+};
+
+PathClass ClassifyPath(std::string_view rel_path);
+std::string_view PathClassName(PathClass c);
+
+// One candidate: a chunk with its fused score.
+struct Candidate {
+  uint64_t key = 0;  // opaque to the ranker; identifies the chunk to the caller
+  std::string path;  // relative to the index root
+  std::string symbol;
+  std::string kind;  // chunk kind: function, class, window, section, alias, ...
+  uint32_t start_line = 0;
+  uint32_t end_line = 0;
+  double score = 0;  // the fused score, higher is better
+};
+
+// Each weight has its reason beside it in rerank.cc's table (kDefaultWeights).
+struct Weights {
+  // Multipliers of a chunk's normalised score by the class of its file.
+  double test = 1.0;
+  double doc = 1.0;
+  double example = 1.0;
+  double vendor = 1.0;
+  double generated = 1.0;
+  // A one-line import/use/include/package chunk.
+  double import_line = 1.0;
+  // Per query word found in the file's name (stem parts) and, less, its folders.
+  double file_name_word = 0;
+  double dir_word = 0;
+  // File-level evidence: a chunk gains this share of the scores of the next
+  // best chunks of its file (at most `file_evidence_chunks` of them).
+  double file_evidence = 0;
+  int file_evidence_chunks = 0;
+  // Diversity: the n-th chunk taken from one file (n = 0 for the first) has
+  // its score multiplied by same_file_decay^n.
+  double same_file_decay = 1.0;
+};
+
+// The defaults (rerank.cc), chosen on the semble dev split and pydoc's even queries.
+const Weights& DefaultWeights();
+// The weights with `spec`'s overrides, comma-separated key=value (keys are the
+// field names above); unknown keys are ignored. For measurement runs.
+Weights WeightsWithOverrides(const Weights& base, std::string_view spec);
+
+// What the query says about what it wants (a query that names tests wants tests).
+struct QuerySignals {
+  std::vector<std::string> words;  // lowercase content words of the query, no stop words
+  bool wants_tests = false;
+  bool wants_docs = false;
+  bool wants_examples = false;
+};
+
+QuerySignals AnalyzeQuery(std::string_view query);
+
+struct Ranked {
+  uint64_t key = 0;
+  double score = 0;      // the re-ranked score; non-increasing along the output
+  size_t candidate = 0;  // index into the input
+};
+
+// Orders all candidates (none is dropped). Deterministic: ties keep the input order.
+std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const QuerySignals& query,
+                           const Weights& weights);
+
+}  // namespace ts::rank

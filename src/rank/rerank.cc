@@ -1,0 +1,255 @@
+// Rerank: path priors, query words in the path, chunk kind, file-level
+// evidence and a file-diverse order over the fused candidates (rank.h).
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <map>
+#include <queue>
+#include <set>
+#include <unordered_map>
+
+#include "lexical/lexical.h"
+#include "rank/rank.h"
+
+namespace ts::rank {
+namespace {
+
+// Every default weight, with the measurement that chose it (semble dev split,
+// `python3 ../shared/eval/semble/run_semble.py --modes hybrid`, hybrid NDCG@10;
+// docs/BENCHMARKS.md has the runs).
+const Weights kDefaultWeights = [] {
+  Weights w;
+  w.test = 0.7;            // tests crowd out implementations (gson: 42% of top-10 slots)
+  w.doc = 0.7;             // prose files: the dev split asks for code
+  w.example = 0.8;         // examples/benchmarks use an API rather than implement it
+  w.vendor = 0.7;          // vendored copies are not the project's code
+  w.generated = 0.6;       // minified and generated files
+  w.import_line = 0.5;     // laravel: one-line `use` chunks took 28% of top-10 slots
+  w.file_name_word = 0.1;  // a query word in the file name
+  w.dir_word = 0.03;       // a query word in a folder name
+  w.file_evidence = 0.1;   // several matching chunks make a file more likely
+  w.file_evidence_chunks = 2;
+  w.same_file_decay = 0.3;  // file-level relevance: a second chunk of one file adds little
+  return w;
+}();
+
+constexpr std::array<std::string_view, 40> kStopWords = {
+    "the", "an",  "of",   "to",    "and",   "or",    "in",   "is",   "for",  "if",
+    "it",  "be",  "by",   "on",    "as",    "at",    "this", "that", "with", "from",
+    "are", "how", "what", "where", "which", "when",  "does", "do",   "can",  "not",
+    "all", "any", "its",  "into",  "used",  "using", "use",  "way",  "get",  "set"};
+
+bool IsStopWord(std::string_view w) {
+  return std::find(kStopWords.begin(), kStopWords.end(), w) != kStopWords.end();
+}
+
+// "routes" and "route", "connectors" and "connector" are one word here.
+std::string Singular(std::string w) {
+  if (w.size() > 4 && w.compare(w.size() - 3, 3, "ies") == 0)
+    return w.substr(0, w.size() - 3) + "y";
+  if (w.size() > 3 && w.back() == 's' && w[w.size() - 2] != 's') w.pop_back();
+  return w;
+}
+
+// The word parts of a file name's stem and of its folders.
+struct PathWords {
+  std::set<std::string> name;
+  std::set<std::string> dirs;
+};
+
+PathWords WordsOf(std::string_view path) {
+  PathWords out;
+  const size_t slash = path.rfind('/');
+  std::string_view name = path.substr(slash == std::string_view::npos ? 0 : slash + 1);
+  name = name.substr(0, name.find('.'));
+  lexical::Tokenize(name, [&](std::string_view t) { out.name.insert(Singular(std::string(t))); });
+  if (slash != std::string_view::npos) {
+    lexical::Tokenize(path.substr(0, slash),
+                      [&](std::string_view t) { out.dirs.insert(Singular(std::string(t))); });
+  }
+  return out;
+}
+
+bool IsImportLine(const Candidate& c) {
+  static const std::set<std::string_view> kinds = {"alias",  "import",  "package",    "namespace",
+                                                   "using",  "include", "require",    "use",
+                                                   "module", "imports", "packageName"};
+  return c.end_line <= c.start_line && kinds.count(c.kind) > 0;
+}
+
+}  // namespace
+
+const Weights& DefaultWeights() {
+  return kDefaultWeights;
+}
+
+Weights WeightsWithOverrides(const Weights& base, std::string_view spec) {
+  Weights w = base;
+  const std::map<std::string, double*> fields = {{"test", &w.test},
+                                                 {"doc", &w.doc},
+                                                 {"example", &w.example},
+                                                 {"vendor", &w.vendor},
+                                                 {"generated", &w.generated},
+                                                 {"import_line", &w.import_line},
+                                                 {"file_name_word", &w.file_name_word},
+                                                 {"dir_word", &w.dir_word},
+                                                 {"file_evidence", &w.file_evidence},
+                                                 {"same_file_decay", &w.same_file_decay}};
+  size_t pos = 0;
+  while (pos < spec.size()) {
+    size_t comma = spec.find(',', pos);
+    if (comma == std::string_view::npos) comma = spec.size();
+    std::string item(spec.substr(pos, comma - pos));
+    pos = comma + 1;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = item.substr(0, eq);
+    const double value = std::strtod(item.c_str() + eq + 1, nullptr);
+    if (key == "file_evidence_chunks") {
+      w.file_evidence_chunks = static_cast<int>(value);
+    } else if (auto it = fields.find(key); it != fields.end()) {
+      *it->second = value;
+    }
+  }
+  return w;
+}
+
+QuerySignals AnalyzeQuery(std::string_view query) {
+  QuerySignals q;
+  std::set<std::string> seen;
+  lexical::Tokenize(query, [&](std::string_view t) {
+    std::string w(t);
+    if (w == "test" || w == "tests" || w == "testing" || w == "spec" || w == "specs" ||
+        w == "unittest" || w == "fixture" || w == "fixtures" || w == "mock" || w == "mocks")
+      q.wants_tests = true;
+    if (w == "doc" || w == "docs" || w == "documentation" || w == "readme" || w == "guide" ||
+        w == "changelog")
+      q.wants_docs = true;
+    if (w == "example" || w == "examples" || w == "demo" || w == "sample" || w == "samples" ||
+        w == "benchmark" || w == "benchmarks" || w == "bench")
+      q.wants_examples = true;
+    if (w.size() < 3 || IsStopWord(w)) return;
+    w = Singular(std::move(w));
+    if (seen.insert(w).second) q.words.push_back(std::move(w));
+  });
+  return q;
+}
+
+std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const QuerySignals& query,
+                           const Weights& weights) {
+  const size_t n = candidates.size();
+  std::vector<Ranked> out;
+  if (n == 0) return out;
+  double lo = candidates[0].score, hi = candidates[0].score;
+  for (const auto& c : candidates) {
+    lo = std::min(lo, c.score);
+    hi = std::max(hi, c.score);
+  }
+  const double span = hi - lo;
+
+  // 1. Each chunk's own score: its fused score in [0, 1] times its priors.
+  std::vector<double> own(n);
+  std::unordered_map<std::string, PathWords> words_of_path;
+  for (size_t i = 0; i < n; ++i) {
+    const Candidate& c = candidates[i];
+    double s = span > 0 ? (c.score - lo) / span : 1.0;
+    switch (ClassifyPath(c.path)) {
+      case PathClass::kTest:
+        if (!query.wants_tests) s *= weights.test;
+        break;
+      case PathClass::kDoc:
+        if (!query.wants_docs) s *= weights.doc;
+        break;
+      case PathClass::kExample:
+        if (!query.wants_examples) s *= weights.example;
+        break;
+      case PathClass::kVendor:
+        s *= weights.vendor;
+        break;
+      case PathClass::kGenerated:
+        s *= weights.generated;
+        break;
+      case PathClass::kSource:
+        break;
+    }
+    if (IsImportLine(c)) s *= weights.import_line;
+    if (!query.words.empty() && (weights.file_name_word != 0 || weights.dir_word != 0)) {
+      auto it = words_of_path.find(c.path);
+      if (it == words_of_path.end()) it = words_of_path.emplace(c.path, WordsOf(c.path)).first;
+      int in_name = 0, in_dirs = 0;
+      for (const auto& w : query.words) {
+        if (it->second.name.count(w)) {
+          ++in_name;
+        } else if (it->second.dirs.count(w)) {
+          ++in_dirs;
+        }
+      }
+      s *= 1.0 + weights.file_name_word * in_name + weights.dir_word * in_dirs;
+    }
+    own[i] = s;
+  }
+
+  // 2. File-level evidence: a chunk gains a share of its file's next best chunks.
+  std::unordered_map<std::string, std::vector<size_t>> by_file;  // best first
+  std::vector<std::string> file_order;                           // first appearance
+  for (size_t i = 0; i < n; ++i) {
+    auto [it, inserted] = by_file.try_emplace(candidates[i].path);
+    if (inserted) file_order.push_back(candidates[i].path);
+    it->second.push_back(i);
+  }
+  std::vector<double> score(own);
+  for (auto& [path, members] : by_file) {
+    std::stable_sort(members.begin(), members.end(),
+                     [&](size_t a, size_t b) { return own[a] > own[b]; });
+    if (weights.file_evidence == 0 || weights.file_evidence_chunks <= 0) continue;
+    for (size_t i : members) {
+      double extra = 0;
+      int taken = 0;
+      for (size_t j : members) {
+        if (j == i) continue;
+        if (taken++ >= weights.file_evidence_chunks) break;
+        extra += own[j];
+      }
+      score[i] += weights.file_evidence * extra;
+    }
+  }
+
+  // 3. A file-diverse order: repeatedly take the file whose next chunk scores
+  // best once decayed by how many of its chunks are already taken.
+  struct Next {
+    double value;
+    size_t candidate;
+    size_t file;  // index into file_order
+    size_t taken;
+    bool operator<(const Next& o) const {  // max-heap: higher value, then earlier input
+      return value != o.value ? value < o.value : candidate > o.candidate;
+    }
+  };
+  std::priority_queue<Next> heap;
+  std::vector<const std::vector<size_t>*> members_of(file_order.size());
+  for (size_t f = 0; f < file_order.size(); ++f) {
+    members_of[f] = &by_file[file_order[f]];
+    const size_t first = members_of[f]->front();
+    heap.push({score[first], first, f, 0});
+  }
+  out.reserve(n);
+  while (!heap.empty()) {
+    Next top = heap.top();
+    heap.pop();
+    out.push_back({candidates[top.candidate].key, top.value, top.candidate});
+    const size_t taken = top.taken + 1;
+    if (taken < members_of[top.file]->size()) {
+      const size_t next = (*members_of[top.file])[taken];
+      double decay = 1.0;
+      for (size_t k = 0; k < taken; ++k) decay *= weights.same_file_decay;
+      heap.push({score[next] * decay, next, top.file, taken});
+    }
+  }
+  // Within a file, chunks come out by score (the list sorted by `score`), and
+  // decayed values could rise above an earlier pick's: keep the output's
+  // scores non-increasing for callers that merge lists.
+  for (size_t i = 1; i < out.size(); ++i) out[i].score = std::min(out[i].score, out[i - 1].score);
+  return out;
+}
+
+}  // namespace ts::rank

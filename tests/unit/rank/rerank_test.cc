@@ -1,0 +1,150 @@
+// The re-ranking stage: path classes, priors, file diversity, determinism.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "rank/rank.h"
+
+namespace ts::rank {
+namespace {
+
+TEST(ClassifyPathTest, TellsTestsDocsExamplesVendorAndGeneratedFromSource) {
+  EXPECT_EQ(ClassifyPath("src/router.go"), PathClass::kSource);
+  EXPECT_EQ(ClassifyPath("router_test.go"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("tests/unit/foo.cc"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("pkg/test_parser.py"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("src/zod.test.ts"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("lib/app.spec.js"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("spec/rack/request_spec.rb"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("gson/src/main/java/GsonTest.java"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("src/Latest.java"), PathClass::kSource);  // "test" inside a word
+  EXPECT_EQ(ClassifyPath("src/Contest.java"), PathClass::kSource);
+  EXPECT_EQ(ClassifyPath("README.md"), PathClass::kDoc);
+  EXPECT_EQ(ClassifyPath("docs/api/index.rst"), PathClass::kDoc);
+  EXPECT_EQ(ClassifyPath("examples/basic/main.go"), PathClass::kExample);
+  EXPECT_EQ(ClassifyPath("benches/parse.rs"), PathClass::kExample);
+  EXPECT_EQ(ClassifyPath("vendor/github.com/x/y.go"), PathClass::kVendor);
+  EXPECT_EQ(ClassifyPath("third_party/zlib/inflate.c"), PathClass::kVendor);
+  EXPECT_EQ(ClassifyPath("web/app.min.js"), PathClass::kGenerated);
+  EXPECT_EQ(ClassifyPath("api/service.pb.go"), PathClass::kGenerated);
+  EXPECT_EQ(PathClassName(ClassifyPath("tests/a.py")), "test");
+}
+
+TEST(AnalyzeQueryTest, ContentWordsAndWhatTheQueryAsksFor) {
+  QuerySignals q = AnalyzeQuery("How are the routes registered?");
+  EXPECT_EQ(q.words, (std::vector<std::string>{"route", "registered"}));
+  EXPECT_FALSE(q.wants_tests);
+  EXPECT_TRUE(AnalyzeQuery("tests for the parser").wants_tests);
+  EXPECT_TRUE(AnalyzeQuery("installation docs").wants_docs);
+  EXPECT_TRUE(AnalyzeQuery("example of a middleware").wants_examples);
+}
+
+Candidate C(uint64_t key, std::string path, double score, std::string kind = "function",
+            uint32_t start = 1, uint32_t end = 10) {
+  Candidate c;
+  c.key = key;
+  c.path = std::move(path);
+  c.kind = std::move(kind);
+  c.start_line = start;
+  c.end_line = end;
+  c.score = score;
+  return c;
+}
+
+std::vector<uint64_t> Keys(const std::vector<Ranked>& ranked) {
+  std::vector<uint64_t> keys;
+  for (const auto& r : ranked) keys.push_back(r.key);
+  return keys;
+}
+
+// Only the named feature on: every other weight neutral.
+Weights Neutral() {
+  Weights w;
+  return w;
+}
+
+TEST(RerankTest, NeutralWeightsKeepTheFusedOrder) {
+  std::vector<Candidate> pool = {C(1, "a.c", 3), C(2, "a.c", 2), C(3, "b.c", 1)};
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("x"), Neutral())), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_TRUE(Rerank({}, AnalyzeQuery("x"), DefaultWeights()).empty());
+}
+
+TEST(RerankTest, SecondChunkOfAFileYieldsToAnotherFile) {
+  std::vector<Candidate> pool = {C(1, "a.c", 10), C(2, "a.c", 9), C(3, "a.c", 8), C(4, "b.c", 5),
+                                 C(5, "c.c", 1)};
+  Weights w = Neutral();
+  w.same_file_decay = 0.3;
+  auto out = Rerank(pool, AnalyzeQuery("x"), w);
+  EXPECT_EQ(Keys(out), (std::vector<uint64_t>{1, 4, 2, 3, 5}));
+  for (size_t i = 1; i < out.size(); ++i) EXPECT_LE(out[i].score, out[i - 1].score);
+  EXPECT_EQ(out[1].candidate, 3u);
+}
+
+TEST(RerankTest, TestsSinkUnlessTheQueryAsksForThem) {
+  std::vector<Candidate> pool = {C(1, "tests/parser_test.py", 10), C(2, "parser.py", 9),
+                                 C(3, "other.py", 0)};
+  Weights w = Neutral();
+  w.test = 0.5;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("parse a header"), w))[0], 2u);
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("tests of the parser"), w))[0], 1u);
+}
+
+TEST(RerankTest, OneLineImportsSinkBelowDefinitions) {
+  std::vector<Candidate> pool = {C(1, "a.php", 10, "alias", 5, 5), C(2, "b.php", 9, "class", 3, 40),
+                                 C(3, "c.php", 0)};
+  Weights w = Neutral();
+  w.import_line = 0.5;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Request"), w))[0], 2u);
+  // A one-line function is no import.
+  pool[0].kind = "function";
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Request"), w))[0], 1u);
+}
+
+TEST(RerankTest, QueryWordsInTheFileNameLift) {
+  std::vector<Candidate> pool = {C(1, "lib/helpers.rb", 10), C(2, "lib/routing/mapper.rb", 9.8),
+                                 C(3, "lib/session.rb", 9.4), C(4, "x.rb", 0)};
+  Weights w = Neutral();
+  w.file_name_word = 0.2;
+  w.dir_word = 0.05;
+  auto keys = Keys(Rerank(pool, AnalyzeQuery("session management"), w));
+  EXPECT_EQ(keys[0], 3u);
+  keys = Keys(Rerank(pool, AnalyzeQuery("how routing works"), w));
+  EXPECT_EQ(keys[0], 2u);  // a folder word lifts less, but enough here
+}
+
+TEST(RerankTest, SeveralMatchingChunksMakeAFileLikelier) {
+  std::vector<Candidate> pool = {C(1, "lone.c", 10), C(2, "many.c", 9.5), C(3, "many.c", 9),
+                                 C(4, "many.c", 9), C(5, "z.c", 0)};
+  Weights w = Neutral();
+  w.file_evidence = 0.1;
+  w.file_evidence_chunks = 2;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("x"), w))[0], 2u);
+}
+
+TEST(RerankTest, TiesKeepTheInputOrderAndTheOutputIsAPermutation) {
+  std::vector<Candidate> pool;
+  for (uint64_t k = 0; k < 50; ++k) {
+    std::string path = "f.c";
+    path[0] = static_cast<char>('a' + k % 7);  // seven files
+    pool.push_back(C(k, path, 1.0));
+  }
+  auto a = Rerank(pool, AnalyzeQuery("q"), DefaultWeights());
+  auto b = Rerank(pool, AnalyzeQuery("q"), DefaultWeights());
+  EXPECT_EQ(Keys(a), Keys(b));
+  std::vector<uint64_t> sorted = Keys(a);
+  std::sort(sorted.begin(), sorted.end());
+  for (uint64_t k = 0; k < 50; ++k) EXPECT_EQ(sorted[k], k);
+  EXPECT_EQ(a[0].key, 0u);
+  EXPECT_EQ(a[1].key, 1u);  // the first chunk of each file, in input order
+}
+
+TEST(RerankTest, OverridesParseKnownKeysOnly) {
+  Weights w = WeightsWithOverrides(Neutral(), "test=0.25,file_evidence_chunks=3,bogus=9,doc");
+  EXPECT_DOUBLE_EQ(w.test, 0.25);
+  EXPECT_EQ(w.file_evidence_chunks, 3);
+  EXPECT_DOUBLE_EQ(w.doc, 1.0);
+}
+
+}  // namespace
+}  // namespace ts::rank
