@@ -98,6 +98,18 @@ bool IsLeadingLine(std::string_view language, std::string_view line) {
   return false;
 }
 
+// True when `line` imports or includes another module, in any language:
+// import/use/using/require/include/package lines and C's #include.
+bool IsImportLine(std::string_view line) {
+  std::string_view t = Trim(line);
+  for (std::string_view keyword : {"import ", "use ", "using ", "require ", "require(",
+                                   "require_relative ", "include ", "package ", "from ",
+                                   "#include", "#import", "extern crate "}) {
+    if (StartsWith(t, keyword)) return true;
+  }
+  return false;
+}
+
 // ctags names anonymous namespaces "__anonXXXX"; they mean nothing to a reader.
 std::string CleanScope(const std::string& scope) {
   if (scope.find("__anon") == std::string::npos) return scope;
@@ -341,6 +353,9 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
     // Single-line macros and typedefs are not worth a chunk of their own; the
     // loose-code windows carry them.
     if ((t.kind == "macro" || t.kind == "typedef") && end == t.line) continue;
+    // Imports (PHP `use X as Y;` is an "alias" to ctags) are no definitions:
+    // they stay in the file's loose-code window, its header.
+    if (IsImportLine(b.lines().Text(content, t.line))) continue;
     defs.push_back({t.line, end, &t});
   }
   std::sort(defs.begin(), defs.end(), [](const Def& a, const Def& b) {

@@ -436,6 +436,27 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   if (mode != "lexical") {
     semantic_hits = SemanticTop(snaps, text, depth, options.path_prefix, &result);
   }
+  // The semantic lane always has a nearest chunk, even for nonsense. When no
+  // word of the query occurs in the index (the lexical lane has nothing), its
+  // hits under the floor are no answer and are left out. Cosines are not
+  // comparable across queries (a real match in a six-chunk index scores
+  // 0.21, nonsense in flask 0.17), so the floor applies only then.
+  std::unordered_set<uint64_t> weak_semantic;
+  if (!semantic_hits.empty()) {
+    bool words_occur = !lexical_hits.empty();
+    if (mode == "semantic") {
+      lexical::SearchOptions probe;
+      probe.top_k = 1;
+      probe.path_prefix = options.path_prefix;
+      words_occur = !snap.SearchTerms(terms, probe).empty();
+    }
+    if (!words_occur) {
+      for (const auto& d : semantic_hits) {
+        if (d.score < kFusion.semantic_floor) weak_semantic.insert(d.key);
+      }
+    }
+  }
+  size_t weak_dropped = 0;
 
   // The hits to show, best first, each with where it came from and why.
   struct Ranked {
@@ -446,7 +467,11 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   if (mode == "lexical") {
     for (const auto& d : lexical_hits) ranked.push_back({d, ""});
   } else if (mode == "semantic") {
-    for (size_t i = 0; i < semantic_hits.size() && i < options.top_k; ++i) {
+    for (size_t i = 0; i < semantic_hits.size() && ranked.size() < options.top_k; ++i) {
+      if (weak_semantic.count(semantic_hits[i].key)) {
+        ++weak_dropped;
+        continue;
+      }
       char why[64];
       std::snprintf(why, sizeof(why), "semantic: cosine %.3f", semantic_hits[i].score);
       ranked.push_back({semantic_hits[i], why});
@@ -494,8 +519,15 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     // The re-ranking stage orders the whole fused pool (not just top_k), so
     // the first k hits do not depend on top_k.
     std::vector<rank::Candidate> pool;
+    std::vector<size_t> fused_of_pool;  // pool[i] is fused[fused_of_pool[i]]
     pool.reserve(fused.size());
-    for (const auto& f : fused) {
+    for (size_t i = 0; i < fused.size(); ++i) {
+      const auto& f = fused[i];
+      if (weak_semantic.count(f.key)) {
+        ++weak_dropped;
+        continue;
+      }
+      fused_of_pool.push_back(i);
       const auto& d = docs[f.key];
       lexical::StoredDoc doc = snap.segments()[d.segment].segment->Doc(d.docno);
       pool.push_back(
@@ -508,7 +540,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     const std::vector<rank::Ranked> reranked =
         rank::Rerank(pool, rank::AnalyzeQuery(text), kRerank);
     for (size_t i = 0; i < reranked.size() && i < options.top_k; ++i) {
-      const auto& f = fused[reranked[i].candidate];
+      const auto& f = fused[fused_of_pool[reranked[i].candidate]];
       lexical::ScoredDoc d = docs[f.key];
       d.score = reranked[i].score;
       std::string why = "hybrid: ";
@@ -519,6 +551,13 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     }
   }
 
+  if (weak_dropped > 0 && ranked.size() < options.top_k) {
+    // Fewer hits than asked for: say why. "ok: " marks a note, not a degraded
+    // lane (the CLI warns only about states that do not start with "ok").
+    result.meta["semantic_floor"] =
+        "ok: " + std::to_string(weak_dropped) + " semantic-only hit(s) under cosine " +
+        std::to_string(kFusion.semantic_floor).substr(0, 4) + " left out";
+  }
   std::map<std::string, std::string> file_cache;  // a file read once even with several hits
   for (const auto& r : ranked) {
     const lexical::ScoredDoc& s = r.doc;

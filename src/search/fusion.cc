@@ -34,6 +34,8 @@ FusionParams FusionParams::FromEnvironment() {
       p.depth = static_cast<size_t>(std::max(1.0, v));
     } else if (key == "boost") {
       p.symbol_boost = v;
+    } else if (key == "floor") {
+      p.semantic_floor = v;
     } else {
       // <intent>_lex / <intent>_sem: one lane's weight for one intent.
       const std::pair<const char*, LaneWeights*> intents[] = {{"search", &p.search},

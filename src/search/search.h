@@ -73,8 +73,12 @@ struct FusionParams {
   LaneWeights usage{1.0, 0.5};
   LaneWeights conceptual{1.0, 1.1};
   LaneWeights debt{1.0, 1.1};  // no benchmark measures it: the search weights
+  // When no word of the query occurs in the index, semantic hits with a
+  // cosine below this are dropped: nonsense ("zzqqxxnotfoundqq", "purple
+  // elephant banana") reaches 0.15-0.17 on flask, real questions 0.4-0.8.
+  double semantic_floor = 0.25;
   // The defaults, overridden by $TRUSTY_FUSION when set (for measurement):
-  // comma-separated key=value with keys method (rrf|interp|z), k, depth, boost,
+  // comma-separated key=value with keys method (rrf|interp|z), k, depth, boost, floor,
   // and <intent>_lex / <intent>_sem for search, definition, usage, conceptual
   // and debt.
   static FusionParams FromEnvironment();

@@ -99,11 +99,12 @@ class CliTest(CliTestCase):
                        f"    assert parse_config_{i}('config.file') is not None\n")
         self.write("math/add.c", C)
         self.index()
+        self.assertEqual(len(self.query_json("parse config file", "t", "--top-k", "10")["results"]), 10)
         for query in ("parse config file", "token stream next", "add numbers", "read", "test"):
             runs = {k: [(h["file"], h["start_line"]) for h in
                         self.query_json(query, "t", "--top-k", str(k))["results"]]
                     for k in (1, 3, 5, 10, 40)}
-            self.assertEqual(len(runs[10]), 10, query)
+            self.assertEqual(len(runs[10]), min(10, len(runs[40])), query)
             for k in (1, 3, 5, 10):
                 self.assertEqual(runs[k], runs[40][:k], (query, k))
         # The top 5 of a query that matches every module spans five files: no

@@ -88,6 +88,19 @@ class SemanticTest(CliTestCase):
         self.assertEqual(lex["meta"]["semantic"], "ok")
         self.assertEqual(lex["results"][0]["function_name"], "wipe_tree")
 
+    def test_nonsense_gets_no_hits_and_meta_says_why(self):
+        self.index()
+        for mode in ("hybrid", "semantic"):
+            out = self.query_json("zzqqxxnotfoundqq", "t", "--mode", mode)
+            self.assertEqual(out["results"], [], (mode, out["results"][:2]))
+            self.assertTrue(out["meta"]["semantic_floor"].startswith("ok: "), out["meta"])
+            self.assertEqual(out["meta"]["semantic"], "ok")
+        # A real question keeps its answer, and the text output warns of nothing.
+        out = self.query_json("remove a directory and everything inside it recursively")
+        self.assertEqual(out["results"][0]["function_name"], "wipe_tree")
+        r = self.ok("query", "zzqqxxnotfoundqq", "--index", "t")
+        self.assertNotIn("note:", r.stderr)
+
     def test_unchanged_chunks_are_never_embedded_again(self):
         # --no-watch: the watcher would index the edit below first, leaving the
         # explicit update nothing to do (a race that ASan's slowness exposes).

@@ -234,6 +234,34 @@ TEST(Chunker, Java) {
   ExpectChunks("Runner.java", src, {{"Runner", "class", 3, 6}, {"run", "method", 7, 10}});
 }
 
+TEST(Chunker, PhpUseLinesStayInTheFileHeader) {
+  // ctags tags `use X;` as an "alias"; an import is no definition of its own.
+  const std::string src =
+      "<?php\n"                                 // 1
+      "\n"                                      // 2
+      "namespace App\\Http;\n"                 // 3
+      "\n"                                      // 4
+      "use Illuminate\\Http\\Request;\n"      // 5
+      "use Foo\\Bar as Baz;\n"                  // 6
+      "\n"                                      // 7
+      "class Kernel\n"                          // 8
+      "{\n"                                     // 9
+      "    public function handle($request)\n"  // 10
+      "    {\n"                                 // 11
+      "        return $request;\n"              // 12
+      "    }\n"                                 // 13
+      "}\n";                                    // 14
+  auto chunks = ChunkWithCtags("Kernel.php", src);
+  EXPECT_EQ(Find(chunks, "Request"), nullptr);
+  EXPECT_EQ(Find(chunks, "Baz"), nullptr);
+  ASSERT_NE(Find(chunks, "handle"), nullptr);
+  ASSERT_FALSE(chunks.empty());
+  EXPECT_EQ(chunks.front().kind, "window");  // the header: namespace and use lines
+  EXPECT_EQ(chunks.front().start_line, 1);
+  EXPECT_GE(chunks.front().end_line, 6);
+  ExpectCovered(src, chunks);
+}
+
 TEST(Chunker, LongDefinitionIsWindowedWithOverlap) {
   std::string src = "def big():\n";
   for (int i = 0; i < 199; ++i)
