@@ -43,7 +43,19 @@ int RunDaemon(const DaemonOptions& options) {
   // Only its user may enter the data dir, whichever version created it.
   ::chmod(dir.c_str(), 0700);
   int lock_fd = ::open(client::LockPath(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  // Clients probe the lock with a brief shared flock (client::DaemonLockHeld),
+  // and the CLI that started this daemon polls it: a probe that holds the lock
+  // at the instant this tries must not make it give up. A daemon holds it for
+  // good, so half a second of retries tells the two apart.
+  bool locked = false;
+  for (int attempt = 0; lock_fd >= 0 && attempt < 50; ++attempt) {
+    if (::flock(lock_fd, LOCK_EX | LOCK_NB) == 0) {
+      locked = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!locked) {
     auto port = client::RunningDaemonPort(dir);
     std::fprintf(stderr, "error: a daemon already runs for %s%s\n", dir.c_str(),
                  port.ok() ? (" on port " + std::to_string(*port)).c_str() : "");
