@@ -67,7 +67,9 @@ struct Chunk {
   size_t byte_end = 0;
   std::string symbol;  // definition name ("meth"), or heading for Markdown; "" for windows
   std::string scope;   // enclosing scope ("Bar"), may be empty
-  std::string kind;    // function, method, class, struct, ..., "section" (Markdown), "window"
+  // function, method, class, struct, ..., "section" (Markdown), "window", or
+  // "imports" (a window of import/use/include lines and nothing else).
+  std::string kind;
   std::string signature;
   std::string inherits;
 };
@@ -80,7 +82,8 @@ struct Chunk {
 //    on their own;
 //  - definitions longer than max_definition_lines are split into overlapping
 //    windows that keep the symbol;
-//  - lines outside every definition are grouped into windows (kind "window");
+//  - lines outside every definition are grouped into windows (kind "window";
+//    "imports" when they hold only imports, namespace lines and comments);
 //  - Markdown is split by heading (kind "section").
 // Namespaces and modules are transparent: their members are top-level chunks.
 // Chunks are returned in file order; every line that holds a letter or digit is

@@ -102,12 +102,36 @@ bool IsLeadingLine(std::string_view language, std::string_view line) {
 // import/use/using/require/include/package lines and C's #include.
 bool IsImportLine(std::string_view line) {
   std::string_view t = Trim(line);
-  for (std::string_view keyword : {"import ", "use ", "using ", "require ", "require(",
-                                   "require_relative ", "include ", "package ", "from ",
-                                   "#include", "#import", "extern crate "}) {
+  for (std::string_view keyword :
+       {"import ", "use ", "using ", "require ", "require(", "require_relative ", "include ",
+        "package ", "from ", "#include", "#import", "extern crate "}) {
     if (StartsWith(t, keyword)) return true;
   }
   return false;
+}
+
+// True when lines [start, end] hold imports and nothing else that is code:
+// besides import lines, only blank lines, comments, namespace/package/module
+// declarations, PHP's open tag and strict-types line, bare strings and
+// brackets (a Go import block). Such a window is a file's header.
+bool OnlyImports(const Lines& lines, std::string_view content, int start, int end) {
+  int imports = 0;
+  for (int l = start; l <= end; ++l) {
+    std::string_view t = Trim(lines.Text(content, l));
+    if (t.empty() || t == "{" || t == "}" || t == "(" || t == ")" || t == "<?php" || t == "?>")
+      continue;
+    if (IsImportLine(t)) {
+      ++imports;
+      continue;
+    }
+    if (StartsWith(t, "//") || StartsWith(t, "/*") || StartsWith(t, "*") || StartsWith(t, "--") ||
+        (t[0] == '#' && !StartsWith(t, "#define") && !StartsWith(t, "#if")) ||
+        StartsWith(t, "namespace ") || StartsWith(t, "module ") || StartsWith(t, "declare(") ||
+        (t.size() >= 2 && (t[0] == '"' || t[0] == '\'') && (t.back() == '"' || t.back() == '\'')))
+      continue;
+    return false;
+  }
+  return imports > 0;
 }
 
 // ctags names anonymous namespaces "__anonXXXX"; they mean nothing to a reader.
@@ -436,7 +460,12 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
     while (l <= n && !covered[static_cast<size_t>(l)]) ++l;
     b.AddLoose(s, l - 1);
   }
-  return b.Take();
+  std::vector<Chunk> chunks = b.Take();
+  for (Chunk& c : chunks) {
+    if (c.kind == "window" && OnlyImports(b.lines(), content, c.start_line, c.end_line))
+      c.kind = "imports";
+  }
+  return chunks;
 }
 
 }  // namespace ts::chunk

@@ -49,11 +49,17 @@ struct Weights {
   double example = 1.0;
   double vendor = 1.0;
   double generated = 1.0;
-  // A one-line import/use/include/package chunk.
+  // An "imports" chunk (a header of imports only) or a one-line import.
   double import_line = 1.0;
   // Per query word found in the file's name (stem parts) and, less, its folders.
   double file_name_word = 0;
   double dir_word = 0;
+  // A chunk whose symbol's words are query words (share of the symbol's
+  // words): its score is multiplied by 1 + symbol_word * share, and from
+  // symbol_exempt on it is spared the same-file decay (it is the answer
+  // itself, not one more chunk of a file already shown).
+  double symbol_word = 0;
+  double symbol_exempt = 2.0;  // > 1: never
   // File-level evidence: a chunk gains this share of the scores of the next
   // best chunks of its file (at most `file_evidence_chunks` of them).
   double file_evidence = 0;

@@ -19,19 +19,24 @@ namespace {
 // docs/BENCHMARKS.md has the runs).
 const Weights kDefaultWeights = [] {
   Weights w;
-  w.test = 0.7;            // tests crowd out implementations (gson: 42% of top-10 slots)
-  w.doc = 0.7;             // prose files: the dev split asks for code
-  w.example = 0.8;         // examples/benchmarks use an API rather than implement it
-  w.vendor = 0.7;          // vendored copies are not the project's code
-  w.generated = 0.6;       // minified and generated files
-  w.import_line = 0.5;     // laravel: one-line `use` chunks took 28% of top-10 slots
+  w.test = 0.7;         // tests crowd out implementations (gson: 42% of top-10 slots); 0.5: 0.844
+  w.doc = 0.7;          // prose files: the dev split asks for code
+  w.example = 0.8;      // examples/benchmarks use an API rather than implement it
+  w.vendor = 0.7;       // vendored copies are not the project's code
+  w.generated = 0.6;    // minified and generated files
+  w.import_line = 0.5;  // laravel: one-line `use` chunks took 28% of top-10 slots
   w.file_name_word = 0.1;  // a query word in the file name
   w.dir_word = 0.03;       // a query word in a folder name
   // Several matching chunks make a file likelier (share, chunks): 0.1, 2: 0.826;
   // 0.2, 4: 0.841; 0.3, 6: 0.838; 0.5, 8: 0.826.
-  w.file_evidence = 0.2;
+  w.file_evidence = 0.2;  // (at decay 0.3)
   w.file_evidence_chunks = 4;
-  w.same_file_decay = 0.3;  // file-level relevance: a second chunk of one file adds little
+  // File-level relevance: a second chunk of one file adds little. Dev split
+  // 0.3: 0.843, 0.6: 0.843, 0.8: 0.833, 1 (no diversity): 0.759; pydoc even
+  // hybrid MRR@10 0.3090, 0.3246, 0.3423, 0.3469: 0.6 costs semble nothing.
+  w.same_file_decay = 0.6;
+  // symbol_word and symbol_exempt stay off: 0.3 / 0.5 lift pydoc even
+  // (0.309 -> 0.339) but cost the dev split 0.843 -> 0.787.
   return w;
 }();
 
@@ -72,11 +77,30 @@ PathWords WordsOf(std::string_view path) {
   return out;
 }
 
+// The share of a symbol's words (parts of its identifier, 2+ letters) that
+// are query words: "parse_header" for "parse the header" is 1.
+double SymbolShare(std::string_view symbol, const std::vector<std::string>& query_words) {
+  std::set<std::string> parts;
+  lexical::Tokenize(symbol, [&](std::string_view t) { parts.insert(Singular(std::string(t))); });
+  // Tokenize also emits the whole identifier when it has parts; count parts only.
+  if (parts.size() > 1) parts.erase(Singular(std::string(symbol)));
+  std::string lower(symbol);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (parts.size() > 1) parts.erase(Singular(lower));
+  if (parts.empty()) return 0;
+  int hits = 0;
+  for (const auto& p : parts) {
+    if (std::find(query_words.begin(), query_words.end(), p) != query_words.end()) ++hits;
+  }
+  return static_cast<double>(hits) / static_cast<double>(parts.size());
+}
+
 bool IsImportLine(const Candidate& c) {
   static const std::set<std::string_view> kinds = {"alias",  "import",  "package",    "namespace",
                                                    "using",  "include", "require",    "use",
                                                    "module", "imports", "packageName"};
-  return c.end_line <= c.start_line && kinds.count(c.kind) > 0;
+  // "imports": a header window of nothing but imports (chunk.h).
+  return c.kind == "imports" || (c.end_line <= c.start_line && kinds.count(c.kind) > 0);
 }
 
 }  // namespace
@@ -96,7 +120,9 @@ Weights WeightsWithOverrides(const Weights& base, std::string_view spec) {
                                                  {"file_name_word", &w.file_name_word},
                                                  {"dir_word", &w.dir_word},
                                                  {"file_evidence", &w.file_evidence},
-                                                 {"same_file_decay", &w.same_file_decay}};
+                                                 {"same_file_decay", &w.same_file_decay},
+                                                 {"symbol_word", &w.symbol_word},
+                                                 {"symbol_exempt", &w.symbol_exempt}};
   size_t pos = 0;
   while (pos < spec.size()) {
     size_t comma = spec.find(',', pos);
@@ -151,6 +177,7 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
 
   // 1. Each chunk's own score: its fused score in [0, 1] times its priors.
   std::vector<double> own(n);
+  std::vector<double> symbol_share(n, 0.0);
   std::unordered_map<std::string, PathWords> words_of_path;
   for (size_t i = 0; i < n; ++i) {
     const Candidate& c = candidates[i];
@@ -188,6 +215,11 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
       }
       s *= 1.0 + weights.file_name_word * in_name + weights.dir_word * in_dirs;
     }
+    if (!query.words.empty() && !c.symbol.empty() &&
+        (weights.symbol_word != 0 || weights.symbol_exempt <= 1)) {
+      symbol_share[i] = SymbolShare(c.symbol, query.words);
+      s *= 1.0 + weights.symbol_word * symbol_share[i];
+    }
     own[i] = s;
   }
 
@@ -217,31 +249,43 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
   }
 
   // 3. A file-diverse order: repeatedly take the file whose next chunk scores
-  // best once decayed by how many of its chunks are already taken.
+  // best once decayed by how many of its chunks are already taken. A chunk
+  // whose symbol is the query's words (symbol_exempt) is not one more chunk
+  // of its file but an answer of its own: it competes undecayed, outside its
+  // file's queue.
+  constexpr size_t kStandalone = static_cast<size_t>(-1);
   struct Next {
     double value;
     size_t candidate;
-    size_t file;  // index into file_order
+    size_t file;  // index into queue_of; kStandalone for an exempt chunk
     size_t taken;
     bool operator<(const Next& o) const {  // max-heap: higher value, then earlier input
       return value != o.value ? value < o.value : candidate > o.candidate;
     }
   };
   std::priority_queue<Next> heap;
-  std::vector<const std::vector<size_t>*> members_of(file_order.size());
+  std::vector<std::vector<size_t>> queue_of(file_order.size());  // decayed members, best first
   for (size_t f = 0; f < file_order.size(); ++f) {
-    members_of[f] = &by_file[file_order[f]];
-    const size_t first = members_of[f]->front();
-    heap.push({score[first], first, f, 0});
+    const std::vector<size_t>& members = by_file[file_order[f]];
+    for (size_t k = 0; k < members.size(); ++k) {
+      const size_t c = members[k];
+      if (k > 0 && symbol_share[c] >= weights.symbol_exempt) {
+        heap.push({score[c], c, kStandalone, 0});
+      } else {
+        queue_of[f].push_back(c);
+      }
+    }
+    heap.push({score[queue_of[f].front()], queue_of[f].front(), f, 0});
   }
   out.reserve(n);
   while (!heap.empty()) {
     Next top = heap.top();
     heap.pop();
     out.push_back({candidates[top.candidate].key, top.value, top.candidate});
+    if (top.file == kStandalone) continue;
     const size_t taken = top.taken + 1;
-    if (taken < members_of[top.file]->size()) {
-      const size_t next = (*members_of[top.file])[taken];
+    if (taken < queue_of[top.file].size()) {
+      const size_t next = queue_of[top.file][taken];
       double decay = 1.0;
       for (size_t k = 0; k < taken; ++k) decay *= weights.same_file_decay;
       heap.push({score[next] * decay, next, top.file, taken});

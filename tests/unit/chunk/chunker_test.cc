@@ -239,9 +239,9 @@ TEST(Chunker, PhpUseLinesStayInTheFileHeader) {
   const std::string src =
       "<?php\n"                                 // 1
       "\n"                                      // 2
-      "namespace App\\Http;\n"                 // 3
+      "namespace App\\Http;\n"                  // 3
       "\n"                                      // 4
-      "use Illuminate\\Http\\Request;\n"      // 5
+      "use Illuminate\\Http\\Request;\n"        // 5
       "use Foo\\Bar as Baz;\n"                  // 6
       "\n"                                      // 7
       "class Kernel\n"                          // 8
@@ -256,10 +256,34 @@ TEST(Chunker, PhpUseLinesStayInTheFileHeader) {
   EXPECT_EQ(Find(chunks, "Baz"), nullptr);
   ASSERT_NE(Find(chunks, "handle"), nullptr);
   ASSERT_FALSE(chunks.empty());
-  EXPECT_EQ(chunks.front().kind, "window");  // the header: namespace and use lines
+  EXPECT_EQ(chunks.front().kind, "imports");  // the header: namespace and use lines
   EXPECT_EQ(chunks.front().start_line, 1);
   EXPECT_GE(chunks.front().end_line, 6);
   ExpectCovered(src, chunks);
+}
+
+TEST(Chunker, HeaderWindowsOfImportsAreMarked) {
+  const std::string go =
+      "// Package x does things.\n"  // 1
+      "package x\n"                  // 2
+      "\n"                           // 3
+      "import (\n"                   // 4
+      "\t\"fmt\"\n"                  // 5
+      "\t\"os\"\n"                   // 6
+      ")\n"                          // 7
+      "\n"                           // 8
+      "func F() {\n"                 // 9
+      "\tfmt.Println(os.Args)\n"     // 10
+      "}\n";                         // 11
+  auto chunks = ChunkWithCtags("x.go", go);
+  ASSERT_FALSE(chunks.empty());
+  EXPECT_EQ(chunks.front().kind, "imports");
+  EXPECT_EQ(Find(chunks, "F")->kind, "function");
+  // Loose code that does something is still a window, imports or not.
+  const std::string py = "import os\nprint(os.getcwd())\n";
+  chunks = ChunkWithCtags("run.py", py);
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0].kind, "window");
 }
 
 TEST(Chunker, LongDefinitionIsWindowedWithOverlap) {

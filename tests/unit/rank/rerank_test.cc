@@ -122,6 +122,26 @@ TEST(RerankTest, SeveralMatchingChunksMakeAFileLikelier) {
   EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("x"), w))[0], 2u);
 }
 
+TEST(RerankTest, AChunkNamedByTheQueryIsSparedTheSameFileDecay) {
+  std::vector<Candidate> pool = {C(1, "a.py", 10), C(2, "a.py", 9), C(3, "b.py", 8.5),
+                                 C(4, "z.py", 0)};
+  pool[0].symbol = "helper";
+  pool[1].symbol = "parse_header";
+  Weights w = Neutral();
+  w.same_file_decay = 0.3;
+  const QuerySignals q = AnalyzeQuery("parse the header of a message");
+  EXPECT_EQ(Keys(Rerank(pool, q, w)), (std::vector<uint64_t>{1, 3, 2, 4}));
+  w.symbol_exempt = 0.5;
+  EXPECT_EQ(Keys(Rerank(pool, q, w)), (std::vector<uint64_t>{1, 2, 3, 4}));
+  // Half its words are query words: lifted by symbol_word (9 * 1.25 > 10),
+  // it leads its file, and the file's other chunk is decayed.
+  pool[1].symbol = "parse_body";
+  w.symbol_word = 0.5;
+  auto out = Rerank(pool, q, w);
+  EXPECT_EQ(Keys(out), (std::vector<uint64_t>{2, 3, 1, 4}));
+  for (size_t i = 1; i < out.size(); ++i) EXPECT_LE(out[i].score, out[i - 1].score);
+}
+
 TEST(RerankTest, TiesKeepTheInputOrderAndTheOutputIsAPermutation) {
   std::vector<Candidate> pool;
   for (uint64_t k = 0; k < 50; ++k) {
