@@ -67,6 +67,9 @@ struct Weights {
   // Diversity: the n-th chunk taken from one file (n = 0 for the first) has
   // its score multiplied by same_file_decay^n.
   double same_file_decay = 1.0;
+  // For a query that describes one definition (QuerySignals): no same-file
+  // decay, no file evidence, no path words. 0 turns this off.
+  double chunk_level_descriptions = 0;
 };
 
 // The defaults (rerank.cc), chosen on the semble dev split and pydoc's even queries.
@@ -81,6 +84,12 @@ struct QuerySignals {
   bool wants_tests = false;
   bool wants_docs = false;
   bool wants_examples = false;
+  // The query describes one definition the way its doc comment would
+  // ("Return the path of the user's config file", "parses a header line"):
+  // it starts with an action verb and has at least three words, or with an
+  // article ("A context manager that ...") and has at least four. Such a query
+  // wants that definition, not a file: the ranking stays chunk-level.
+  bool describes_definition = false;
 };
 
 QuerySignals AnalyzeQuery(std::string_view query);

@@ -109,7 +109,7 @@ class CliTest(CliTestCase):
                 self.assertEqual(runs[k], runs[40][:k], (query, k))
         # The top 5 of a query that matches every module spans five files: no
         # file's second chunk comes before another file's first.
-        top = self.query_json("parse config file", "t", "--top-k", "5")["results"]
+        top = self.query_json("config file parsing", "t", "--top-k", "5")["results"]
         self.assertEqual(len({h["file"] for h in top}), 5, top)
 
     def test_force_rebuilds(self):

@@ -38,6 +38,16 @@ TEST(AnalyzeQueryTest, ContentWordsAndWhatTheQueryAsksFor) {
   EXPECT_TRUE(AnalyzeQuery("tests for the parser").wants_tests);
   EXPECT_TRUE(AnalyzeQuery("installation docs").wants_docs);
   EXPECT_TRUE(AnalyzeQuery("example of a middleware").wants_examples);
+  // A sentence that describes one definition, as its doc comment would.
+  EXPECT_TRUE(AnalyzeQuery("Return the path of the config file").describes_definition);
+  EXPECT_TRUE(AnalyzeQuery("parses a header line").describes_definition);
+  EXPECT_TRUE(AnalyzeQuery("Applies the patch to a tree").describes_definition);
+  EXPECT_FALSE(AnalyzeQuery("how are routes registered").describes_definition);
+  EXPECT_FALSE(AnalyzeQuery("session management").describes_definition);
+  EXPECT_FALSE(AnalyzeQuery("parse header").describes_definition);  // two words: a name
+  EXPECT_FALSE(AnalyzeQuery("returning users dashboard").describes_definition);
+  EXPECT_TRUE(AnalyzeQuery("A context manager that changes directory").describes_definition);
+  EXPECT_FALSE(AnalyzeQuery("the request object").describes_definition);
 }
 
 Candidate C(uint64_t key, std::string path, double score, std::string kind = "function",
@@ -140,6 +150,20 @@ TEST(RerankTest, AChunkNamedByTheQueryIsSparedTheSameFileDecay) {
   auto out = Rerank(pool, q, w);
   EXPECT_EQ(Keys(out), (std::vector<uint64_t>{2, 3, 1, 4}));
   for (size_t i = 1; i < out.size(); ++i) EXPECT_LE(out[i].score, out[i - 1].score);
+}
+
+TEST(RerankTest, ADescribedDefinitionIsRankedChunkByChunk) {
+  std::vector<Candidate> pool = {C(1, "a.py", 10), C(2, "a.py", 9), C(3, "b.py", 8.5),
+                                 C(4, "z.py", 0)};
+  Weights w = Neutral();
+  w.same_file_decay = 0.3;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("how tokens are read"), w)),
+            (std::vector<uint64_t>{1, 3, 2, 4}));
+  w.chunk_level_descriptions = 1;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("how tokens are read"), w)),
+            (std::vector<uint64_t>{1, 3, 2, 4}));
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Read the next token"), w)),
+            (std::vector<uint64_t>{1, 2, 3, 4}));
 }
 
 TEST(RerankTest, TiesKeepTheInputOrderAndTheOutputIsAPermutation) {
