@@ -5,15 +5,10 @@
 #include <string>
 
 #include "rank/rank.h"
+#include "util/ascii.h"
 
 namespace ts::rank {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -70,7 +65,7 @@ bool IsTestFileName(std::string_view lower, std::string_view original) {
 }  // namespace
 
 PathClass ClassifyPath(std::string_view rel_path) {
-  const std::string lower = Lower(rel_path);
+  const std::string lower = LowerAscii(rel_path);
   const size_t slash = lower.rfind('/');
   const std::string_view name =
       std::string_view(lower).substr(slash == std::string::npos ? 0 : slash + 1);

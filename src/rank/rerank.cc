@@ -10,6 +10,7 @@
 
 #include "lexical/lexical.h"
 #include "rank/rank.h"
+#include "util/ascii.h"
 
 namespace ts::rank {
 namespace {
@@ -87,10 +88,7 @@ double SymbolShare(std::string_view symbol, const std::vector<std::string>& quer
   std::set<std::string> parts;
   lexical::Tokenize(symbol, [&](std::string_view t) { parts.insert(Singular(std::string(t))); });
   // Tokenize also emits the whole identifier when it has parts; count parts only.
-  if (parts.size() > 1) parts.erase(Singular(std::string(symbol)));
-  std::string lower(symbol);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (parts.size() > 1) parts.erase(Singular(lower));
+  if (parts.size() > 1) parts.erase(Singular(LowerAscii(symbol)));
   if (parts.empty()) return 0;
   int hits = 0;
   for (const auto& p : parts) {
