@@ -70,6 +70,8 @@ struct Weights {
   // For a query that describes one definition (QuerySignals): no same-file
   // decay, no file evidence, no path words. 0 turns this off.
   double chunk_level_descriptions = 0;
+  // symbol_word for such a query (its words often name the definition).
+  double description_symbol_word = 0;
 };
 
 // The defaults (rerank.cc), chosen on the semble dev split and pydoc's even queries.
@@ -86,9 +88,10 @@ struct QuerySignals {
   bool wants_examples = false;
   // The query describes one definition the way its doc comment would
   // ("Return the path of the user's config file", "parses a header line"):
-  // it starts with an action verb and has at least three words, or with an
-  // article ("A context manager that ...") and has at least four. Such a query
-  // wants that definition, not a file: the ranking stays chunk-level.
+  // it starts with an action verb, or ends with a full stop, and has at least
+  // three words; or it starts with an article ("A context manager that ...")
+  // and has at least four. Such a query wants that definition, not a file:
+  // the ranking stays chunk-level.
   bool describes_definition = false;
 };
 

@@ -48,6 +48,11 @@ TEST(AnalyzeQueryTest, ContentWordsAndWhatTheQueryAsksFor) {
   EXPECT_FALSE(AnalyzeQuery("returning users dashboard").describes_definition);
   EXPECT_TRUE(AnalyzeQuery("A context manager that changes directory").describes_definition);
   EXPECT_FALSE(AnalyzeQuery("the request object").describes_definition);
+  // A full sentence, full stop included, reads like a doc comment's first line.
+  EXPECT_TRUE(AnalyzeQuery("Interface for read-only transports.").describes_definition);
+  EXPECT_TRUE(AnalyzeQuery("Same as the parent's method. ").describes_definition);
+  EXPECT_FALSE(AnalyzeQuery("Rails::Paths.").describes_definition);  // one word
+  EXPECT_FALSE(AnalyzeQuery("interface for read-only transports").describes_definition);
 }
 
 Candidate C(uint64_t key, std::string path, double score, std::string kind = "function",
