@@ -12,7 +12,9 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: trusty-searchd [--data-dir DIR] [--port N [--port-auto]] [--no-watch] [--foreground]\n"
+    "usage: trusty-searchd [--data-dir DIR] [--port N [--port-auto]] [--no-watch] "
+    "[--require-token]\n"
+    "                      [--foreground]\n"
     "\n"
     "The trusty-search daemon: serves every index of DIR on 127.0.0.1 over HTTP\n"
     "(docs/API.md). Usually started by `trusty-search start`, which runs it detached.\n"
@@ -21,6 +23,8 @@ constexpr const char* kUsage =
     "  --port N        port to bind (default 7878); it must be free unless --port-auto\n"
     "  --port-auto     take the next free port when N is busy\n"
     "  --no-watch      do not watch index roots for changes\n"
+    "  --require-token answer only requests that carry the data dir's token\n"
+    "                  (`trusty-search token`), even from the user's own processes\n"
     "  --foreground    also log to stderr\n";
 
 }  // namespace
@@ -53,6 +57,8 @@ int main(int argc, char** argv) {
       port_auto = true;
     } else if (arg == "--no-watch") {
       options.watch = false;
+    } else if (arg == "--require-token") {
+      options.require_token = true;
     } else if (arg == "--foreground") {
       options.foreground = true;
     } else if (arg == "--help" || arg == "-h") {

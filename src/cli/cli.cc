@@ -463,17 +463,17 @@ int RunRemove(const Globals& g, const std::string& name) {
   return kExitOk;
 }
 
-int RunStart(const Globals& g, int port, bool port_explicit, bool foreground, bool watch) {
+int RunStart(const Globals& g, const StartOptions& options, bool foreground) {
   if (Status s = PrepareDataDir(g.data_dir); !s.ok()) return Fail(s);
   if (auto running = client::RunningDaemonPort(g.data_dir); running.ok()) {
     std::printf("already running on 127.0.0.1:%d\n", *running);
     return kExitOk;
   }
   if (foreground) {
-    Status s = RunDaemonInForeground(g.data_dir, {port, port_explicit, watch});
+    Status s = RunDaemonInForeground(g.data_dir, options);
     return Fail(s);  // only reached when the daemon could not be started
   }
-  auto started = StartDaemon(g.data_dir, {port, port_explicit, watch});
+  auto started = StartDaemon(g.data_dir, options);
   if (!started.ok()) return Fail(started.status());
   auto pid = client::RunningDaemonPid(g.data_dir);
   std::printf("started on 127.0.0.1:%d (pid %d); log: %s\n", *started, pid.ok() ? *pid : 0,
@@ -505,7 +505,7 @@ int RunStop(const Globals& g) {
 int RunServe(const Globals& g) {
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
-  mcp::ApiCall api = mcp::LoopbackApi(client->port());
+  mcp::ApiCall api = mcp::LoopbackApi(client->port(), g.data_dir);
   return mcp::ServeStdio(
       [&g, &api](const std::string& method, const std::string& path, const json& body) {
         auto r = api(method, path, body);
@@ -513,12 +513,27 @@ int RunServe(const Globals& g) {
           // The daemon went away (stopped, killed): start a new one and retry once.
           auto again = DaemonClient::Connect(g.data_dir, /*autostart=*/true);
           if (again.ok()) {
-            api = mcp::LoopbackApi(again->port());
+            api = mcp::LoopbackApi(again->port(), g.data_dir);
             r = api(method, path, body);
           }
         }
         return r;
       });
+}
+
+// The data dir's access token (docs/SECURITY.md), made when there is none;
+// --rotate replaces it (a running daemon takes the new one at its next request).
+int RunToken(const Globals& g, bool rotate) {
+  if (Status s = PrepareDataDir(g.data_dir); !s.ok()) return Fail(s);
+  auto token = rotate ? client::WriteNewToken(g.data_dir) : client::EnsureToken(g.data_dir);
+  if (!token.ok()) return Fail(token.status());
+  if (g.json) {
+    std::printf("%s\n",
+                json{{"token", *token}, {"path", client::TokenPath(g.data_dir)}}.dump().c_str());
+  } else {
+    std::printf("%s\n", token->c_str());
+  }
+  return kExitOk;
 }
 
 int RunPort(const Globals& g) {
@@ -544,7 +559,7 @@ int Main(int argc, char** argv) {
   app.add_flag("--json", g.json, "Print machine-readable JSON on stdout");
 
   int port = client::kDefaultPort;
-  bool foreground = false, port_auto = false, no_watch = false;
+  bool foreground = false, port_auto = false, no_watch = false, require_token = false;
   auto* start_cmd =
       app.add_subcommand("start", "Start the daemon (127.0.0.1, port 7878 or the next free one)");
   auto* port_opt = start_cmd->add_option("--port", port, "Port to bind (must be free when given)");
@@ -552,6 +567,16 @@ int Main(int argc, char** argv) {
   start_cmd->add_flag("--port-auto", port_auto, "Take the next free port when --port is busy")
       ->group("");
   start_cmd->add_flag("--no-watch", no_watch, "Do not watch index roots for changes");
+  start_cmd->add_flag("--require-token", require_token,
+                      "Answer only requests that carry the token (`trusty-search token`), even "
+                      "from your own processes; by default a loopback caller running as you is "
+                      "let in without it");
+  bool rotate = false;
+  auto* token_cmd = app.add_subcommand(
+      "token",
+      "Print the token that HTTP and MCP clients send as `Authorization: Bearer <token>` (made "
+      "on first use, stored 0600 in the data dir)");
+  token_cmd->add_flag("--rotate", rotate, "Replace the token; clients holding the old one get 401");
   auto* stop_cmd = app.add_subcommand(
       "stop", "Stop the daemon (SIGTERM; the indexing round in flight is abandoned cleanly)");
   auto* port_cmd = app.add_subcommand("port", "Print the running daemon's port");
@@ -684,8 +709,14 @@ int Main(int argc, char** argv) {
 
   auto dispatch = [&]() -> int {
     if (start_cmd->parsed()) {
-      return RunStart(g, port, port_opt->count() > 0 && !port_auto, foreground, !no_watch);
+      StartOptions options;
+      options.port = port;
+      options.port_explicit = port_opt->count() > 0 && !port_auto;
+      options.watch = !no_watch;
+      options.require_token = require_token;
+      return RunStart(g, options, foreground);
     }
+    if (token_cmd->parsed()) return RunToken(g, rotate);
     if (stop_cmd->parsed()) return RunStop(g);
     if (port_cmd->parsed()) return RunPort(g);
     if (serve_cmd->parsed()) return RunServe(g);

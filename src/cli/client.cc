@@ -31,7 +31,10 @@ Status FromHttp(int status, const std::string& body) {
   }
   switch (status) {
     case 400:
+    case 401:  // the token is refused (rotated meanwhile?): the message says
+    case 403:
     case 413:
+    case 415:
       return Status::InvalidArgument(message);
     case 404:
       return Status::NotFound(message);
@@ -104,6 +107,7 @@ Result<std::vector<std::string>> DaemonCommand(const std::string& data_dir,
       exe, "--data-dir", data_dir, "--foreground", "--port", std::to_string(options.port)};
   if (!options.port_explicit) args.push_back("--port-auto");
   if (!options.watch) args.push_back("--no-watch");
+  if (options.require_token) args.push_back("--require-token");
   return args;
 }
 
@@ -161,28 +165,39 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
 
 Result<DaemonClient> DaemonClient::Connect(const std::string& data_dir, bool autostart) {
   auto port = client::RunningDaemonPort(data_dir);
-  if (port.ok()) return DaemonClient(*port);
-  if (!autostart)
-    return Status::Unavailable("no daemon is running for " + data_dir +
-                               " (start one with `trusty-search start`)");
-  TS_ASSIGN_OR_RETURN(int started, StartDaemon(data_dir, StartOptions()));
-  return DaemonClient(started);
+  if (!port.ok()) {
+    if (!autostart)
+      return Status::Unavailable("no daemon is running for " + data_dir +
+                                 " (start one with `trusty-search start`)");
+    TS_ASSIGN_OR_RETURN(port, StartDaemon(data_dir, StartOptions()));
+  }
+  // The daemon writes its token before its port file; a missing token (an
+  // older daemon) leaves the request without one, and the daemon says so.
+  auto token = client::ReadToken(data_dir);
+  return DaemonClient(*port, token.ok() ? *token : std::string());
+}
+
+client::HttpRequest DaemonClient::Request(std::string method, std::string path,
+                                          int read_timeout_s) const {
+  client::HttpRequest r = MakeRequest(std::move(method), std::move(path), read_timeout_s);
+  r.bearer_token = token_;
+  return r;
 }
 
 Result<nlohmann::json> DaemonClient::Get(const std::string& path) const {
-  return Decode(client::Http(port_, MakeRequest("GET", path, 120)));
+  return Decode(client::Http(port_, Request("GET", path, 120)));
 }
 
 Result<nlohmann::json> DaemonClient::Post(const std::string& path,
                                           const nlohmann::json& body) const {
-  auto request = MakeRequest("POST", path, 120);
+  auto request = Request("POST", path, 120);
   request.body = Dump(body);
   return Decode(client::Http(port_, request));
 }
 
 Result<std::string> DaemonClient::PostText(const std::string& path, const nlohmann::json& body,
                                            std::multimap<std::string, std::string>* headers) const {
-  auto request = MakeRequest("POST", path, 180);
+  auto request = Request("POST", path, 180);
   request.body = Dump(body);
   TS_ASSIGN_OR_RETURN(client::HttpResponse res, client::Http(port_, request));
   if (res.status >= 400) return FromHttp(res.status, res.body);
@@ -191,7 +206,7 @@ Result<std::string> DaemonClient::PostText(const std::string& path, const nlohma
 }
 
 Result<nlohmann::json> DaemonClient::Delete(const std::string& path) const {
-  return Decode(client::Http(port_, MakeRequest("DELETE", path, 120)));
+  return Decode(client::Http(port_, Request("DELETE", path, 120)));
 }
 
 Status DaemonClient::Stream(const std::string& path,
@@ -200,7 +215,7 @@ Status DaemonClient::Stream(const std::string& path,
   // An error answer is one JSON body without a blank line: it stays whole
   // in the buffer for its message.
   std::string buffer;
-  auto res = client::Http(port_, MakeRequest("GET", path, 3600), [&](std::string_view data) {
+  auto res = client::Http(port_, Request("GET", path, 3600), [&](std::string_view data) {
     buffer.append(data);
     size_t end;
     while ((end = buffer.find("\n\n")) != std::string::npos) {

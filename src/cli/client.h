@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "client/client.h"
 #include "util/status.h"
 
 namespace ts::cli {
@@ -15,6 +16,7 @@ struct StartOptions {
   int port = 7878;
   bool port_explicit = false;
   bool watch = true;
+  bool require_token = false;  // trusty-searchd --require-token
 };
 
 // Starts a detached daemon for `data_dir` (trusty-searchd beside this
@@ -45,8 +47,12 @@ class DaemonClient {
   int port() const { return port_; }
 
  private:
-  explicit DaemonClient(int port) : port_(port) {}
+  DaemonClient(int port, std::string token) : port_(port), token_(std::move(token)) {}
+  // A request to this daemon, with the data dir's token (docs/SECURITY.md).
+  client::HttpRequest Request(std::string method, std::string path, int read_timeout_s) const;
+
   int port_;
+  std::string token_;
 };
 
 }  // namespace ts::cli

@@ -99,9 +99,23 @@ int RunDaemon(const DaemonOptions& options) {
     ::close(lock_fd);
     return 1;
   }
+  // Only the user gets in (access.h): the token of the data dir, made at first start.
+  auto token = client::EnsureToken(dir);
+  if (!token.ok()) {
+    log.Error("cannot create the access token: " + token.status().message());
+    ::close(lock_fd);
+    return 1;
+  }
+  AccessOptions access;
+  access.port = port;
+  access.token = *token;
+  access.token_path = client::TokenPath(dir);
+  access.uid = ::getuid();
+  access.require_token = options.require_token;
+  RegisterAccessGuard(server, **service, std::make_shared<const AccessGuard>(std::move(access)));
   // MCP over Streamable HTTP: its tools call this daemon's own API on loopback,
   // exactly as the stdio transport does from another process.
-  RegisterMcpRoutes(server, mcp::LoopbackApi(port));
+  RegisterMcpRoutes(server, mcp::LoopbackApi(port, dir));
   if (!WriteFileAtomic(client::PortPath(dir), std::to_string(port) + "\n", /*crash_points=*/false)
            .ok() ||
       !WriteFileAtomic(client::PidPath(dir), std::to_string(::getpid()) + "\n",

@@ -17,6 +17,9 @@ struct DaemonOptions {
   bool port_explicit = false;  // an explicit --port must bind; the default may move up
   bool foreground = false;     // also log to stderr
   bool watch = true;           // inotify on every index root
+  // Refuse callers that send no token, even the user's own processes
+  // (access.h); by default a loopback peer of the daemon's uid is the user.
+  bool require_token = false;
 };
 
 // Runs the daemon until SIGTERM/SIGINT or a fatal error. Returns the exit code.

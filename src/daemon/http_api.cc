@@ -380,6 +380,51 @@ void RegisterGraphRoutes(httplib::Server& server, Service& service) {
 
 }  // namespace
 
+void RegisterAccessGuard(httplib::Server& server, Service& service,
+                         std::shared_ptr<const AccessGuard> guard) {
+  server.set_pre_routing_handler(
+      [&service, guard](const httplib::Request& req, httplib::Response& res) {
+        const std::string host = req.get_header_value("Host");
+        const std::string origin = req.get_header_value("Origin");
+        const std::string fetch_site = req.get_header_value("Sec-Fetch-Site");
+        const std::string content_type = req.get_header_value("Content-Type");
+        const std::string authorization = req.get_header_value("Authorization");
+        // The body is not read yet (a refused one never is): its headers tell.
+        const std::string length = req.get_header_value("Content-Length");
+        const bool has_body = (!length.empty() && length != "0") ||
+                              req.has_header("Transfer-Encoding") || !req.body.empty();
+        AccessRequest request;
+        request.method = req.method;
+        request.path = req.path;
+        request.host = host;
+        request.origin = origin;
+        request.sec_fetch_site = fetch_site;
+        request.content_type = content_type;
+        request.authorization = authorization;
+        request.has_body = has_body;
+        // Only a peer on 127.0.0.1 can be looked up (the daemon listens there only).
+        request.peer_port = req.remote_addr == "127.0.0.1" ? req.remote_port : -1;
+        const AccessDecision decision = guard->Check(request);
+        if (!decision.allowed()) {
+          SendError(res, decision.http_status, decision.code, decision.message);
+          if (decision.http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
+          // An unread body must not be taken for the next request on this connection.
+          if (has_body) res.set_header("Connection", "close");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (decision.caller == Caller::kAnonymous) {  // GET /health only (access.cc)
+          const json health = service.Health();
+          SendJson(res, 200,
+                   {{"status", health.value("status", "ok")},
+                    {"version", health.value("version", "")},
+                    {"data_dir", health.value("data_dir", "")},
+                    {"authenticated", false}});
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+}
+
 void RegisterRoutes(httplib::Server& server, Service& service) {
   server.set_payload_max_length(kMaxBodyBytes);
   // Errors cpp-httplib produces itself (unknown route, body over the limit, bad

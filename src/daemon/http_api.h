@@ -3,6 +3,9 @@
 
 #include <httplib.h>
 
+#include <memory>
+
+#include "daemon/access.h"
 #include "daemon/service.h"
 
 namespace ts::daemon {
@@ -19,5 +22,12 @@ inline constexpr int64_t kDefaultGrepTimeoutMs = 10000;
 inline constexpr int64_t kMaxGrepTimeoutMs = 120000;
 
 void RegisterRoutes(httplib::Server& server, Service& service);
+
+// Puts `guard` in front of every route, /mcp included (access.h): a refusal is
+// a JSON error and the request is not routed. `GET /health` from a caller
+// without proof answers liveness only (status, version, data dir), which is
+// what a client checks before it sends its token to a port.
+void RegisterAccessGuard(httplib::Server& server, Service& service,
+                         std::shared_ptr<const AccessGuard> guard);
 
 }  // namespace ts::daemon

@@ -5,9 +5,11 @@ namespace ts::mcp {
 
 using nlohmann::json;
 
-ApiCall LoopbackApi(int port) {
-  return [port](const std::string& method, const std::string& path, const json& body) {
+ApiCall LoopbackApi(int port, std::string data_dir) {
+  return [port, data_dir](const std::string& method, const std::string& path, const json& body) {
     client::HttpRequest request;
+    // Read per call: `trusty-search token --rotate` may replace it meanwhile.
+    if (auto token = client::ReadToken(data_dir); token.ok()) request.bearer_token = *token;
     request.method = method;
     request.target = path;
     request.read_timeout_ms = 3600 * 1000;  // create_index and reindex wait for their job

@@ -23,8 +23,9 @@ bool IsSupportedVersion(const std::string& version);
 using ApiCall = std::function<std::pair<int, nlohmann::json>(
     const std::string& method, const std::string& path, const nlohmann::json& body)>;
 
-// An ApiCall that sends each request to the daemon listening on 127.0.0.1:port.
-ApiCall LoopbackApi(int port);
+// An ApiCall that sends each request to the daemon listening on 127.0.0.1:port,
+// with the token of `data_dir` (client.h).
+ApiCall LoopbackApi(int port, std::string data_dir);
 
 // Sends a JSON-RPC notification to the client (progress, log messages).
 using Notify = std::function<void(const nlohmann::json& notification)>;
