@@ -60,6 +60,11 @@ struct Weights {
   // itself, not one more chunk of a file already shown).
   double symbol_word = 0;
   double symbol_exempt = 2.0;  // > 1: never
+  // A query that is one identifier ("Rails::Engine", "TypeToken"): the file
+  // named after it (engine.rb, TypeToken.java, type_token.py) is its home,
+  // where Ruby reopens a class in many files and Java keeps one per file.
+  // Its chunks' scores are multiplied by 1 + symbol_file_name.
+  double symbol_file_name = 0;
   // File-level evidence: a chunk gains this share of the scores of the next
   // best chunks of its file (at most `file_evidence_chunks` of them).
   double file_evidence = 0;
@@ -93,6 +98,9 @@ struct QuerySignals {
   // and has at least four. Such a query wants that definition, not a file:
   // the ranking stays chunk-level.
   bool describes_definition = false;
+  // When the query is one identifier, possibly qualified (`a::B`, `a.B`,
+  // `a\B`): its last part, lower case, without `_` and `-`; else empty.
+  std::string identifier;
 };
 
 QuerySignals AnalyzeQuery(std::string_view query);

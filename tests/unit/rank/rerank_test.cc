@@ -85,6 +85,23 @@ TEST(RerankTest, NeutralWeightsKeepTheFusedOrder) {
   EXPECT_TRUE(Rerank({}, AnalyzeQuery("x"), DefaultWeights()).empty());
 }
 
+TEST(RerankTest, OneIdentifierQueryLiftsTheFileNamedAfterIt) {
+  EXPECT_EQ(AnalyzeQuery("Rails::Engine").identifier, "engine");
+  EXPECT_EQ(AnalyzeQuery(" TypeToken ").identifier, "typetoken");
+  EXPECT_EQ(AnalyzeQuery("Illuminate\\Http\\Request").identifier, "request");
+  EXPECT_EQ(AnalyzeQuery("parse_header").identifier, "parseheader");
+  EXPECT_EQ(AnalyzeQuery("how engines boot").identifier, "");
+  // Ruby reopens `class Engine` in many files; engine.rb is its home.
+  std::vector<Candidate> pool = {C(1, "lib/rails/engine/railties.rb", 10),
+                                 C(2, "lib/rails/engine/updater.rb", 9.5),
+                                 C(3, "lib/rails/engine.rb", 9), C(4, "lib/rails.rb", 1)};
+  Weights w = Neutral();
+  w.symbol_file_name = 0.6;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Rails::Engine"), w)).front(), 3u);
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("rails engine railties"), w)).front(), 1u);
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("TypeToken"), w)).front(), 1u);  // no such file
+}
+
 TEST(RerankTest, SecondChunkOfAFileYieldsToAnotherFile) {
   std::vector<Candidate> pool = {C(1, "a.c", 10), C(2, "a.c", 9), C(3, "a.c", 8), C(4, "b.c", 5),
                                  C(5, "c.c", 1)};
