@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
     }
   }
   if (options.data_dir.empty()) options.data_dir = ts::client::DefaultDataDir();
+  options.home = ts::client::HomeDir();
+  options.config_path = ts::client::DefaultConfigPath();
   options.port_explicit = port_given && !port_auto;
   return ts::daemon::RunDaemon(options);
 }

@@ -18,6 +18,7 @@
 #include "util/file.h"
 #include "util/url.h"
 #include "util/utf8.h"
+#include "walk/root_policy.h"
 
 namespace ts::cli {
 namespace {
@@ -95,8 +96,27 @@ void PrintSummary(const std::string& name, const std::string& root, const json& 
     std::printf("  note: no indexable files found; see the skipped counts above\n");
 }
 
+// --allow-broad: adds `root` to the user config's allowlist when the root
+// policy refuses it only as broad (a denied folder stays denied). Only this
+// terminal command can write there; requests over HTTP or MCP cannot.
+Status AllowBroadRoot(const std::string& root) {
+  const std::string config = client::DefaultConfigPath();
+  if (config.empty())
+    return Status::InvalidArgument("no home folder: nowhere to keep the allowlist");
+  TS_ASSIGN_OR_RETURN(walk::RootPolicy policy, walk::LoadRootPolicy(client::HomeDir(), config));
+  if (walk::CheckIndexRoot(root, policy).ok()) return Status::Ok();
+  policy.allow.push_back(root);
+  TS_RETURN_IF_ERROR(walk::CheckIndexRoot(root, policy));  // denied: no flag helps
+  std::string text;
+  if (auto old = ReadFilePrefix(config, 1u << 20); old.ok()) text = *old;
+  TS_RETURN_IF_ERROR(CreateDirectories(config.substr(0, config.rfind('/'))));
+  TS_RETURN_IF_ERROR(WriteFileAtomic(config, walk::WithAllowedRoot(text, root)));
+  std::fprintf(stderr, "allowed %s as an index root in %s\n", root.c_str(), config.c_str());
+  return Status::Ok();
+}
+
 int RunIndex(const Globals& g, const std::string& path_arg, const std::string& name, bool force,
-             bool graph) {
+             bool graph, bool allow_broad) {
   std::error_code ec;
   auto canonical = std::filesystem::canonical(path_arg, ec);
   if (ec) return Fail(Status::NotFound("path not found: " + path_arg));
@@ -106,6 +126,9 @@ int RunIndex(const Globals& g, const std::string& path_arg, const std::string& n
   if (!IsValidUtf8(canonical.string())) {
     return Fail(Status::IoError("cannot index " + canonical.string() +
                                 ": its path is not valid UTF-8 (index paths travel as JSON)"));
+  }
+  if (allow_broad) {
+    if (Status s = AllowBroadRoot(canonical.string()); !s.ok()) return Fail(s);
   }
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
@@ -584,12 +607,16 @@ int Main(int argc, char** argv) {
       "serve", "MCP server over stdio for AI agents (starts the daemon if needed); see README");
 
   std::string path, name;
-  bool force = false, lexical_only = false, no_kg = false;
+  bool force = false, lexical_only = false, no_kg = false, allow_broad = false;
   auto* index_cmd = app.add_subcommand(
       "index", "Index a folder, or bring its index up to date, and wait until it is ready");
   index_cmd->add_option("path", path, "Folder to index")->required();
   index_cmd->add_option("--name", name, "Index name (default: the folder's name)");
   index_cmd->add_flag("--force", force, "Re-read and re-chunk every file, even unchanged ones");
+  index_cmd->add_flag("--allow-broad", allow_broad,
+                      "Allow a broad root (your home folder, or a folder above it) by adding it to "
+                      "the allowlist in your config.toml; system folders and key stores stay "
+                      "denied (docs/SECURITY.md)");
   index_cmd->add_flag("--lexical-only", lexical_only, "Build only the BM25 lane (no symbol graph)");
   index_cmd->add_flag("--no-kg", no_kg,
                       "Skip the symbol graph (calls, imports, inheritance) for this index");
@@ -720,7 +747,8 @@ int Main(int argc, char** argv) {
     if (stop_cmd->parsed()) return RunStop(g);
     if (port_cmd->parsed()) return RunPort(g);
     if (serve_cmd->parsed()) return RunServe(g);
-    if (index_cmd->parsed()) return RunIndex(g, path, name, force, !(no_kg || lexical_only));
+    if (index_cmd->parsed())
+      return RunIndex(g, path, name, force, !(no_kg || lexical_only), allow_broad);
     if (calls_cmd->parsed()) {
       return RunCalls(g, calls_symbol, calls_index, calls_callers, calls_callees, calls_depth,
                       calls_file);

@@ -22,6 +22,11 @@ inline constexpr int kDefaultPort = 7878;
 // --data-dir's default: $TRUSTY_DATA_DIR, else $XDG_DATA_HOME/trusty-search,
 // else ~/.local/share/trusty-search.
 std::string DefaultDataDir();
+// The user's home folder: $HOME, else the password database's; "" when neither.
+std::string HomeDir();
+// The user config (walk/root_policy.h): $XDG_CONFIG_HOME/trusty-search/config.toml,
+// else ~/.config/trusty-search/config.toml; "" when there is no home.
+std::string DefaultConfigPath();
 // 1-64 of A-Z a-z 0-9 . _ -, not starting with '.'.
 bool IsValidIndexName(const std::string& name);
 

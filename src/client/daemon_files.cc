@@ -2,6 +2,7 @@
 // which index names it accepts, and the files that say whether and where a
 // daemon runs.
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -22,6 +23,20 @@ std::string DefaultDataDir() {
   if (const char* h = std::getenv("HOME"); h && *h)
     return std::string(h) + "/.local/share/trusty-search";
   return ".trusty-search";
+}
+
+std::string HomeDir() {
+  if (const char* h = std::getenv("HOME"); h && *h) return h;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr)
+    return pw->pw_dir;
+  return "";
+}
+
+std::string DefaultConfigPath() {
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+    return std::string(x) + "/trusty-search/config.toml";
+  const std::string home = HomeDir();
+  return home.empty() ? std::string() : home + "/.config/trusty-search/config.toml";
 }
 
 bool IsValidIndexName(const std::string& name) {

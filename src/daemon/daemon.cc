@@ -76,6 +76,7 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
 
+  (*service)->SetRootPolicySource(options.home, options.config_path);
   httplib::Server server;
   // Searches, status and SSE streams share this pool; indexing has its own thread.
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };  // owned by httplib

@@ -20,6 +20,9 @@ struct DaemonOptions {
   // Refuse callers that send no token, even the user's own processes
   // (access.h); by default a loopback peer of the daemon's uid is the user.
   bool require_token = false;
+  // What may be indexed (walk/root_policy.h): the user's home and config file.
+  std::string home;
+  std::string config_path;
 };
 
 // Runs the daemon until SIGTERM/SIGINT or a fatal error. Returns the exit code.

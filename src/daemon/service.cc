@@ -3,6 +3,7 @@
 #include "client/client.h"
 
 #include "util/utf8.h"
+#include "walk/root_policy.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -140,6 +141,11 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
     return Status::InvalidArgument(
         "the folder's real path is not valid UTF-8 (a symlink may lead there); rename it to index "
         "it");
+  }
+  {
+    auto policy = walk::LoadRootPolicy(home_, config_path_);
+    if (!policy.ok()) return policy.status();
+    TS_RETURN_IF_ERROR(walk::CheckIndexRoot(abs, *policy));
   }
   if (name.empty()) name = index::DefaultIndexName(abs);
   if (!client::IsValidIndexName(name)) {

@@ -37,6 +37,12 @@ struct Job {
 class Service {
  public:
   static Result<std::unique_ptr<Service>> Start(const std::string& data_dir, Log* log);
+  // Where AddIndex finds what may be indexed (walk/root_policy.h); read at
+  // every AddIndex, so an edit of the config applies without a restart.
+  void SetRootPolicySource(std::string home, std::string config_path) {
+    home_ = std::move(home);
+    config_path_ = std::move(config_path);
+  }
   ~Service();
   // Cancels the job in flight (abandoning its round) and stops the job thread.
   void Shutdown();
@@ -80,6 +86,8 @@ class Service {
 
   const std::string data_dir_;
   const std::string canonical_data_dir_;  // as /health reports it
+  std::string home_;                      // SetRootPolicySource, before serving
+  std::string config_path_;
   Log* log_;
   mutable std::mutex mu_;  // guards everything below
   mutable std::condition_variable jobs_cv_;

@@ -30,8 +30,19 @@ bool CheckPath(const std::string& root, const std::string& rel_path, const WalkO
     }
     return false;
   };
+  {
+    const size_t slash = rel_path.find_last_of('/');
+    if (IsSecretName(rel_path.substr(slash == std::string::npos ? 0 : slash + 1), false)) {
+      *reason = SkipReason::kSecret;
+      return false;
+    }
+  }
   for (const auto& d : dirs) {
     std::string_view name = std::string_view(d).substr(d.find_last_of('/') + 1);
+    if (IsSecretName(name, true)) {
+      *reason = SkipReason::kSecret;
+      return false;
+    }
     if (is_excluded(name)) {
       if (options.include_grep_only && !name.starts_with('.') && grep_only != nullptr) {
         *grep_only = true;

@@ -31,6 +31,8 @@ std::string_view SkipReasonName(SkipReason reason) {
       return "not_regular";
     case SkipReason::kInvalidName:
       return "invalid_name";
+    case SkipReason::kSecret:
+      return "secret";
   }
   return "unknown";
 }

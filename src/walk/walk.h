@@ -59,8 +59,17 @@ enum class SkipReason {
   kUnreadable,   // permission denied or I/O error
   kNotRegular,   // sockets, fifos, devices
   kInvalidName,  // a name that is not valid UTF-8 or holds a newline
+  kSecret,       // a name that holds credentials (IsSecretName)
 };
 std::string_view SkipReasonName(SkipReason reason);
+
+// Whether a file or directory name is one that holds credentials: private
+// keys (id_rsa*, id_ed25519*, *.pem, *.key, *.p12, *.pfx, *.jks), .env and
+// .env.* (but not .env.example, .sample, .template, .dist), .netrc, .pgpass,
+// .htpasswd, credentials*; directories .ssh, .gnupg, .aws, .kube, .azure,
+// .password-store. Such entries are skipped with reason "secret" even when
+// an ignore file would let them in.
+bool IsSecretName(std::string_view name, bool is_dir);
 
 struct FileEntry {
   std::string rel_path;  // '/'-separated, relative to the root, no leading "./"

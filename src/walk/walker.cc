@@ -352,6 +352,7 @@ void TreeWalker::Classify(int dir_fd, bool in_grep_only, PendingEntry* entry) {
 
   const bool is_dir = type == DT_DIR;
   if (IsIgnored(is_dir)) return skip(SkipReason::kIgnored);
+  if (IsSecretName(entry->name, is_dir)) return skip(SkipReason::kSecret);
   if (is_dir && excluded_dirs_.contains(entry->name)) {
     if (!options_.include_grep_only || entry->name[0] == '.') {
       return skip(SkipReason::kExcludedDir);

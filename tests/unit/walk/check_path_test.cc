@@ -23,6 +23,19 @@ class CheckPathTest : public ::testing::Test {
   std::string root_;
 };
 
+TEST_F(CheckPathTest, SecretsAreRefused) {
+  Write("deploy/id_rsa", "key");
+  Write(".ssh/config", "Host *");
+  Write("src/.env", "A=1");
+  Write("src/app.py", "x = 1");
+  SkipReason r;
+  for (const char* rel : {"deploy/id_rsa", ".ssh/config", "src/.env"}) {
+    EXPECT_FALSE(Check(rel, &r)) << rel;
+    EXPECT_EQ(r, SkipReason::kSecret) << rel;
+  }
+  EXPECT_TRUE(Check("src/app.py", &r));
+}
+
 // CheckPath must agree with Walk on every file of a tree with nested rules.
 TEST_F(CheckPathTest, AgreesWithWalk) {
   Write(".gitignore", "*.log\nbuild-out/\n!keep.log\n");

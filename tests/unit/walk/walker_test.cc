@@ -41,6 +41,38 @@ TEST(WalkTest, YieldsFilesWithRelativePathsAndMetadata) {
   EXPECT_TRUE(out.stats.skipped.empty());
 }
 
+TEST(WalkTest, SecretsAreSkippedWhateverTheIgnoreFilesSay) {
+  TempTree tree;
+  tree.Write("app.py", "x = 1\n");
+  tree.Write(".env", "API_KEY=hunter2\n");
+  tree.Write(".env.example", "API_KEY=\n");
+  tree.Write("deploy/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+  tree.Write("tls/server.pem", "-----BEGIN PRIVATE KEY-----\n");
+  tree.Write("home/.ssh/config", "Host *\n");
+  tree.Write("home/.aws/config", "[default]\n");
+  tree.Write("credentials.json", "{}\n");
+  tree.Write(".gitignore", "!.env\n");  // an ignore file cannot let a secret in
+  WalkOutput out = RunWalk(tree.root());
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.paths, (Paths{".env.example", ".gitignore", "app.py"}));
+  EXPECT_EQ(out.stats.skipped.at("secret"), 6u);  // .env, the key, the pem, credentials, 2 dirs
+}
+
+TEST(WalkTest, SecretNames) {
+  for (const char* name : {"id_rsa", "id_rsa.pub", "ID_ED25519", "server.key", "a.p12", ".netrc",
+                           ".env", ".env.local", ".env.production", "credentials", ".pgpass"}) {
+    EXPECT_TRUE(IsSecretName(name, false)) << name;
+  }
+  for (const char* name : {"key.py", "keys.go", "monkey", ".env.example", "env.py", "pem.c", ".key",
+                           "README.md", "secret_santa.py"}) {
+    EXPECT_FALSE(IsSecretName(name, false)) << name;
+  }
+  EXPECT_TRUE(IsSecretName(".ssh", true));
+  EXPECT_TRUE(IsSecretName(".gnupg", true));
+  EXPECT_FALSE(IsSecretName("ssh", true));
+  EXPECT_FALSE(IsSecretName(".ssh", false));
+}
+
 TEST(WalkTest, RootWithTrailingSlashGivesSamePaths) {
   TempTree tree;
   tree.Write("dir/b.txt");
