@@ -5,6 +5,8 @@
 #include <future>
 #include <thread>
 
+#include "util/rel_path.h"
+
 namespace ts::daemon {
 namespace {
 
@@ -628,12 +630,10 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
     if (!path.ok()) return SendStatus(res, path.status());
     auto idx = service.Get(req.matches[1]);
     if (!idx.ok()) return SendStatus(res, idx.status());
-    std::string rel = *path;
-    const std::string& root = (*idx)->root();
-    if (rel.rfind(root + "/", 0) == 0) rel = rel.substr(root.size() + 1);
-    if (rel.empty() || rel[0] == '/' || rel.find("..") != std::string::npos) {
-      return SendError(res, 400, "invalid_argument", "path must lie inside the index root " + root);
-    }
+    // "./x", "x//y" and "/root/x" name the files "x", "x/y" and "x".
+    auto normalized = NormalizeRelativePath(*path, (*idx)->root());
+    if (!normalized.ok()) return SendStatus(res, normalized.status());
+    const std::string rel = *normalized;
     bool drop = req.method == "DELETE";
     auto id = service.QueuePaths(req.matches[1], {rel}, drop);
     if (!id.ok()) return SendStatus(res, id.status());

@@ -138,7 +138,7 @@ FileMatches SearchFile(const std::string& root, const FileWork& w, const Pattern
   const Pattern::Impl& impl = pattern.impl();
   FileMatches out;
   if (w.segment == nullptr) {
-    auto content = ReadFilePrefix(root + "/" + std::string(w.path), kMaxReadBytes);
+    auto content = ReadFileBeneath(root, std::string(w.path), kMaxReadBytes);
     if (!content.ok() || !impl.AtomsAllow(*content)) return out;
     return pattern.SearchContent(*content, options);
   }

@@ -39,7 +39,7 @@ class FileLines {
   std::string Slice(const std::string& path, int start, int end) {
     auto it = cache_.find(path);
     if (it == cache_.end()) {
-      auto content = ReadFilePrefix(root_ + "/" + path, 4u << 20);
+      auto content = ReadFileBeneath(root_, path, 4u << 20);
       it = cache_.emplace(path, content.ok() ? *content : std::string()).first;
     }
     std::string_view c = it->second;

@@ -576,7 +576,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     if (options.include_content) {
       auto it = file_cache.find(doc.path);
       if (it == file_cache.end()) {
-        auto content = ReadFilePrefix(root_ + "/" + doc.path, 4u << 20);
+        auto content = ReadFileBeneath(root_, doc.path, 4u << 20);
         it = file_cache.emplace(doc.path, content.ok() ? *content : std::string()).first;
       }
       hit.content = SliceLines(it->second, doc.start_line, doc.end_line);

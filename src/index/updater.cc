@@ -368,7 +368,7 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
       Pending p;
       p.outcome.path = entry.rel_path;
       const uint64_t read_cap = GrepWalkOptions().max_file_size;
-      auto content = ReadFilePrefix(index_->root_ + "/" + entry.rel_path, read_cap + 1);
+      auto content = ReadFileBeneath(index_->root_, entry.rel_path, read_cap + 1);
       files_done_.fetch_add(1);
       if (!content.ok()) {
         p.outcome.skip_reason = "unreadable";

@@ -1,8 +1,10 @@
 #include "util/file.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,11 +31,10 @@ std::string DirName(const std::string& path) {
 
 }  // namespace
 
-Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes) {
-  // O_NONBLOCK: a path that became a FIFO must not hang the reader; it is
-  // then refused below (the flag changes nothing for regular files).
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return Errno("cannot open", path);
+namespace {
+
+// Reads at most max_bytes of an open regular file and closes it; `path` names it in errors.
+Result<std::string> ReadOpenFile(int fd, const std::string& path, size_t max_bytes) {
   std::string out;
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -57,6 +58,77 @@ Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes) {
   }
   ::close(fd);
   return out;
+}
+
+// O_NONBLOCK: a path that became a FIFO must not hang the reader; it is then
+// refused as not regular (the flag changes nothing for regular files).
+constexpr int kReadFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+
+// Opens `rel` under the directory `root_fd` one component at a time, never
+// following a symlink: the fallback where openat2 is missing (kernels before
+// 5.6, or a seccomp filter that refuses it).
+int OpenBeneathByComponents(int root_fd, const std::string& rel) {
+  int dir = ::dup(root_fd);
+  if (dir < 0) return -1;
+  size_t pos = 0;
+  for (;;) {
+    const size_t slash = rel.find('/', pos);
+    const std::string part =
+        rel.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+    if (part.empty() || part == "." || part == "..") {
+      ::close(dir);
+      errno = EXDEV;
+      return -1;
+    }
+    const bool last = slash == std::string::npos;
+    const int flags =
+        last ? (kReadFlags | O_NOFOLLOW) : (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int next = ::openat(dir, part.c_str(), flags);
+    const int saved = errno;
+    ::close(dir);
+    if (next < 0) {
+      errno = saved;
+      return -1;
+    }
+    if (last) return next;
+    dir = next;
+    pos = slash + 1;
+  }
+}
+
+}  // namespace
+
+Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes) {
+  int fd = ::open(path.c_str(), kReadFlags);
+  if (fd < 0) return Errno("cannot open", path);
+  return ReadOpenFile(fd, path, max_bytes);
+}
+
+Result<std::string> ReadFileBeneath(const std::string& root, const std::string& rel_path,
+                                    size_t max_bytes) {
+  const std::string shown = root + "/" + rel_path;
+  if (rel_path.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("a path holds a NUL byte: " + shown);
+  }
+  const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return Errno("cannot open", root);
+  open_how how{};
+  how.flags = kReadFlags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, rel_path.c_str(), &how, sizeof(how)));
+  if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+    fd = OpenBeneathByComponents(root_fd, rel_path);
+  const int saved = errno;
+  ::close(root_fd);
+  if (fd < 0) {
+    errno = saved;
+    if (saved == EXDEV || saved == ELOOP) {
+      return Status::InvalidArgument("refusing to read " + shown +
+                                     ": it leads outside the index root");
+    }
+    return Errno("cannot open", shown);
+  }
+  return ReadOpenFile(fd, shown, max_bytes);
 }
 
 Result<std::string> ReadFile(const std::string& path) {

@@ -16,6 +16,13 @@ namespace ts {
 Result<std::string> ReadFile(const std::string& path);
 // Reads at most max_bytes; sets *truncated when the file was longer.
 Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes);
+// ReadFilePrefix of `root`/`rel_path`, confined to `root`: the path is
+// resolved beneath it (openat2 RESOLVE_BENEATH; where that is missing, one
+// component at a time without following any symlink), so neither `..` nor a
+// symlink, even one swapped in a moment ago, leads the read outside.
+// InvalidArgument when it would; IoError when the file cannot be read.
+Result<std::string> ReadFileBeneath(const std::string& root, const std::string& rel_path,
+                                    size_t max_bytes);
 
 // Durably replaces `path` with `data`. On failure `path` is untouched.
 // `crash_points`: whether the write passes the named kill points of

@@ -39,6 +39,15 @@ bool CheckPath(const std::string& root, const std::string& rel_path, const WalkO
   }
   for (const auto& d : dirs) {
     std::string_view name = std::string_view(d).substr(d.find_last_of('/') + 1);
+    if (!options.follow_symlinks) {
+      // The walk never enters a symlinked folder; nor may a named path
+      // ("linkdir/secret.txt" with linkdir -> /elsewhere).
+      struct stat dst {};
+      if (::lstat((root + "/" + d).c_str(), &dst) == 0 && S_ISLNK(dst.st_mode)) {
+        *reason = SkipReason::kSymlink;
+        return false;
+      }
+    }
     if (IsSecretName(name, true)) {
       *reason = SkipReason::kSecret;
       return false;

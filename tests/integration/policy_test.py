@@ -100,6 +100,42 @@ class PolicyTest(CliTestCase):
         self.assertEqual(status, 400, body)
         self.assertIn("config.toml", body["error"]["message"])
 
+    def test_paths_stay_inside_the_root(self):
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        with open(os.path.join(outside, "secret.txt"), "w") as f:
+            f.write("zzoutsidezz private words\n")
+        self.write("pkg/mod.py", "def confined_function():\n    return 'zzinsidezz'\n")
+        os.symlink(outside, os.path.join(self.src, "linkdir"))
+        self.assertEqual(self.cli("index", self.src, "--name", "t").returncode, 0)
+        # Naming a file through a symlinked folder does not index it.
+        status, body = self.http("POST", "/indexes/t/files", {"path": "linkdir/secret.txt"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["summary"]["files_indexed"], 0, body)
+        for pattern in ("zzoutsidezz",):
+            status, body = self.http("POST", "/indexes/t/grep", {"pattern": pattern})
+            self.assertEqual(body["matches"], 0, body)
+        # A NUL byte is refused, not cut; "./x", "x//y" and the absolute path are one file.
+        status, body = self.http("POST", "/indexes/t/files", {"path": "pkg/mod.py\u0000.txt"})
+        self.assertEqual(status, 400, body)
+        self.assertIn("NUL", body["error"]["message"])
+        for spelling in ("./pkg/mod.py", "pkg//mod.py", os.path.join(self.src, "pkg", ".", "mod.py")):
+            status, body = self.http("POST", "/indexes/t/files", {"path": spelling})
+            self.assertEqual((status, body.get("path")), (200, "pkg/mod.py"), body)
+        status, body = self.http("POST", "/indexes/t/files", {"path": "../outside/secret.txt"})
+        self.assertEqual(status, 400, body)
+        st = json.loads(self.cli("status", "t", "--json").stdout)
+        self.assertEqual(st["files"], 1, st)
+        # A file swapped for a symlink after indexing: snippets are not read through it.
+        target = os.path.join(self.src, "pkg", "mod.py")
+        os.unlink(target)
+        os.symlink(os.path.join(outside, "secret.txt"), target)
+        status, body = self.http("POST", "/indexes/t/search",
+                                 {"query": "confined_function", "mode": "lexical"})
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body["results"], body)
+        self.assertNotIn("zzoutsidezz", json.dumps(body))
+
 
 if __name__ == "__main__":
     unittest.main()

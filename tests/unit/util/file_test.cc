@@ -55,5 +55,32 @@ TEST_F(FileTest, AtomicWritesAreOwnerOnlyAndReadBack) {
   EXPECT_EQ(*ReadFilePrefix(path, 3), "rep");
 }
 
+TEST_F(FileTest, ReadFileBeneathStaysInsideTheRoot) {
+  const std::string root = dir_ + "/root";
+  ASSERT_TRUE(CreateDirectories(root + "/sub").ok());
+  ASSERT_TRUE(WriteFileAtomic(root + "/sub/a.txt", "inside").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/secret.txt", "outside").ok());
+  ASSERT_EQ(::symlink((dir_ + "/secret.txt").c_str(), (root + "/link.txt").c_str()), 0);
+  ASSERT_EQ(::symlink(dir_.c_str(), (root + "/linkdir").c_str()), 0);
+  ASSERT_EQ(::symlink("sub/a.txt", (root + "/inner.txt").c_str()), 0);
+
+  auto ok = ReadFileBeneath(root, "sub/a.txt", 100);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(*ok, "inside");
+  for (const char* rel :
+       {"link.txt", "linkdir/secret.txt", "../secret.txt", "sub/../../secret.txt"}) {
+    auto r = ReadFileBeneath(root, rel, 100);
+    EXPECT_FALSE(r.ok()) << rel;
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument)
+        << rel << ": " << r.status().ToString();
+  }
+  // A symlink that stays inside the root leads to a file of the root.
+  auto inner = ReadFileBeneath(root, "inner.txt", 100);
+  ASSERT_TRUE(inner.ok()) << inner.status().ToString();
+  EXPECT_EQ(*inner, "inside");
+  EXPECT_FALSE(ReadFileBeneath(root, std::string("sub/a.txt\0x", 11), 100).ok());
+  EXPECT_EQ(ReadFileBeneath(root, "missing.txt", 100).status().code(), Status::Code::kIoError);
+}
+
 }  // namespace
 }  // namespace ts
