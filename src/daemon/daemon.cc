@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,11 @@
 #include "util/file.h"
 
 namespace ts::daemon {
+namespace {
+
+constexpr int kListenBacklog = 512;
+
+}  // namespace
 
 int RunDaemon(const DaemonOptions& options) {
   // Signals are taken by one thread with sigwait; every thread started from
@@ -82,9 +88,11 @@ int RunDaemon(const DaemonOptions& options) {
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };  // owned by httplib
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let
   // a second daemon share the port and split the traffic between the two.
-  server.set_socket_options([](socket_t sock) {
+  int listen_fd = -1;  // the socket cpp-httplib binds (the last one it tried)
+  server.set_socket_options([&listen_fd](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd = sock;
   });
   // Without TCP_NODELAY a client that sends headers and body in two packets
   // waits ~40 ms for a delayed ACK on every keep-alive request.
@@ -99,6 +107,12 @@ int RunDaemon(const DaemonOptions& options) {
     log.Error("cannot bind 127.0.0.1:" + std::to_string(options.port));
     ::close(lock_fd);
     return 1;
+  }
+  // cpp-httplib listens with a backlog of 5 (compiled into Debian's library),
+  // which drops connections when a few dozen clients arrive together; a
+  // second listen() on Linux only changes the backlog.
+  if (listen_fd >= 0 && ::listen(listen_fd, kListenBacklog) != 0) {
+    log.Warn("cannot raise the listen backlog to " + std::to_string(kListenBacklog));
   }
   // Only the user gets in (access.h): the token of the data dir, made at first start.
   auto token = client::EnsureToken(dir);

@@ -5,6 +5,7 @@
 #include <future>
 #include <thread>
 
+#include "daemon/stream_limit.h"
 #include "util/rel_path.h"
 
 namespace ts::daemon {
@@ -35,6 +36,13 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 void SendError(httplib::Response& res, int status, std::string_view code,
                const std::string& message) {
   SendJson(res, status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+void SendTooManyStreams(httplib::Response& res) {
+  res.set_header("Retry-After", "1");
+  SendError(res, 503, "too_many_streams",
+            "already " + std::to_string(kMaxOpenStreams) +
+                " open streams (progress, graph edges, MCP); retry when one ends");
 }
 
 void SendStatus(httplib::Response& res, const Status& s) {
@@ -317,8 +325,10 @@ void RegisterGraphRoutes(httplib::Server& server, Service& service) {
         }
         std::shared_ptr<index::Index> index = *idx;
         std::string name = req.matches[1];
+        auto ticket = OpenStreams().TryOpen();
+        if (!ticket) return SendTooManyStreams(res);
         res.set_chunked_content_provider(
-            "application/json", [index, kind, name](size_t, httplib::DataSink& sink) {
+            "application/json", [index, kind, name, ticket](size_t, httplib::DataSink& sink) {
               std::string buf = "{\"index\":" + json(name).dump() +
                                 ",\"kind\":" + json(kind).dump() + ",\"edges\":[";
               bool first = true, ok = true;
@@ -381,6 +391,11 @@ void RegisterGraphRoutes(httplib::Server& server, Service& service) {
 }
 
 }  // namespace
+
+StreamLimit& OpenStreams() {
+  static StreamLimit limit;
+  return limit;
+}
 
 void RegisterAccessGuard(httplib::Server& server, Service& service,
                          std::shared_ptr<const AccessGuard> guard) {
@@ -519,8 +534,10 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
           return SendError(res, 404, "not_found", "no indexing job for '" + name + "'");
         }
         uint64_t job_id = first->id;
+        auto ticket = OpenStreams().TryOpen();
+        if (!ticket) return SendTooManyStreams(res);
         res.set_header("Cache-Control", "no-cache");
-        res.set_chunked_content_provider("text/event-stream", [&service, job_id](
+        res.set_chunked_content_provider("text/event-stream", [&service, job_id, ticket](
                                                                   size_t, httplib::DataSink& sink) {
           auto job = service.WaitJob(job_id, 250);
           if (!job.ok()) {

@@ -1,5 +1,7 @@
 #include "daemon/mcp_http.h"
 
+#include "daemon/stream_limit.h"
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -124,12 +126,16 @@ void RegisterMcpRoutes(httplib::Server& server, mcp::ApiCall api) {
                     params["_meta"].contains("progressToken");
     bool accepts_sse =
         req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
-    if (progress && accepts_sse) {
+    // At the cap on open streams (stream_limit.h) the answer comes as plain
+    // JSON, without progress: valid for a client that accepts either.
+    std::shared_ptr<const int> ticket;
+    if (progress && accepts_sse) ticket = OpenStreams().TryOpen();
+    if (ticket) {
       // Progress notifications and the result travel on one SSE stream.
       res.set_header("Cache-Control", "no-cache");
       res.set_chunked_content_provider(
-          "text/event-stream",
-          [rpc, sessions, message, session, session_id](size_t, httplib::DataSink& sink) mutable {
+          "text/event-stream", [rpc, sessions, message, session, session_id, ticket](
+                                   size_t, httplib::DataSink& sink) mutable {
             auto send = [&sink](const json& m) {
               std::string ev = "event: message\ndata: " +
                                m.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";

@@ -54,6 +54,9 @@ struct Weights {
   // Per query word found in the file's name (stem parts) and, less, its folders.
   double file_name_word = 0;
   double dir_word = 0;
+  // 1: query and path words meet by a light stem ("reads" finds Readers/),
+  // 0: by their singular only.
+  double stem_path_words = 0;
   // A chunk whose symbol's words are query words (share of the symbol's
   // words): its score is multiplied by 1 + symbol_word * share, and from
   // symbol_exempt on it is spared the same-file decay (it is the answer

@@ -67,21 +67,50 @@ std::string Singular(std::string w) {
   return w;
 }
 
+// A light stem, so that a query's verb meets a folder's noun: "reads",
+// "reader" and "Readers" are "read"; "routing", "router" and "routes" are
+// "rout"; "logger" and "logs" are "log". Suffixes -ing, -er, -ed and -s go,
+// then a doubled final consonant and a final "e", keeping 3 letters at least.
+std::string Stem(std::string w) {
+  w = Singular(std::move(w));
+  auto strip = [&](std::string_view suffix) {
+    if (w.size() >= suffix.size() + 3 && w.ends_with(suffix)) {
+      w.resize(w.size() - suffix.size());
+      return true;
+    }
+    return false;
+  };
+  if (strip("ing") || strip("er") || strip("ed")) {
+    const size_t n = w.size();
+    if (n >= 4 && w[n - 1] == w[n - 2] &&
+        std::string_view("aeiou").find(w[n - 1]) == std::string_view::npos)
+      w.pop_back();
+  }
+  if (w.size() > 3 && w.back() == 'e') w.pop_back();
+  return w;
+}
+
+std::string Normalise(std::string w, bool stem) {
+  return stem ? Stem(std::move(w)) : Singular(std::move(w));
+}
+
 // The word parts of a file name's stem and of its folders.
 struct PathWords {
   std::set<std::string> name;
   std::set<std::string> dirs;
 };
 
-PathWords WordsOf(std::string_view path) {
+PathWords WordsOf(std::string_view path, bool stem) {
   PathWords out;
   const size_t slash = path.rfind('/');
   std::string_view name = path.substr(slash == std::string_view::npos ? 0 : slash + 1);
   name = name.substr(0, name.find('.'));
-  lexical::Tokenize(name, [&](std::string_view t) { out.name.insert(Singular(std::string(t))); });
+  lexical::Tokenize(name,
+                    [&](std::string_view t) { out.name.insert(Normalise(std::string(t), stem)); });
   if (slash != std::string_view::npos) {
-    lexical::Tokenize(path.substr(0, slash),
-                      [&](std::string_view t) { out.dirs.insert(Singular(std::string(t))); });
+    lexical::Tokenize(path.substr(0, slash), [&](std::string_view t) {
+      out.dirs.insert(Normalise(std::string(t), stem));
+    });
   }
   return out;
 }
@@ -132,6 +161,7 @@ Weights WeightsWithOverrides(const Weights& base, std::string_view spec) {
       {"description_symbol_word", &w.description_symbol_word},
       {"symbol_exempt", &w.symbol_exempt},
       {"symbol_file_name", &w.symbol_file_name},
+      {"stem_path_words", &w.stem_path_words},
       {"chunk_level_descriptions", &w.chunk_level_descriptions}};
   size_t pos = 0;
   while (pos < spec.size()) {
@@ -282,6 +312,10 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
   }
   const double span = hi - lo;
 
+  const bool stem = weights.stem_path_words != 0;
+  std::vector<std::string> path_query_words;  // query.words, stemmed like the paths' words
+  for (const auto& w : query.words) path_query_words.push_back(Normalise(w, stem));
+
   // 1. Each chunk's own score: its fused score in [0, 1] times its priors.
   std::vector<double> own(n);
   std::vector<double> symbol_share(n, 0.0);
@@ -315,9 +349,10 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
     }
     if (!query.words.empty() && (weights.file_name_word != 0 || weights.dir_word != 0)) {
       auto it = words_of_path.find(c.path);
-      if (it == words_of_path.end()) it = words_of_path.emplace(c.path, WordsOf(c.path)).first;
+      if (it == words_of_path.end())
+        it = words_of_path.emplace(c.path, WordsOf(c.path, stem)).first;
       int in_name = 0, in_dirs = 0;
-      for (const auto& w : query.words) {
+      for (const auto& w : path_query_words) {
         if (it->second.name.count(w)) {
           ++in_name;
         } else if (it->second.dirs.count(w)) {
