@@ -102,6 +102,25 @@ TEST(RerankTest, OneIdentifierQueryLiftsTheFileNamedAfterIt) {
   EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("TypeToken"), w)).front(), 1u);  // no such file
 }
 
+TEST(RerankTest, PathWordsMeetByStem) {
+  // "reads" meets the folder Readers/, not Writers/.
+  std::vector<Candidate> pool = {C(1, "src/Writers/RST.hs", 10), C(2, "src/Readers/RST.hs", 9.8),
+                                 C(3, "src/Other.hs", 1)};
+  Weights w = Neutral();
+  w.dir_word = 0.1;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("how pandoc reads RST documents"), w)).front(), 1u);
+  w.stem_path_words = 1;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("how pandoc reads RST documents"), w)).front(), 2u);
+  // "logging" meets logger.py; "routes" meets routing/.
+  pool = {C(1, "app/handlers.py", 10), C(2, "app/logger.py", 9.8), C(3, "x.py", 1)};
+  w.dir_word = 0;
+  w.file_name_word = 0.1;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("request logging"), w)).front(), 2u);
+  pool = {C(1, "app/handlers.py", 10), C(2, "app/routing/table.py", 9.8), C(3, "x.py", 1)};
+  w.dir_word = 0.1;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("how routes are matched"), w)).front(), 2u);
+}
+
 TEST(RerankTest, SecondChunkOfAFileYieldsToAnotherFile) {
   std::vector<Candidate> pool = {C(1, "a.c", 10), C(2, "a.c", 9), C(3, "a.c", 8), C(4, "b.c", 5),
                                  C(5, "c.c", 1)};
