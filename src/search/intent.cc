@@ -217,6 +217,16 @@ Intent ClassifyIntent(std::string_view query) {
       "todo",  "fixme",   "xxx",    "hack",       "hacky",      "kludge", "bug",
       "bugs",  "buggy",   "leak",   "leaks",      "leaking",    "race",   "deadlock",
       "crash", "crashes", "broken", "deprecated", "workaround", "debt",   "unsafe"};
+  // Phrases: "not thread safe", "not thread-safe", "thread unsafe", "race condition".
+  std::string joined;
+  for (const auto& x : lw) joined += (joined.empty() ? "" : " ") + x;
+  for (const char* phrase : {"not thread safe", "not thread-safe", "not threadsafe",
+                             "thread unsafe", "thread-unsafe", "race condition", "memory leak"}) {
+    if (joined.find(phrase) != std::string::npos) {
+      out.kind = Intent::Kind::kDebt;
+      return out;
+    }
+  }
   for (const auto& x : lw) {
     std::string word = x;
     while (!word.empty() && (word.back() == ':' || word.back() == '.')) word.pop_back();

@@ -40,6 +40,12 @@ TEST(Intent, Classifies) {
       {"TODO in the tokenizer", Intent::Kind::kDebt, ""},
       {"memory leak in parse_header", Intent::Kind::kDebt, ""},
       {"deprecated API calls", Intent::Kind::kDebt, ""},
+      {"XXX in the scheduler", Intent::Kind::kDebt, ""},
+      {"HACK around the lock", Intent::Kind::kDebt, ""},
+      {"workaround for the kernel bug", Intent::Kind::kDebt, ""},
+      {"which caches are not thread safe", Intent::Kind::kDebt, ""},
+      {"code that is not thread-safe", Intent::Kind::kDebt, ""},
+      {"thread safe queue", Intent::Kind::kConceptual, ""},
       {"", Intent::Kind::kSearch, ""},
   };
   for (const auto& c : cases) {
