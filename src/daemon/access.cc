@@ -1,7 +1,17 @@
 // AccessGuard (access.h): the browser rules, the JSON body rule and the owner proof.
 #include "daemon/access.h"
 
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <utility>
@@ -115,7 +125,65 @@ std::optional<unsigned> PeerUidInTable(std::string_view table, int peer_port, in
   return std::nullopt;
 }
 
+PeerLookup LoopbackPeerUidByNetlink(int peer_port, int local_port) {
+  PeerLookup out;
+  const int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return out;
+  timeval timeout{1, 0};  // the kernel answers at once; never hang a request on it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } message{};
+  message.header.nlmsg_len = sizeof(message);
+  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  message.header.nlmsg_flags = NLM_F_REQUEST;  // one socket, by its 4-tuple: no dump
+  message.request.sdiag_family = AF_INET;
+  message.request.sdiag_protocol = IPPROTO_TCP;
+  message.request.idiag_states = 1u << 1;  // TCP_ESTABLISHED
+  // The caller's socket: local 127.0.0.1:peer_port, remote 127.0.0.1:local_port.
+  message.request.id.idiag_sport = htons(static_cast<uint16_t>(peer_port));
+  message.request.id.idiag_dport = htons(static_cast<uint16_t>(local_port));
+  message.request.id.idiag_src[0] = htonl(INADDR_LOOPBACK);
+  message.request.id.idiag_dst[0] = htonl(INADDR_LOOPBACK);
+  message.request.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  message.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd, &message, sizeof(message), 0, reinterpret_cast<sockaddr*>(&kernel),
+               sizeof(kernel)) < 0) {
+    ::close(fd);
+    return out;
+  }
+  alignas(nlmsghdr) char buffer[8192];
+  const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+  ::close(fd);
+  if (n <= 0) return out;
+  out.answered = true;  // from here on the kernel's word stands, even "no such socket"
+  int left = static_cast<int>(n);
+  for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      // ENOENT: no such connection. Anything else: the kernel refused the lookup.
+      const auto* error = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+      if (error->error != -ENOENT) out.answered = false;
+      return out;
+    }
+    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+    const auto* diag = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+    if (ntohs(diag->id.idiag_sport) == peer_port && ntohs(diag->id.idiag_dport) == local_port) {
+      out.uid = diag->idiag_uid;
+      return out;
+    }
+  }
+  return out;
+}
+
 std::optional<unsigned> LoopbackPeerUid(int peer_port, int local_port) {
+  // The kernel's socket diagnostics find the one socket (microseconds);
+  // /proc/net/tcp lists every socket of the machine (milliseconds with a
+  // few thousand), so it is only the fallback where netlink is refused.
+  const PeerLookup diag = LoopbackPeerUidByNetlink(peer_port, local_port);
+  if (diag.answered) return diag.uid;
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
     auto text = ReadFilePrefix(table, 64u << 20);
     if (!text.ok()) continue;

@@ -87,9 +87,17 @@ bool IsOwnOrigin(std::string_view origin, int port);
 bool IsJsonContentType(std::string_view content_type);
 // Equal strings, compared in time that depends on their lengths only.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
-// The uid owning the loopback TCP socket whose local port is `peer_port` and
-// whose remote port is `local_port`, from /proc/net/tcp and /proc/net/tcp6.
+// The uid owning the loopback TCP socket 127.0.0.1:peer_port connected to
+// 127.0.0.1:local_port: asked of the kernel's socket diagnostics (netlink
+// sock_diag, one socket by its 4-tuple), else read from /proc/net/tcp{,6}.
 std::optional<unsigned> LoopbackPeerUid(int peer_port, int local_port);
+// The netlink lookup alone. `answered` is false when the kernel could not be
+// asked (netlink refused); then `uid` is empty.
+struct PeerLookup {
+  bool answered = false;
+  std::optional<unsigned> uid;
+};
+PeerLookup LoopbackPeerUidByNetlink(int peer_port, int local_port);
 // The same lookup in the text of such a table (its header line first).
 std::optional<unsigned> PeerUidInTable(std::string_view table, int peer_port, int local_port);
 

@@ -1,6 +1,8 @@
 // AccessGuard: browser-borne requests, JSON bodies and the owner proof (access.h).
 #include "daemon/access.h"
 
+#include "util/file.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -216,6 +218,18 @@ TEST(PeerUidTable, TheKernelNamesThisProcessAsTheOwnerOfItsOwnConnection) {
   ASSERT_EQ(::getsockname(client, reinterpret_cast<sockaddr*>(&mine), &len), 0);
   const int client_port = ntohs(mine.sin_port);
   EXPECT_EQ(LoopbackPeerUid(client_port, server_port), std::optional<unsigned>(::getuid()));
+  const PeerLookup diag = LoopbackPeerUidByNetlink(client_port, server_port);
+  EXPECT_TRUE(diag.answered);
+  EXPECT_EQ(diag.uid, std::optional<unsigned>(::getuid()));
+  // The /proc table says the same.
+  auto table = ReadFilePrefix("/proc/net/tcp", 64u << 20);
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(PeerUidInTable(*table, client_port, server_port), std::optional<unsigned>(::getuid()));
+  // No such connection: the kernel answers, with no uid.
+  const PeerLookup none =
+      LoopbackPeerUidByNetlink(client_port, server_port == 65535 ? 1 : server_port + 1);
+  EXPECT_TRUE(none.answered);
+  EXPECT_EQ(none.uid, std::nullopt);
   EXPECT_EQ(LoopbackPeerUid(client_port, server_port + 1 == 65536 ? 1 : server_port + 1),
             std::nullopt);
   ::close(client);
