@@ -195,6 +195,10 @@ json ResultJson(const index::QueryResult& result, const SearchRequest& req,
   }
   (void)req;
   json meta = result.meta;
+  if (result.confidence >= 0) {
+    meta["confidence"] = std::round(result.confidence * 1000) / 1000;
+    meta["confidence_signals"] = result.confidence_signals;
+  }
   return {{"results", hits},
           {"intent", result.intent.empty() ? "search" : result.intent},
           {"mode", result.mode},
@@ -615,11 +619,23 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
             meta[names[i]] = "error: " + results[i].status().message();
             continue;
           }
-          meta[names[i]] = results[i]->meta;
+          json index_meta = results[i]->meta;
+          // Scores are per index (each pool is normalised by the re-ranker).
+          // Across indexes a hit counts as its share of its index's first
+          // score times that index's confidence, a calibrated probability:
+          // the exact definition in one index beats the best weak match in another.
+          double first = 0;
+          for (const auto& h : results[i]->hits) first = std::max(first, h.score);
+          const double confidence = results[i]->confidence >= 0 ? results[i]->confidence : 1.0;
+          if (results[i]->confidence >= 0) index_meta["confidence"] = results[i]->confidence;
+          meta[names[i]] = std::move(index_meta);
           for (const auto& h : results[i]->hits) {
             json j = HitJson(h, sr->compact);
             j["index_id"] = names[i];
-            merged.emplace_back(h.score, std::move(j));
+            j["index_score"] = h.score;
+            const double merged_score = first > 0 ? confidence * h.score / first : 0;
+            j["score"] = merged_score;
+            merged.emplace_back(merged_score, std::move(j));
           }
         }
         std::stable_sort(merged.begin(), merged.end(),

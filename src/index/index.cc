@@ -539,6 +539,40 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     }();
     const std::vector<rank::Ranked> reranked =
         rank::Rerank(pool, rank::AnalyzeQuery(text), kRerank);
+    {
+      rank::ConfidenceSignals sig;
+      sig.lexical_found = !lexical_hits.empty();
+      if (!reranked.empty()) {
+        sig.any_hit = true;
+        const size_t top = reranked[0].candidate;
+        const auto& f = fused[fused_of_pool[top]];
+        sig.lexical_rank = f.lexical_rank;
+        sig.semantic_rank = f.semantic_rank;
+        sig.both_lanes = f.lexical_rank > 0 && f.semantic_rank > 0;
+        for (const auto& d : semantic_hits) {
+          if (d.key == f.key) sig.cosine = d.score;
+        }
+        for (const auto& e : sem_extra) {
+          if (e.key == f.key) sig.cosine = e.score;
+        }
+        const double first = reranked[0].score;
+        double other = 0;
+        for (const auto& r : reranked) {
+          if (pool[r.candidate].path != pool[top].path) {
+            other = r.score;
+            break;
+          }
+        }
+        sig.file_gap = first > 0 ? std::clamp((first - other) / first, 0.0, 1.0) : 0;
+      }
+      result.confidence = rank::Confidence(sig);
+      result.confidence_signals = {{"both_lanes", sig.both_lanes ? 1 : 0},
+                                   {"lexical_found", sig.lexical_found ? 1 : 0},
+                                   {"cosine", sig.cosine},
+                                   {"lexical_rank", sig.lexical_rank},
+                                   {"semantic_rank", sig.semantic_rank},
+                                   {"file_gap", sig.file_gap}};
+    }
     for (size_t i = 0; i < reranked.size() && i < options.top_k; ++i) {
       const auto& f = fused[fused_of_pool[reranked[i].candidate]];
       lexical::ScoredDoc d = docs[f.key];

@@ -148,6 +148,10 @@ struct QueryResult {
   std::map<std::string, std::string> meta;   // lane -> "ok" | "unavailable: why" | "not used"
   std::string intent;                        // usage | definition | search
   std::map<std::string, double> timings_ms;  // lexical, semantic_embed, semantic_scan
+  // Hybrid only: the probability that the first hit's file is relevant
+  // (rank::Confidence), and the signals it came from; -1 when not computed.
+  double confidence = -1;
+  std::map<std::string, double> confidence_signals;
 };
 
 class Index {

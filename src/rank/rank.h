@@ -118,4 +118,20 @@ struct Ranked {
 std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const QuerySignals& query,
                            const Weights& weights);
 
+// What the ranking knows about its first hit, for Confidence.
+struct ConfidenceSignals {
+  bool any_hit = false;
+  bool both_lanes = false;     // lexical and semantic lanes both found it
+  bool lexical_found = false;  // the lexical lane found anything at all
+  double cosine = 0;           // the first hit's cosine with the query
+  uint32_t lexical_rank = 0;   // its rank in each lane, 1-based; 0: not found there
+  uint32_t semantic_rank = 0;
+  // (first score - best score of another file) / first score, in [0, 1].
+  double file_gap = 0;
+};
+
+// The probability, in [0, 1], that the first hit's file is relevant
+// (calibrated: of queries answered with 0.7, about 70% are right).
+double Confidence(const ConfidenceSignals& signals);
+
 }  // namespace ts::rank

@@ -50,6 +50,14 @@ class ApiTest(CliTestCase):
                     "score", "match_reason", "content"):
             self.assertIn(key, hit)
         self.assertEqual((hit["file"], hit["function_name"]), ("pkg/config.py", "parse_config"))
+        # A calibrated confidence (rank/confidence.cc) with the signals it came from.
+        self.assertGreater(body["meta"]["confidence"], 0.5, body["meta"])
+        self.assertLessEqual(body["meta"]["confidence"], 1.0)
+        self.assertEqual(set(body["meta"]["confidence_signals"]),
+                         {"both_lanes", "lexical_found", "cosine", "lexical_rank", "semantic_rank",
+                          "file_gap"})
+        status, body = self.http("POST", "/indexes/t/search", {"query": "zzqqxxnotfoundqq"})
+        self.assertEqual((status, body["results"], body["meta"]["confidence"]), (200, [], 0.0), body)
         # "text" is an alias of "query"; compact gives a snippet instead of content.
         status, body = self.http("POST", "/indexes/t/search", {"text": "parse config", "compact": True})
         self.assertEqual(status, 200)
@@ -125,6 +133,38 @@ class ApiTest(CliTestCase):
         self.assertEqual((status, body["status"]), (200, "ok"))
         status, body = self.http("POST", "/indexes/t/search", {"query": "parse config"})
         self.assertEqual(status, 200)
+
+    def test_search_all_scores_are_comparable_across_indexes(self):
+        # "defs" holds the definition; "notes" only mentions its words in passing.
+        defs = os.path.join(self.tmp, "defs")
+        notes = os.path.join(self.tmp, "notes")
+        for d in (defs, notes):
+            os.makedirs(d)
+        with open(os.path.join(defs, "billing.py"), "w") as f:
+            f.write("def compute_invoice_total(order):\n"
+                    "    \"\"\"Sum the order's line items, taxes included.\"\"\"\n"
+                    "    return sum(item.price * item.quantity for item in order.items)\n")
+        with open(os.path.join(defs, "shipping.py"), "w") as f:
+            f.write("def ship_parcel(parcel):\n    return parcel.weight * 2\n")
+        with open(os.path.join(notes, "render.py"), "w") as f:
+            f.write("def render_page(page):\n"
+                    "    # the invoice page shows a total; computing it is not done here\n"
+                    "    return '<html>' + page.body + '</html>'\n")
+        with open(os.path.join(notes, "colors.py"), "w") as f:
+            f.write("def pick_color(theme):\n    return theme.primary\n")
+        self.ok("index", defs, "--name", "defs")
+        self.ok("index", notes, "--name", "notes")
+        for query in ("compute_invoice_total", "compute the invoice total of an order"):
+            with self.subTest(query=query):
+                status, body = self.http("POST", "/search", {"query": query, "top_k": 10})
+                self.assertEqual(status, 200, body)
+                first = body["results"][0]
+                self.assertEqual((first["index_id"], first["file"]), ("defs", "billing.py"), body)
+                notes_hits = [h for h in body["results"] if h["index_id"] == "notes"]
+                for h in notes_hits:
+                    self.assertLess(h["score"], first["score"])
+                self.assertGreater(body["meta"]["indexes"]["defs"]["confidence"],
+                                   body["meta"]["indexes"]["notes"]["confidence"])
 
     def test_files_chunks_and_reindex_stream(self):
         self.write("pkg/new_module.py", "def freshly_added_function():\n    return 3\n")
