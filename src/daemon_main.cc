@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   if (options.data_dir.empty()) options.data_dir = ts::client::DefaultDataDir();
   options.home = ts::client::HomeDir();
   options.config_path = ts::client::DefaultConfigPath();
+  if (const char* f = std::getenv("TRUSTY_FUSION")) options.fusion_overrides = f;
+  if (const char* r = std::getenv("TRUSTY_RERANK")) options.rerank_overrides = r;
   options.port_explicit = port_given && !port_auto;
   return ts::daemon::RunDaemon(options);
 }

@@ -83,6 +83,10 @@ int RunDaemon(const DaemonOptions& options) {
   }
 
   (*service)->SetRootPolicySource(options.home, options.config_path);
+  index::QueryTuning tuning;
+  tuning.fusion = search::FusionParams::WithOverrides(options.fusion_overrides);
+  tuning.rerank = rank::WeightsWithOverrides(rank::DefaultWeights(), options.rerank_overrides);
+  (*service)->SetQueryTuning(tuning);
   httplib::Server server;
   // Searches, status and SSE streams share this pool; indexing has its own thread.
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };  // owned by httplib

@@ -23,6 +23,10 @@ struct DaemonOptions {
   // What may be indexed (walk/root_policy.h): the user's home and config file.
   std::string home;
   std::string config_path;
+  // Ranking overrides for measurement runs ($TRUSTY_FUSION, $TRUSTY_RERANK):
+  // search::FusionParams::WithOverrides and rank::WeightsWithOverrides specs.
+  std::string fusion_overrides;
+  std::string rerank_overrides;
 };
 
 // Runs the daemon until SIGTERM/SIGINT or a fatal error. Returns the exit code.

@@ -128,6 +128,12 @@ uint64_t Service::QueueLocked(Job job) {
   return id;
 }
 
+void Service::SetQueryTuning(const index::QueryTuning& tuning) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tuning_ = tuning;
+  for (auto& [name, idx] : indexes_) idx->SetTuning(tuning_);
+}
+
 Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string name, bool force,
                                          int graph) {
   std::error_code ec;
@@ -165,6 +171,7 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
   } else {
     auto idx = index::Index::Create(registry_.IndexDir(name), name, abs);
     if (!idx.ok()) return idx.status();
+    (*idx)->SetTuning(tuning_);
     TS_RETURN_IF_ERROR(registry_.Add({name, abs, ""}));
     indexes_[name] = std::shared_ptr<index::Index>(std::move(idx).value());
     created = true;

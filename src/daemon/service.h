@@ -39,6 +39,8 @@ class Service {
   static Result<std::unique_ptr<Service>> Start(const std::string& data_dir, Log* log);
   // Where AddIndex finds what may be indexed (walk/root_policy.h); read at
   // every AddIndex, so an edit of the config applies without a restart.
+  // How every index ranks (index::QueryTuning): set once, before serving.
+  void SetQueryTuning(const index::QueryTuning& tuning);
   void SetRootPolicySource(std::string home, std::string config_path) {
     home_ = std::move(home);
     config_path_ = std::move(config_path);
@@ -86,6 +88,7 @@ class Service {
 
   const std::string data_dir_;
   const std::string canonical_data_dir_;  // as /health reports it
+  index::QueryTuning tuning_;             // SetQueryTuning, before serving
   std::string home_;                      // SetRootPolicySource, before serving
   std::string config_path_;
   Log* log_;

@@ -416,12 +416,12 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   if (mode == "hybrid" && !semantic_lane.available) mode = "lexical";
   result.mode = mode;
 
-  static const search::FusionParams kFusion = search::FusionParams::FromEnvironment();
+  const search::FusionParams& fusion = tuning_.fusion;
   const search::Intent intent = search::ClassifyIntent(text);
   std::vector<std::string> terms = lexical::TokenizeToVector(text);
   Snapshots snaps = snapshots();
   const lexical::Snapshot& snap = *snaps.lexical;
-  const size_t depth = mode == "hybrid" ? std::max(kFusion.depth, options.top_k) : options.top_k;
+  const size_t depth = mode == "hybrid" ? std::max(fusion.depth, options.top_k) : options.top_k;
 
   std::vector<lexical::ScoredDoc> lexical_hits, semantic_hits;
   if (mode != "semantic") {
@@ -452,7 +452,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     }
     if (!words_occur) {
       for (const auto& d : semantic_hits) {
-        if (d.score < kFusion.semantic_floor) weak_semantic.insert(d.key);
+        if (d.score < fusion.semantic_floor) weak_semantic.insert(d.key);
       }
     }
   }
@@ -496,11 +496,11 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     }
     const std::vector<search::LaneHit> sem_extra = SemanticScores(snaps, text, lexical_only);
     std::vector<search::FusedHit> fused =
-        search::Fuse(lex, sem, search::WeightsFor(intent, kFusion), kFusion, sem_extra);
+        search::Fuse(lex, sem, search::WeightsFor(intent, fusion), fusion, sem_extra);
     // Exact symbol-name boost: a hit whose symbol is an identifier of the query.
     const auto idents = QueryIdentifiers(text);
-    if (!idents.empty() && !fused.empty() && kFusion.symbol_boost > 0) {
-      const double bonus = kFusion.symbol_boost * fused[0].score;
+    if (!idents.empty() && !fused.empty() && fusion.symbol_boost > 0) {
+      const double bonus = fusion.symbol_boost * fused[0].score;
       const size_t window = std::min(fused.size(), depth);
       bool boosted = false;
       for (size_t i = 0; i < window; ++i) {
@@ -518,6 +518,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     }
     // The re-ranking stage orders the whole fused pool (not just top_k), so
     // the first k hits do not depend on top_k.
+    const rank::Weights& rerank_weights = tuning_.rerank;
     std::vector<rank::Candidate> pool;
     std::vector<size_t> fused_of_pool;  // pool[i] is fused[fused_of_pool[i]]
     pool.reserve(fused.size());
@@ -533,12 +534,8 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
       pool.push_back(
           {f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score});
     }
-    static const rank::Weights kRerank = [] {
-      const char* env = std::getenv("TRUSTY_RERANK");  // measurement runs only
-      return rank::WeightsWithOverrides(rank::DefaultWeights(), env ? env : "");
-    }();
     const std::vector<rank::Ranked> reranked =
-        rank::Rerank(pool, rank::AnalyzeQuery(text), kRerank);
+        rank::Rerank(pool, rank::AnalyzeQuery(text), rerank_weights);
     {
       rank::ConfidenceSignals sig;
       sig.lexical_found = !lexical_hits.empty();
@@ -590,7 +587,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     // lane (the CLI warns only about states that do not start with "ok").
     result.meta["semantic_floor"] =
         "ok: " + std::to_string(weak_dropped) + " semantic-only hit(s) under cosine " +
-        std::to_string(kFusion.semantic_floor).substr(0, 4) + " left out";
+        std::to_string(fusion.semantic_floor).substr(0, 4) + " left out";
   }
   std::map<std::string, std::string> file_cache;  // a file read once even with several hits
   for (const auto& r : ranked) {

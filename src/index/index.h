@@ -22,6 +22,7 @@
 #include "graph/graph.h"
 #include "grep/grep.h"
 #include "lexical/lexical.h"
+#include "rank/rank.h"
 #include "search/search.h"
 #include "semantic/hnsw.h"
 #include "semantic/semantic.h"
@@ -141,6 +142,13 @@ struct QueryOptions {
   int expand_graph = -1;
 };
 
+// How queries rank: the fusion's and the re-ranker's parameters. The
+// defaults unless the daemon was given overrides (measurement runs).
+struct QueryTuning {
+  search::FusionParams fusion;
+  rank::Weights rerank = rank::DefaultWeights();
+};
+
 struct QueryResult {
   std::vector<Hit> hits;
   std::string mode;  // the mode that ran
@@ -162,6 +170,9 @@ class Index {
   static Result<std::unique_ptr<Index>> Create(const std::string& dir, const std::string& name,
                                                const std::string& root);
   ~Index();
+  // Replaces how queries rank (before the index serves queries; not thread-safe
+  // against running queries).
+  void SetTuning(QueryTuning tuning) { tuning_ = std::move(tuning); }
 
   // Brings the index up to date with its root. Takes the index's writer lock
   // (another writer gets an error, not a wait). Commits after every round, so
@@ -331,6 +342,7 @@ class Index {
   mutable std::shared_ptr<GraphReaderPool> graph_pool_;
   std::string graph_state_;  // meta graph_state as of the last snapshot (under snapshot_mu_)
   uint64_t generation_ = 0;  // bumped by every PublishSnapshot (under snapshot_mu_)
+  QueryTuning tuning_;
   // meta files_version: bumped by a commit that adds or removes a file row (under snapshot_mu_).
   uint64_t files_version_ = 0;
   // Last member: destroyed (stopped and joined) before anything it uses.

@@ -9,11 +9,9 @@
 
 namespace ts::search {
 
-FusionParams FusionParams::FromEnvironment() {
+FusionParams FusionParams::WithOverrides(std::string_view overrides) {
   FusionParams p;
-  const char* env = std::getenv("TRUSTY_FUSION");
-  if (env == nullptr) return p;
-  std::string spec(env);
+  std::string spec(overrides);
   size_t pos = 0;
   while (pos < spec.size()) {
     size_t comma = spec.find(',', pos);

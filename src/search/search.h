@@ -77,11 +77,11 @@ struct FusionParams {
   // cosine below this are dropped: nonsense ("zzqqxxnotfoundqq", "purple
   // elephant banana") reaches 0.15-0.17 on flask, real questions 0.4-0.8.
   double semantic_floor = 0.25;
-  // The defaults, overridden by $TRUSTY_FUSION when set (for measurement):
-  // comma-separated key=value with keys method (rrf|interp|z), k, depth, boost, floor,
-  // and <intent>_lex / <intent>_sem for search, definition, usage, conceptual
-  // and debt.
-  static FusionParams FromEnvironment();
+  // The defaults with overrides (for measurement; the daemon passes
+  // $TRUSTY_FUSION): comma-separated key=value with keys method
+  // (rrf|interp|z), k, depth, boost, floor, and <intent>_lex / <intent>_sem
+  // for search, definition, usage, conceptual and debt.
+  static FusionParams WithOverrides(std::string_view spec);
 };
 
 LaneWeights WeightsFor(const Intent& intent, const FusionParams& params);
