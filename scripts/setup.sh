@@ -12,6 +12,7 @@ PACKAGES=(
   googletest libgtest-dev
   universal-ctags ripgrep
   python3 sqlite3
+  clang libclang-rt-14-dev
 )
 
 missing=()

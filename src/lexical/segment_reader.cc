@@ -1,8 +1,8 @@
 #include <algorithm>
 
-#include "util/encoding.h"
 #include "lexical/lexical.h"
 #include "lexical/segment_format.h"
+#include "util/encoding.h"
 #include "util/hash.h"
 
 namespace ts::lexical {
@@ -59,13 +59,20 @@ Status SegmentReader::Parse() {
   postings_end_ = f[kPostingsEnd];
   const uint64_t limit = size - kFooterSize;
   const uint64_t n = doc_count_, t = term_count_;
-  bool ok = f[kDocCount] <= UINT32_MAX && f[kTermCount] <= UINT32_MAX &&
-            off_doclens_ + 4 * n <= off_keys_ && off_keys_ + 8 * n <= off_stored_offsets_ &&
-            off_stored_offsets_ + 8 * (n + 1) <= off_stored_ && off_stored_ <= off_term_offsets_ &&
-            off_term_offsets_ + 4 * (t + 1) <= off_term_bytes_ &&
+  // `bytes` bytes from `from` end by `to`, without overflow (every value is
+  // the file's word; a crafted one may be near 2^64).
+  auto fits = [](uint64_t from, uint64_t bytes, uint64_t to) {
+    return from <= to && bytes <= to - from;
+  };
+  bool ok = f[kDocCount] <= UINT32_MAX && f[kTermCount] <= UINT32_MAX && postings_end_ <= limit &&
+            off_doclens_ >= kHeaderSize && fits(off_doclens_, 4 * n, off_keys_) &&
+            fits(off_keys_, 8 * n, off_stored_offsets_) &&
+            fits(off_stored_offsets_, 8 * (n + 1), off_stored_) &&
+            off_stored_ <= off_term_offsets_ &&
+            fits(off_term_offsets_, 4 * (t + 1), off_term_bytes_) &&
             off_term_bytes_ <= off_term_entries_ &&
-            off_term_entries_ + kTermEntrySize * t <= off_blocks_ && off_blocks_ <= off_postings_ &&
-            off_postings_ <= postings_end_ && postings_end_ <= limit && off_doclens_ >= kHeaderSize;
+            fits(off_term_entries_, kTermEntrySize * t, off_blocks_) &&
+            off_blocks_ <= off_postings_ && off_postings_ <= postings_end_;
   if (!ok) return Status::Corruption("section table out of bounds");
   if (GetFixed64(p + off_stored_offsets_ + 8 * n) > off_term_offsets_ - off_stored_ ||
       GetFixed32(p + off_term_offsets_ + 4 * t) > off_term_entries_ - off_term_bytes_) {
@@ -86,8 +93,13 @@ StoredDoc SegmentReader::Doc(uint32_t docno) const {
   StoredDoc doc;
   doc.key = doc_key(docno);
   const char* base = bytes_.data() + off_stored_;
-  uint64_t begin = GetFixed64(bytes_.data() + off_stored_offsets_ + 8 * uint64_t{docno});
-  uint64_t end = GetFixed64(bytes_.data() + off_stored_offsets_ + 8 * (uint64_t{docno} + 1));
+  // Offsets past the stored section (a corrupt file that kept its checksum)
+  // read as an empty record: fields stay empty.
+  const uint64_t section = off_term_offsets_ - off_stored_;
+  uint64_t begin =
+      std::min(section, GetFixed64(bytes_.data() + off_stored_offsets_ + 8 * uint64_t{docno}));
+  uint64_t end = std::min(
+      section, GetFixed64(bytes_.data() + off_stored_offsets_ + 8 * (uint64_t{docno} + 1)));
   const char* p = base + begin;
   const char* e = base + std::max(begin, end);
   uint64_t start = 0, last = 0;
@@ -104,8 +116,9 @@ StoredDoc SegmentReader::Doc(uint32_t docno) const {
 
 std::string_view SegmentReader::TermAt(uint32_t i) const {
   const char* offs = bytes_.data() + off_term_offsets_;
-  uint32_t b = GetFixed32(offs + 4 * uint64_t{i});
-  uint32_t e = GetFixed32(offs + 4 * (uint64_t{i} + 1));
+  const uint64_t section = off_term_entries_ - off_term_bytes_;
+  uint64_t b = std::min<uint64_t>(section, GetFixed32(offs + 4 * uint64_t{i}));
+  uint64_t e = std::min<uint64_t>(section, GetFixed32(offs + 4 * (uint64_t{i} + 1)));
   if (e < b) e = b;
   return bytes_.substr(off_term_bytes_ + b, e - b);
 }
@@ -117,7 +130,9 @@ TermInfo SegmentReader::TermInfoAt(uint32_t i) const {
   info.block_count = GetFixed32(p + 4);
   info.blocks_offset = GetFixed64(p + 8);
   // A block table that would run past its section is treated as empty.
-  if (off_blocks_ + info.blocks_offset + kBlockEntrySize * info.block_count > off_postings_) {
+  const uint64_t section = off_postings_ - off_blocks_;
+  if (info.blocks_offset > section ||
+      uint64_t{info.block_count} > (section - info.blocks_offset) / kBlockEntrySize) {
     info.block_count = 0;
     info.df = 0;
   }
@@ -147,7 +162,7 @@ SegmentReader::Block SegmentReader::BlockAt(const TermInfo& info, uint32_t b) co
 uint32_t SegmentReader::DecodeBlock(const TermInfo& info, uint32_t b, uint32_t* docnos,
                                     uint32_t* tfs) const {
   Block block = BlockAt(info, b);
-  if (block.count > kBlockSize || off_postings_ + block.data_offset > postings_end_) return 0;
+  if (block.count > kBlockSize || block.data_offset > postings_end_ - off_postings_) return 0;
   uint32_t prev = b == 0 ? 0 : BlockAt(info, b - 1).last_docno;
   const char* p = bytes_.data() + off_postings_ + block.data_offset;
   const char* end = bytes_.data() + postings_end_;
