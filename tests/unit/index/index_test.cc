@@ -1,0 +1,174 @@
+// Index: commits, unchanged files, edits that tombstone old chunks, deletions,
+// merges, reopening from disk, and queries on a snapshot while an update
+// publishes the next one. A real catalog (SQLite), real ctags, real files.
+#include "index/index.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace ts::index {
+namespace {
+
+namespace fs = std::filesystem;
+
+class IndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ts-index-test.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    base_ = tmpl;
+    root_ = base_ + "/src";
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(base_); }
+
+  void Write(const std::string& rel, const std::string& text) {
+    fs::create_directories(fs::path(root_ + "/" + rel).parent_path());
+    std::ofstream(root_ + "/" + rel) << text;
+  }
+  std::unique_ptr<Index> Create() {
+    auto idx = Index::Create(base_ + "/index", "t", root_);
+    EXPECT_TRUE(idx.ok()) << idx.status().ToString();
+    return idx.ok() ? std::move(idx).value() : nullptr;
+  }
+  static UpdateSummary Update(Index* idx, UpdateOptions options = {}) {
+    options.threads = 2;
+    UpdateSummary summary;
+    Status s = idx->Update(options, nullptr, &summary);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return summary;
+  }
+  // The files of a lexical query's hits, best first.
+  static std::vector<std::string> Files(const Index& idx, const std::string& query) {
+    QueryOptions q;
+    q.mode = "lexical";
+    q.top_k = 50;
+    q.include_content = false;
+    auto r = idx.Query(query, q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> files;
+    if (r.ok()) {
+      for (const auto& h : r->hits) files.push_back(h.file);
+    }
+    return files;
+  }
+
+  std::string base_, root_;
+};
+
+// A name that is one token (no '_' or digits for the tokenizer to split on).
+std::string Word(const std::string& stem, int i) {
+  return "zq" + stem + static_cast<char>('a' + i / 26) + static_cast<char>('a' + i % 26);
+}
+
+std::string Function(const std::string& name, int i, const std::string& comment = "") {
+  return "def " + name + "(value):\n    return value * " + std::to_string(i) +
+         (comment.empty() ? "" : "  # " + comment) + "\n";
+}
+
+TEST_F(IndexTest, UpdateCommitsAndUnchangedFilesAreSkipped) {
+  Write("a.py", Function("zqalpha", 1));
+  Write("pkg/b.py", Function("zqbeta", 2));
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  UpdateSummary first = Update(idx.get());
+  EXPECT_EQ(first.files_indexed, 2u);
+  EXPECT_GE(first.commits, 1u);
+  EXPECT_EQ(idx->Info().files, 2u);
+  EXPECT_EQ(Files(*idx, "zqbeta"), std::vector<std::string>{"pkg/b.py"});
+  UpdateSummary second = Update(idx.get());
+  EXPECT_EQ(second.files_indexed, 0u);
+  EXPECT_EQ(second.files_unchanged, 2u);
+}
+
+TEST_F(IndexTest, AnEditReplacesTheFilesChunksAndADeletionDropsThem) {
+  Write("a.py", Function("zqoldname", 1));
+  Write("b.py", Function("zqstays", 2));
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  Update(idx.get());
+  Write("a.py", Function("zqnewname", 1));
+  UpdateSummary edit = Update(idx.get());
+  EXPECT_EQ(edit.files_indexed, 1u);
+  EXPECT_TRUE(Files(*idx, "zqoldname").empty());
+  EXPECT_EQ(Files(*idx, "zqnewname"), std::vector<std::string>{"a.py"});
+  fs::remove(root_ + "/a.py");
+  UpdateSummary removal = Update(idx.get());
+  EXPECT_EQ(removal.files_deleted, 1u);
+  EXPECT_TRUE(Files(*idx, "zqnewname").empty());
+  EXPECT_EQ(idx->Info().files, 1u);
+}
+
+TEST_F(IndexTest, SmallRoundsCommitOftenAndMergesKeepEveryFile) {
+  for (int i = 0; i < 40; ++i)
+    Write("m/mod_" + std::to_string(i) + ".py", Function(Word("marker", i), i));
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  UpdateOptions small;
+  small.round_bytes = 256;  // a commit every few files
+  small.max_segments = 2;   // and merges
+  UpdateSummary s = Update(idx.get(), small);
+  EXPECT_GT(s.commits, 4u);
+  const IndexInfo info = idx->Info();
+  EXPECT_EQ(info.files, 40u);
+  EXPECT_LE(info.segments, 3u);
+  for (int i = 0; i < 40; i += 7) {
+    EXPECT_EQ(Files(*idx, Word("marker", i)),
+              std::vector<std::string>{"m/mod_" + std::to_string(i) + ".py"})
+        << i;
+  }
+}
+
+TEST_F(IndexTest, ReopenedIndexAnswersFromDisk) {
+  Write("a.py", Function("zqpersisted", 1));
+  {
+    auto idx = Create();
+    ASSERT_NE(idx, nullptr);
+    Update(idx.get());
+  }
+  auto reopened = Index::Open(base_ + "/index");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->Info().files, 1u);
+  EXPECT_EQ(Files(**reopened, "zqpersisted"), std::vector<std::string>{"a.py"});
+}
+
+TEST_F(IndexTest, QueriesDuringAnUpdateSeeWholeFiles) {
+  // Queries run while an update rewrites every file: each answer holds every
+  // file exactly once, old or new, never both and never neither.
+  for (int i = 0; i < 30; ++i)
+    Write("f" + std::to_string(i) + ".py", Function(Word("old", i), i, "zqmark"));
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  Update(idx.get());
+  for (int i = 0; i < 30; ++i)
+    Write("f" + std::to_string(i) + ".py", Function(Word("new", i), i, "zqmark"));
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    UpdateOptions small;
+    small.round_bytes = 128;
+    Update(idx.get(), small);
+    done = true;
+  });
+  int checks = 0;
+  do {
+    std::vector<std::string> files = Files(*idx, "zqmark");
+    std::sort(files.begin(), files.end());
+    EXPECT_EQ(files.size(), 30u);
+    EXPECT_EQ(std::unique(files.begin(), files.end()), files.end());
+    ++checks;
+  } while (!done.load());
+  writer.join();
+  EXPECT_GE(checks, 1);
+  EXPECT_EQ(Files(*idx, Word("old", 3)).size(), 0u);
+  EXPECT_EQ(Files(*idx, Word("new", 3)), std::vector<std::string>{"f3.py"});
+}
+
+}  // namespace
+}  // namespace ts::index
