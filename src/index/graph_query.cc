@@ -9,6 +9,7 @@
 #include "index/graph_store.h"
 #include "index/index.h"
 #include "index/layout.h"
+#include "index/query_plan.h"
 #include "search/search.h"
 #include "util/file.h"
 
@@ -179,9 +180,9 @@ Status Index::GraphEdges(std::string_view kind, const std::function<bool(const g
   return graph::ForEachEdge(lease.get(), kind, emit, stats);
 }
 
-void Index::ApplyGraphIntent(std::string_view text, const QueryOptions& options,
+void Index::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
                              QueryResult* result) const {
-  search::Intent intent = search::ClassifyIntent(text);
+  const search::Intent& intent = plan.intent;
   result->intent = std::string(intent.name());
   std::vector<Hit>& hits = result->hits;
   const std::string name(graph::LastComponent(intent.symbol));

@@ -11,6 +11,7 @@
 
 #include "index/catalog.h"
 #include "index/layout.h"
+#include "index/query_plan.h"
 #include "rank/rank.h"
 #include "search/search.h"
 #include "util/ascii.h"
@@ -342,55 +343,6 @@ std::map<std::string, Lane> Index::Lanes() const {
   return lanes;
 }
 
-namespace {
-
-// Words of a query that are unmistakably identifiers, lowercased, with a
-// trailing "()" and any qualification ("a.b", "a::b": the last name) removed:
-// snake_case, camelCase, a call "f()", a qualified name, or the whole query
-// when it is one word. Plain English words are not: "open" in "open a file"
-// must not boost every function named open (measured: it costs 0.05 MRR@10
-// on pydoc).
-std::unordered_set<std::string> QueryIdentifiers(std::string_view text) {
-  std::vector<std::string_view> words;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    size_t b = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > b) words.push_back(text.substr(b, i - b));
-  }
-  std::unordered_set<std::string> out;
-  for (std::string_view w : words) {
-    while (!w.empty() && std::string_view("?,!`'\"").find(w.back()) != std::string_view::npos)
-      w.remove_suffix(1);
-    while (!w.empty() && std::string_view("`'\"").find(w.front()) != std::string_view::npos)
-      w.remove_prefix(1);
-    bool code_shaped = words.size() == 1;
-    if (w.size() >= 2 && w.substr(w.size() - 2) == "()") {
-      w.remove_suffix(2);
-      code_shaped = true;
-    }
-    size_t cut = w.find_last_of(".:");
-    if (cut != std::string_view::npos && cut + 1 < w.size()) {
-      w = w.substr(cut + 1);
-      code_shaped = true;
-    }
-    if (w.size() < 2 || std::isdigit(static_cast<unsigned char>(w[0]))) continue;
-    bool ident = true;
-    for (size_t k = 0; k < w.size(); ++k) {
-      unsigned char c = static_cast<unsigned char>(w[k]);
-      ident = ident && (std::isalnum(c) || c == '_');
-      if (c == '_' && k > 0) code_shaped = true;
-      if (k > 0 && std::isupper(c) && std::islower(static_cast<unsigned char>(w[k - 1])))
-        code_shaped = true;
-    }
-    if (ident && code_shaped) out.insert(LowerAscii(w));
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& options) const {
   auto started = std::chrono::steady_clock::now();
   auto lanes = Lanes();
@@ -417,8 +369,9 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   result.mode = mode;
 
   const search::FusionParams& fusion = tuning_.fusion;
-  const search::Intent intent = search::ClassifyIntent(text);
-  std::vector<std::string> terms = lexical::TokenizeToVector(text);
+  const QueryPlan plan = PlanQuery(text);
+  const search::Intent& intent = plan.intent;
+  const std::vector<std::string>& terms = plan.terms;
   Snapshots snaps = snapshots();
   const lexical::Snapshot& snap = *snaps.lexical;
   const size_t depth = mode == "hybrid" ? std::max(fusion.depth, options.top_k) : options.top_k;
@@ -498,7 +451,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     std::vector<search::FusedHit> fused =
         search::Fuse(lex, sem, search::WeightsFor(intent, fusion), fusion, sem_extra);
     // Exact symbol-name boost: a hit whose symbol is an identifier of the query.
-    const auto idents = QueryIdentifiers(text);
+    const auto& idents = plan.identifiers;
     if (!idents.empty() && !fused.empty() && fusion.symbol_boost > 0) {
       const double bonus = fusion.symbol_boost * fused[0].score;
       const size_t window = std::min(fused.size(), depth);
@@ -534,8 +487,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
       pool.push_back(
           {f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score});
     }
-    const std::vector<rank::Ranked> reranked =
-        rank::Rerank(pool, rank::AnalyzeQuery(text), rerank_weights);
+    const std::vector<rank::Ranked> reranked = rank::Rerank(pool, plan.signals, rerank_weights);
     {
       rank::ConfidenceSignals sig;
       sig.lexical_found = !lexical_hits.empty();
@@ -615,7 +567,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     result.hits.push_back(std::move(hit));
   }
   // Intent: definitions above mentions, usage queries expanded with callers (graph).
-  ApplyGraphIntent(text, options, &result);
+  ApplyGraphIntent(plan, options, &result);
   result.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -149,6 +149,8 @@ struct QueryTuning {
   rank::Weights rerank = rank::DefaultWeights();
 };
 
+struct QueryPlan;  // query_plan.h
+
 struct QueryResult {
   std::vector<Hit> hits;
   std::string mode;  // the mode that ran
@@ -335,7 +337,7 @@ class Index {
   // Symbol graph (graph_query.cc).
   Lane GraphLane() const;
   // Intent classification, definition-first ranking and usage expansion.
-  void ApplyGraphIntent(std::string_view text, const QueryOptions& options,
+  void ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
                         QueryResult* result) const;
   Result<std::shared_ptr<GraphReaderPool>> GraphPool() const;
   mutable std::mutex graph_mu_;
