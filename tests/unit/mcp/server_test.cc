@@ -1,0 +1,82 @@
+// The MCP tool table and the JSON-RPC layer in front of it (no daemon: calls
+// that would reach one are not made here; tests/mcp runs the official SDK
+// client against a real daemon).
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "mcp/mcp.h"
+
+namespace ts::mcp {
+namespace {
+
+using nlohmann::json;
+
+Server NoDaemon(int* calls) {
+  return Server([calls](const std::string&, const std::string&, const json&) {
+    ++*calls;
+    return std::make_pair(0, json());
+  });
+}
+
+TEST(McpToolTable, EveryToolHasANameADescriptionAndObjectSchemas) {
+  const json& tools = ToolList();
+  ASSERT_TRUE(tools.is_array());
+  std::set<std::string> names;
+  for (const auto& t : tools) {
+    ASSERT_TRUE(t.contains("name") && t["name"].is_string()) << t.dump();
+    const std::string name = t["name"];
+    EXPECT_TRUE(names.insert(name).second) << "duplicate tool " << name;
+    EXPECT_TRUE(t.contains("description") && !t["description"].get<std::string>().empty()) << name;
+    ASSERT_TRUE(t.contains("inputSchema")) << name;
+    EXPECT_EQ(t["inputSchema"].value("type", ""), "object") << name;
+    if (t.contains("outputSchema")) {
+      EXPECT_EQ(t["outputSchema"].value("type", ""), "object") << name;
+    }
+  }
+  // The Rust trusty-search's names, which agents' prompts use.
+  for (const char* expected : {"search", "index_file", "create_index"}) {
+    EXPECT_TRUE(names.count(expected)) << expected;
+  }
+}
+
+TEST(McpServer, InitializeListAndErrorsWithoutTheDaemon) {
+  int calls = 0;
+  const Server server = NoDaemon(&calls);
+  Session session;
+  auto init = server.Handle({{"jsonrpc", "2.0"},
+                             {"id", 1},
+                             {"method", "initialize"},
+                             {"params",
+                              {{"protocolVersion", "2025-06-18"},
+                               {"capabilities", json::object()},
+                               {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}},
+                            session, nullptr);
+  ASSERT_TRUE(init.has_value());
+  EXPECT_EQ((*init)["result"]["protocolVersion"], "2025-06-18");
+  auto list =
+      server.Handle({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}}, session, nullptr);
+  ASSERT_TRUE(list.has_value());
+  EXPECT_EQ((*list)["result"]["tools"].size(), ToolList().size());
+  auto unknown =
+      server.Handle({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "no/such"}}, session, nullptr);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_EQ((*unknown)["error"]["code"], -32601);
+  auto bad_tool =
+      server.Handle({{"jsonrpc", "2.0"},
+                     {"id", 4},
+                     {"method", "tools/call"},
+                     {"params", {{"name", "no_such_tool"}, {"arguments", json::object()}}}},
+                    session, nullptr);
+  ASSERT_TRUE(bad_tool.has_value());
+  EXPECT_TRUE(bad_tool->contains("error") || (*bad_tool)["result"].value("isError", false))
+      << bad_tool->dump();
+  EXPECT_FALSE(
+      server.Handle({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, session, nullptr)
+          .has_value());  // a notification gets no answer
+  EXPECT_EQ(calls, 0);    // none of this needed the daemon
+}
+
+}  // namespace
+}  // namespace ts::mcp
