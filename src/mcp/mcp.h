@@ -47,6 +47,8 @@ class Server {
   static nlohmann::json Error(const nlohmann::json& id, int code, const std::string& message);
 
  private:
+  std::optional<nlohmann::json> HandleUnchecked(const nlohmann::json& message, Session& session,
+                                                const Notify& notify) const;
   nlohmann::json CallTool(const nlohmann::json& params, const Notify& notify) const;
   ApiCall api_;
 };

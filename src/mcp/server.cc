@@ -36,9 +36,24 @@ json Server::Error(const json& id, int code, const std::string& message) {
 
 std::optional<json> Server::Handle(const json& message, Session& session,
                                    const Notify& notify) const {
+  try {
+    return HandleUnchecked(message, session, notify);
+  } catch (const json::exception& e) {
+    // A field of an unexpected type that a handler read with a typed
+    // accessor (mcp_fuzz found `{"jsonrpc": {...}}`): an error answer, never
+    // a thrown exception that would end the stdio server.
+    if (!message.is_object() || !message.contains("id")) return std::nullopt;
+    const json& id = message["id"];
+    return Error(id.is_string() || id.is_number_integer() ? id : json(nullptr), kInvalidParams,
+                 std::string("invalid message: ") + e.what());
+  }
+}
+
+std::optional<json> Server::HandleUnchecked(const json& message, Session& session,
+                                            const Notify& notify) const {
   if (!message.is_object())
     return Error(nullptr, kInvalidRequest, "a JSON-RPC message must be an object");
-  if (message.value("jsonrpc", "") != "2.0") {
+  if (!message.contains("jsonrpc") || message["jsonrpc"] != "2.0") {
     return Error(message.contains("id") ? message["id"] : json(nullptr), kInvalidRequest,
                  "\"jsonrpc\" must be \"2.0\"");
   }

@@ -75,7 +75,19 @@ TEST(McpServer, InitializeListAndErrorsWithoutTheDaemon) {
   EXPECT_FALSE(
       server.Handle({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, session, nullptr)
           .has_value());  // a notification gets no answer
-  EXPECT_EQ(calls, 0);    // none of this needed the daemon
+  // Fields of the wrong type get an error answer, never an exception.
+  for (
+      const char* text :
+      {R"({"jsonrpc":{"cursor":"abc"},"id":5})",
+       R"({"jsonrpc":"2.0","id":6,"method":"initialize","params":{"protocolVersion":7}})",
+       R"({"jsonrpc":"2.0","id":7,"method":"logging/setLevel","params":{"level":[1]}})",
+       R"({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"search","arguments":{"query":5,"index":{}}}})"}) {
+    std::optional<json> reply;
+    EXPECT_NO_THROW(reply = server.Handle(json::parse(text), session, nullptr)) << text;
+    ASSERT_TRUE(reply.has_value()) << text;
+    EXPECT_TRUE(reply->contains("error") || (*reply)["result"].value("isError", false)) << text;
+  }
+  EXPECT_EQ(calls, 0);  // none of this needed the daemon
 }
 
 }  // namespace
