@@ -488,9 +488,15 @@ int RunRemove(const Globals& g, const std::string& name) {
 
 int RunStart(const Globals& g, const StartOptions& options, bool foreground) {
   if (Status s = PrepareDataDir(g.data_dir); !s.ok()) return Fail(s);
-  if (auto running = client::RunningDaemonPort(g.data_dir); running.ok()) {
-    std::printf("already running on 127.0.0.1:%d\n", *running);
-    return kExitOk;
+  if (client::DaemonLockHeld(g.data_dir)) {
+    // Report a running daemon only once it answers; one that was just killed
+    // still holds the lock for a moment, and then a new one is started.
+    auto running = AnsweringDaemonPort(g.data_dir, std::chrono::seconds(5));
+    if (running.ok()) {
+      std::printf("already running on 127.0.0.1:%d\n", *running);
+      return kExitOk;
+    }
+    if (running.status().code() != Status::Code::kNotFound) return Fail(running.status());
   }
   if (foreground) {
     Status s = RunDaemonInForeground(g.data_dir, options);

@@ -163,6 +163,22 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
                              client::LogPath(data_dir));
 }
 
+Result<int> AnsweringDaemonPort(const std::string& data_dir, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (!client::DaemonLockHeld(data_dir)) {
+      return Status::NotFound("no daemon is running for " + data_dir);
+    }
+    auto port = client::RunningDaemonPort(data_dir);
+    if (port.ok() && Healthy(*port, data_dir)) return *port;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::Unavailable("a daemon holds the lock of " + data_dir +
+                                 " but does not answer; see " + client::LogPath(data_dir));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 Result<DaemonClient> DaemonClient::Connect(const std::string& data_dir, bool autostart) {
   auto port = client::RunningDaemonPort(data_dir);
   if (!port.ok()) {

@@ -2,6 +2,7 @@
 // when absent), and make JSON requests to it.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,13 @@ Result<int> StartDaemon(const std::string& data_dir, const StartOptions& options
 // Replaces this process with the daemon for `data_dir`, logging to stderr
 // too. Returns only when the daemon executable cannot be run.
 Status RunDaemonInForeground(const std::string& data_dir, const StartOptions& options);
+
+// The port of the data dir's daemon once it answers /health. A daemon that
+// holds the lock may be starting, or dying (a killed process keeps its lock
+// while the kernel tears down its memory): this waits up to `wait` for it to
+// answer or to let go. NotFound when no daemon holds the lock (any more);
+// Unavailable when one holds it but never answered.
+Result<int> AnsweringDaemonPort(const std::string& data_dir, std::chrono::milliseconds wait);
 
 class DaemonClient {
  public:

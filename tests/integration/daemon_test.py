@@ -107,6 +107,17 @@ class DaemonTest(CliTestCase):
         self.assertEqual(st["files"], 20)
         self.assertTrue(st["healthy"])
 
+    def test_start_right_after_a_kill_leaves_a_daemon_that_answers(self):
+        # A killed daemon keeps its lock while the kernel tears it down; `start`
+        # must not take that for a running daemon.
+        for _ in range(3):
+            self.ok("start", "--no-watch")
+            os.kill(self.daemon_pid(), signal.SIGKILL)
+            r = self.ok("start", "--no-watch")
+            self.assertRegex(r.stdout, r"^(started|already running)")
+            status, body = self.http("GET", "/health")
+            self.assertEqual((status, body["status"]), (200, "ok"), r.stdout)
+
     def test_interrupted_update_is_reported_and_resumed_at_start(self):
         for i in range(40):
             self.write(f"m{i}.py", f"def resumable_{i}():\n    return {i}\n")
