@@ -5,7 +5,8 @@
 # RUNS inputs each when RUNS is set (bench/fuzz.sh: 10^6). The committed
 # corpus is read, never written: new inputs go to a temporary folder.
 # Prints each target's executions and exits 1 at the first crash, leak or
-# timeout (the reproducer is kept under build-fuzz/crashes/).
+# timeout (the reproducer is kept under build-fuzz/crashes/). ONLY=fuzz/x_fuzz.cc
+# runs one target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -14,7 +15,7 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_
 ninja -C build-fuzz fuzzers >/dev/null
 mkdir -p build-fuzz/crashes
 status=0
-for src in fuzz/*_fuzz.cc; do
+for src in ${ONLY:-fuzz/*_fuzz.cc}; do
   name=$(basename "$src" .cc)
   corpus=fuzz/corpus/${name%_fuzz}
   work=$(mktemp -d)

@@ -67,8 +67,11 @@ class Cursor {
       return;
     }
     if (b != block_) Load(b);
-    while (docs_[pos_] < target) ++pos_;  // the block's last docno is >= target
-    doc_ = docs_[pos_];
+    // The block's last docno is >= target, so the loop stops inside the
+    // block; a corrupt block whose table and postings disagree (its checksum
+    // held) ends the term instead of reading past the decoded postings.
+    while (pos_ < count_ && docs_[pos_] < target) ++pos_;
+    doc_ = pos_ < count_ ? docs_[pos_] : kEnd;
   }
 
   // Bound for the block that would hold `target`, and that block's last docno
@@ -186,6 +189,7 @@ std::vector<ScoredDoc> Snapshot::SearchTerms(const std::vector<std::string>& ter
     for (auto& c : owned) cs.push_back(c.get());
     const size_t m = cs.size();
     auto accepts = [&](uint32_t docno) {
+      if (docno >= seg->doc_count()) return false;  // corrupt postings (checksum held)
       if (deleted != nullptr && docno < deleted->size() && (*deleted)[docno]) return false;
       if (!options.path_prefix.empty()) {
         StoredDoc doc = seg->Doc(docno);
