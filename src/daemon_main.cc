@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
   options.config_path = ts::client::DefaultConfigPath();
   if (const char* f = std::getenv("TRUSTY_FUSION")) options.fusion_overrides = f;
   if (const char* r = std::getenv("TRUSTY_RERANK")) options.rerank_overrides = r;
+  if (const char* rb = std::getenv("TRUSTY_ROUND_BYTES"))
+    options.round_bytes = std::strtoull(rb, nullptr, 10);
+  if (const char* ms = std::getenv("TRUSTY_MAX_SEGMENTS"))
+    options.max_segments = std::strtoull(ms, nullptr, 10);
   options.port_explicit = port_given && !port_auto;
   return ts::daemon::RunDaemon(options);
 }

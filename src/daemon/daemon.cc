@@ -87,6 +87,7 @@ int RunDaemon(const DaemonOptions& options) {
   tuning.fusion = search::FusionParams::WithOverrides(options.fusion_overrides);
   tuning.rerank = rank::WeightsWithOverrides(rank::DefaultWeights(), options.rerank_overrides);
   (*service)->SetQueryTuning(tuning);
+  (*service)->SetUpdateLimits({options.round_bytes, options.max_segments});
   httplib::Server server;
   // Searches, status and SSE streams share this pool; indexing has its own thread.
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };  // owned by httplib

@@ -27,6 +27,9 @@ struct DaemonOptions {
   // search::FusionParams::WithOverrides and rank::WeightsWithOverrides specs.
   std::string fusion_overrides;
   std::string rerank_overrides;
+  // Update sizes for crash tests ($TRUSTY_ROUND_BYTES, $TRUSTY_MAX_SEGMENTS); 0: defaults.
+  uint64_t round_bytes = 0;
+  size_t max_segments = 0;
 };
 
 // Runs the daemon until SIGTERM/SIGINT or a fatal error. Returns the exit code.

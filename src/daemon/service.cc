@@ -291,10 +291,8 @@ void Service::JobLoop() {
 void Service::RunJob(Job& job, const std::shared_ptr<index::Index>& idx) {
   index::UpdateOptions options;
   options.cancel = &cancel_running_;
-  if (const char* rb = std::getenv("TRUSTY_ROUND_BYTES"))
-    options.round_bytes = std::strtoull(rb, nullptr, 10);
-  if (const char* ms = std::getenv("TRUSTY_MAX_SEGMENTS"))
-    options.max_segments = std::strtoull(ms, nullptr, 10);
+  if (update_limits_.round_bytes > 0) options.round_bytes = update_limits_.round_bytes;
+  if (update_limits_.max_segments > 0) options.max_segments = update_limits_.max_segments;
   options.force = job.force;
   options.graph = job.graph;
   index::UpdateSummary summary;

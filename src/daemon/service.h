@@ -39,6 +39,13 @@ class Service {
   static Result<std::unique_ptr<Service>> Start(const std::string& data_dir, Log* log);
   // Where AddIndex finds what may be indexed (walk/root_policy.h); read at
   // every AddIndex, so an edit of the config applies without a restart.
+  // Update sizes for tests of the commit protocol (0: the defaults of
+  // index::UpdateOptions): set once, before serving.
+  struct UpdateLimits {
+    uint64_t round_bytes = 0;
+    size_t max_segments = 0;
+  };
+  void SetUpdateLimits(UpdateLimits limits) { update_limits_ = limits; }
   // How every index ranks (index::QueryTuning): set once, before serving.
   void SetQueryTuning(const index::QueryTuning& tuning);
   void SetRootPolicySource(std::string home, std::string config_path) {
@@ -89,6 +96,7 @@ class Service {
   const std::string data_dir_;
   const std::string canonical_data_dir_;  // as /health reports it
   index::QueryTuning tuning_;             // SetQueryTuning, before serving
+  UpdateLimits update_limits_;            // SetUpdateLimits, before serving
   std::string home_;                      // SetRootPolicySource, before serving
   std::string config_path_;
   Log* log_;
