@@ -287,6 +287,25 @@ Result<grep::GrepResult> Index::Grep(const grep::Pattern& pattern,
 namespace {
 
 // The lines [start, end] (1-based) of `content`.
+// The centrality of a file of `snap` (rank::FileCentrality): how many chunks
+// mention its name, written whole ("join_set") or run together ("JoinSet"
+// is indexed as "joinset"). Deleted chunks still count: a prior, not a score.
+double FileCentrality(const lexical::Snapshot& snap, std::string_view rel_path) {
+  const std::string term = rank::CentralityTerm(rel_path);
+  if (term.empty()) return 0;
+  std::string joined;
+  for (char ch : term) {
+    if (ch != '_' && ch != '-') joined += ch;
+  }
+  uint64_t whole = 0, run_together = 0;
+  for (const auto& view : snap.segments()) {
+    lexical::TermInfo info;
+    if (view.segment->Lookup(term, &info)) whole += info.df;
+    if (joined != term && view.segment->Lookup(joined, &info)) run_together += info.df;
+  }
+  return rank::FileCentrality(std::max(whole, run_together), snap.live_docs());
+}
+
 std::string SliceLines(std::string_view content, uint32_t start, uint32_t end) {
   size_t pos = 0;
   for (uint32_t line = 1; line < start && pos < content.size(); ++line) {
@@ -474,6 +493,13 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     const rank::Weights& rerank_weights = tuning_.rerank;
     std::vector<rank::Candidate> pool;
     std::vector<size_t> fused_of_pool;  // pool[i] is fused[fused_of_pool[i]]
+    std::unordered_map<std::string, double> centrality_of_path;
+    auto centrality = [&](const std::string& path) {
+      if (rerank_weights.centrality == 0) return 0.0;
+      auto [it, inserted] = centrality_of_path.try_emplace(path, 0.0);
+      if (inserted) it->second = FileCentrality(snap, path);
+      return it->second;
+    };
     pool.reserve(fused.size());
     for (size_t i = 0; i < fused.size(); ++i) {
       const auto& f = fused[i];
@@ -484,8 +510,8 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
       fused_of_pool.push_back(i);
       const auto& d = docs[f.key];
       lexical::StoredDoc doc = snap.segments()[d.segment].segment->Doc(d.docno);
-      pool.push_back(
-          {f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score});
+      pool.push_back({f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score,
+                      centrality(doc.path)});
     }
     const std::vector<rank::Ranked> reranked = rank::Rerank(pool, plan.signals, rerank_weights);
     {

@@ -39,7 +39,21 @@ struct Candidate {
   uint32_t start_line = 0;
   uint32_t end_line = 0;
   double score = 0;  // the fused score, higher is better
+  // How much of the index names this file: log(1 + chunks that mention its
+  // name) / log(1 + chunks), in [0, 1] (FileCentrality). Filled by the caller;
+  // 0 when unknown.
+  double centrality = 0;
 };
+
+// A file's centrality from how many chunks of its index mention the file's
+// name (`mentions`, the document frequency of its stem) among `chunks`: the
+// module every other file imports or calls (Gson.java, Router.php, url.c) is
+// the one a "how does X work" question is about.
+double FileCentrality(uint64_t mentions, uint64_t chunks);
+// The index term to count for a file's name: its stem in lower case
+// ("Router.php" -> "router"), or its folder's for a file whose name says
+// nothing of itself (mod.rs, index.js, __init__.py); "" when there is none.
+std::string CentralityTerm(std::string_view rel_path);
 
 // Each weight has its reason beside it in rerank.cc's table (kDefaultWeights).
 struct Weights {
@@ -68,6 +82,14 @@ struct Weights {
   // where Ruby reopens a class in many files and Java keeps one per file.
   // Its chunks' scores are multiplied by 1 + symbol_file_name.
   double symbol_file_name = 0;
+  // For such a query, when that file is a candidate: a one-line definition
+  // of the name in another file is the name reopened around something else
+  // (Ruby's `class Engine` wrapping `class Railties`); its score is
+  // multiplied by this.
+  double reopened_definition = 1.0;
+  // A topic query (several words, not a description of one definition):
+  // a chunk's score is multiplied by 1 + centrality * its file's centrality.
+  double centrality = 0;
   // File-level evidence: a chunk gains this share of the scores of the next
   // best chunks of its file (at most `file_evidence_chunks` of them).
   double file_evidence = 0;

@@ -164,6 +164,8 @@ Weights WeightsWithOverrides(const Weights& base, std::string_view spec) {
       {"description_symbol_word", &w.description_symbol_word},
       {"symbol_exempt", &w.symbol_exempt},
       {"symbol_file_name", &w.symbol_file_name},
+      {"centrality", &w.centrality},
+      {"reopened_definition", &w.reopened_definition},
       {"stem_path_words", &w.stem_path_words},
       {"chunk_level_descriptions", &w.chunk_level_descriptions}};
   size_t pos = 0;
@@ -304,7 +306,10 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
     weights.file_evidence = 0;
     weights.file_name_word = 0;
     weights.dir_word = 0;
+    weights.centrality = 0;
   }
+  // A one-identifier query names its answer; centrality is for topics.
+  if (!query.identifier.empty()) weights.centrality = 0;
   const size_t n = candidates.size();
   std::vector<Ranked> out;
   if (n == 0) return out;
@@ -318,6 +323,19 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
   const bool stem = weights.stem_path_words != 0;
   std::vector<std::string> path_query_words;  // query.words, stemmed like the paths' words
   for (const auto& w : query.words) path_query_words.push_back(Normalise(w, stem));
+
+  // Whether the file named after a one-identifier query is among the
+  // candidates: then a one-line definition of that name elsewhere is the
+  // name reopened (Ruby's `class Engine` around a nested class), not its home.
+  bool home_in_pool = false;
+  if (!query.identifier.empty() && weights.reopened_definition != 1) {
+    for (const auto& c : candidates) {
+      if (NormalisedStem(c.path) == query.identifier) {
+        home_in_pool = true;
+        break;
+      }
+    }
+  }
 
   // 1. Each chunk's own score: its fused score in [0, 1] times its priors.
   std::vector<double> own(n);
@@ -350,6 +368,11 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
         NormalisedStem(c.path) == query.identifier) {
       s *= 1.0 + weights.symbol_file_name;
     }
+    if (home_in_pool && c.end_line <= c.start_line && NormalisedStem(c.path) != query.identifier &&
+        NormalisedStem(c.symbol) == query.identifier) {
+      s *= weights.reopened_definition;
+    }
+    s *= 1.0 + weights.centrality * c.centrality;
     if (!query.words.empty() && (weights.file_name_word != 0 || weights.dir_word != 0)) {
       auto it = words_of_path.find(c.path);
       if (it == words_of_path.end())

@@ -102,6 +102,54 @@ TEST(RerankTest, OneIdentifierQueryLiftsTheFileNamedAfterIt) {
   EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("TypeToken"), w)).front(), 1u);  // no such file
 }
 
+TEST(RerankTest, AOneLineReopeningYieldsToTheNamesHomeFile) {
+  // `class Railtie` on one line of railtie/configuration.rb wraps a nested
+  // class; railtie.rb is where Railtie is defined.
+  Candidate reopened = C(1, "lib/rails/railtie/configuration.rb", 10, "class", 6, 6);
+  reopened.symbol = "Railtie";
+  Candidate home = C(2, "lib/rails/railtie.rb", 7, "method", 278, 280);
+  std::vector<Candidate> pool = {reopened, home, C(3, "lib/rails.rb", 1)};
+  Weights w = Neutral();
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Railtie"), w)).front(), 1u);
+  w.reopened_definition = 0.5;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Railtie"), w)).front(), 2u);
+  // Without the home file among the candidates the one-liner is the best there is.
+  pool = {reopened, C(3, "lib/rails.rb", 7)};
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Railtie"), w)).front(), 1u);
+  // A definition of several lines is no reopening.
+  reopened.end_line = 40;
+  pool = {reopened, home};
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Railtie"), w)).front(), 1u);
+}
+
+TEST(RerankTest, CentralFilesLiftForTopicQueriesOnly) {
+  EXPECT_EQ(CentralityTerm("src/main/java/com/google/gson/Gson.java"), "gson");
+  EXPECT_EQ(CentralityTerm("tokio/src/task/mod.rs"), "task");
+  EXPECT_EQ(CentralityTerm("pkg/__init__.py"), "pkg");
+  EXPECT_EQ(CentralityTerm("index.js"), "");
+  EXPECT_DOUBLE_EQ(FileCentrality(0, 100), 0.0);
+  EXPECT_DOUBLE_EQ(FileCentrality(100, 100), 1.0);
+  EXPECT_GT(FileCentrality(50, 1000), FileCentrality(5, 1000));
+  EXPECT_LE(FileCentrality(5000, 1000), 1.0);
+  // Gson.java, named by much of the repository, over a leaf adapter.
+  Candidate leaf = C(1, "gson/internal/bind/TreeTypeAdapter.java", 10);
+  leaf.centrality = 0.1;
+  Candidate hub = C(2, "gson/Gson.java", 9);
+  hub.centrality = 0.8;
+  std::vector<Candidate> pool = {leaf, hub, C(3, "x.java", 1)};
+  Weights w = Neutral();
+  const QuerySignals topic = AnalyzeQuery("how custom serializers are registered");
+  EXPECT_EQ(Keys(Rerank(pool, topic, w)).front(), 1u);
+  w.centrality = 0.35;
+  EXPECT_EQ(Keys(Rerank(pool, topic, w)).front(), 2u);
+  // Not for a query that names one identifier, nor one describing one definition.
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("TreeTypeAdapter"), w)).front(), 1u);
+  w.chunk_level_descriptions = 1;
+  EXPECT_EQ(
+      Keys(Rerank(pool, AnalyzeQuery("Return the adapter for a custom serializer."), w)).front(),
+      1u);
+}
+
 TEST(RerankTest, PathWordsMeetByStem) {
   // "reads" meets the folder Readers/, not Writers/.
   std::vector<Candidate> pool = {C(1, "src/Writers/RST.hs", 10), C(2, "src/Readers/RST.hs", 9.8),
