@@ -116,7 +116,7 @@ Status AllowBroadRoot(const std::string& root) {
 }
 
 int RunIndex(const Globals& g, const std::string& path_arg, const std::string& name, bool force,
-             bool graph, bool allow_broad) {
+             bool graph, bool allow_broad, bool allow_shrink) {
   std::error_code ec;
   auto canonical = std::filesystem::canonical(path_arg, ec);
   if (ec) return Fail(Status::NotFound("path not found: " + path_arg));
@@ -133,6 +133,7 @@ int RunIndex(const Globals& g, const std::string& path_arg, const std::string& n
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
   json body = {{"path", canonical.string()}, {"force", force}, {"graph", graph}};
+  if (allow_shrink) body["allow_shrink"] = true;
   if (!name.empty()) body["name"] = name;
   auto queued = client->Post("/indexes", body);
   if (!queued.ok()) return Fail(queued.status());
@@ -614,6 +615,7 @@ int Main(int argc, char** argv) {
 
   std::string path, name;
   bool force = false, lexical_only = false, no_kg = false, allow_broad = false;
+  bool allow_shrink = false;
   auto* index_cmd = app.add_subcommand(
       "index", "Index a folder, or bring its index up to date, and wait until it is ready");
   index_cmd->add_option("path", path, "Folder to index")->required();
@@ -623,6 +625,10 @@ int Main(int argc, char** argv) {
                       "Allow a broad root (your home folder, or a folder above it) by adding it to "
                       "the allowlist in your config.toml; system folders and key stores stay "
                       "denied (docs/SECURITY.md)");
+  index_cmd->add_flag("--allow-shrink", allow_shrink,
+                      "Accept an update that drops more than half of the index's files (the "
+                      "folder really lost them); without it such an update fails and the index "
+                      "keeps what it holds");
   index_cmd->add_flag("--lexical-only", lexical_only, "Build only the BM25 lane (no symbol graph)");
   index_cmd->add_flag("--no-kg", no_kg,
                       "Skip the symbol graph (calls, imports, inheritance) for this index");
@@ -754,7 +760,7 @@ int Main(int argc, char** argv) {
     if (port_cmd->parsed()) return RunPort(g);
     if (serve_cmd->parsed()) return RunServe(g);
     if (index_cmd->parsed())
-      return RunIndex(g, path, name, force, !(no_kg || lexical_only), allow_broad);
+      return RunIndex(g, path, name, force, !(no_kg || lexical_only), allow_broad, allow_shrink);
     if (calls_cmd->parsed()) {
       return RunCalls(g, calls_symbol, calls_index, calls_callers, calls_callees, calls_depth,
                       calls_file);

@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/mcp_http.h"
 #include "daemon/service.h"
+#include "daemon/stream_limit.h"
 #include "daemon/watcher.h"
 #include "util/file.h"
 
@@ -89,8 +90,14 @@ int RunDaemon(const DaemonOptions& options) {
   (*service)->SetQueryTuning(tuning);
   (*service)->SetUpdateLimits({options.round_bytes, options.max_segments});
   httplib::Server server;
-  // Searches, status and SSE streams share this pool; indexing has its own thread.
-  server.new_task_queue = [] { return new httplib::ThreadPool(32); };  // owned by httplib
+  // Searches, status and SSE streams share this pool; indexing has its own
+  // thread. A connection holds a thread from accept until its keep-alive
+  // ends, and cpp-httplib 0.11 has no deadline for a whole request head: a
+  // client that sends its headers a byte a second holds one for as long as it
+  // likes. 128 threads leave room for /health and the CLI beside 64 such
+  // connections and every allowed stream (kMaxOpenStreams); idle threads
+  // cost address space, not memory.
+  server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };  // owned by httplib
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let
   // a second daemon share the port and split the traffic between the two.
   int listen_fd = -1;  // the socket cpp-httplib binds (the last one it tried)

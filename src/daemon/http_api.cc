@@ -495,7 +495,11 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
                 auto no_kg = BoolField(*body, "no_kg", false);
                 if (!graph.ok()) return SendStatus(res, graph.status());
                 if (!no_kg.ok()) return SendStatus(res, no_kg.status());
-                auto r = service.AddIndex(*path, *name, *force, *graph && !*no_kg ? 1 : 0);
+                auto shrink = BoolField(*body, "allow_shrink", false);
+                if (!shrink.ok()) return SendStatus(res, shrink.status());
+                auto r = service.AddIndex(
+                    *path, *name, *force, *graph && !*no_kg ? 1 : 0,
+                    *shrink ? index::ShrinkPolicy::kAllow : index::ShrinkPolicy::kRefuse);
                 if (!r.ok()) return SendStatus(res, r.status());
                 SendJson(res, 202, *r);
               }));
@@ -520,7 +524,11 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
                 if (!body.ok()) return SendStatus(res, body.status());
                 auto force = BoolField(*body, "force", false);
                 if (!force.ok()) return SendStatus(res, force.status());
-                auto r = service.Reindex(req.matches[1], *force);
+                auto shrink = BoolField(*body, "allow_shrink", false);
+                if (!shrink.ok()) return SendStatus(res, shrink.status());
+                auto r = service.Reindex(
+                    req.matches[1], *force,
+                    *shrink ? index::ShrinkPolicy::kAllow : index::ShrinkPolicy::kRefuse);
                 if (!r.ok()) return SendStatus(res, r.status());
                 SendJson(res, 202, *r);
               }));
@@ -572,20 +580,24 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
         });
       }));
 
-  server.Post(R"(/indexes/([^/]+)/search)",
-              Guard([&](const httplib::Request& req, httplib::Response& res) {
-                auto body = ParseBody(req);
-                if (!body.ok()) return SendStatus(res, body.status());
-                auto sr = ParseSearch(*body);
-                if (!sr.ok()) return SendStatus(res, sr.status());
-                auto idx = service.Get(req.matches[1]);
-                if (!idx.ok()) return SendStatus(res, idx.status());
-                auto result = (*idx)->Query(sr->query, sr->options);
-                if (!result.ok()) return SendStatus(res, result.status());
-                json out = ResultJson(*result, *sr, req.matches[1], false);
-                out["index"] = std::string(req.matches[1]);
-                SendJson(res, 200, out);
-              }));
+  server.Post(
+      R"(/indexes/([^/]+)/search)", Guard([&](const httplib::Request& req, httplib::Response& res) {
+        auto body = ParseBody(req);
+        if (!body.ok()) return SendStatus(res, body.status());
+        auto sr = ParseSearch(*body);
+        if (!sr.ok()) return SendStatus(res, sr.status());
+        auto idx = service.Get(req.matches[1]);
+        if (!idx.ok()) return SendStatus(res, idx.status());
+        auto result = (*idx)->Query(sr->query, sr->options);
+        if (!result.ok()) return SendStatus(res, result.status());
+        json out = ResultJson(*result, *sr, req.matches[1], false);
+        out["index"] = std::string(req.matches[1]);
+        // Results may be stale while nothing watches the root.
+        if (std::string watch = service.WatchState(req.matches[1]); watch.starts_with("lost")) {
+          out["meta"]["watch"] = watch;
+        }
+        SendJson(res, 200, out);
+      }));
 
   // Fan-out over every index, at most kFanOut at a time; hits carry index_id
   // and are merged by score.
@@ -628,6 +640,9 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
           for (const auto& h : results[i]->hits) first = std::max(first, h.score);
           const double confidence = results[i]->confidence >= 0 ? results[i]->confidence : 1.0;
           if (results[i]->confidence >= 0) index_meta["confidence"] = results[i]->confidence;
+          if (std::string watch = service.WatchState(names[i]); watch.starts_with("lost")) {
+            index_meta["watch"] = watch;
+          }
           meta[names[i]] = std::move(index_meta);
           for (const auto& h : results[i]->hits) {
             json j = HitJson(h, sr->compact);

@@ -53,6 +53,7 @@ nlohmann::json SummaryJson(const index::UpdateSummary& s) {
           {"files_grep_only", s.files_grep_only},
           {"files_unchanged", s.files_unchanged},
           {"files_deleted", s.files_deleted},
+          {"files_kept_missing", s.files_kept_missing},
           {"chunks_added", s.chunks_added},
           {"chunks_embedded", s.chunks_embedded},
           {"chunks_embedding_reused", s.chunks_embedding_reused},
@@ -135,7 +136,8 @@ void Service::SetQueryTuning(const index::QueryTuning& tuning) {
 }
 
 Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string name, bool force,
-                                         int graph) {
+                                         int graph, index::ShrinkPolicy shrink,
+                                         const std::string& reason) {
   std::error_code ec;
   auto canonical = std::filesystem::canonical(root, ec);
   if (ec) return Status::NotFound("path not found: " + root);
@@ -183,6 +185,8 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
     Job& j = jobs_[latest->second];
     if (j.state == "queued" && j.kind == Job::Kind::kFull) {
       j.force = j.force || force;
+      // The most permissive request wins: an explicit --allow-shrink, then the watcher's.
+      j.shrink = std::max(j.shrink, shrink);
       if (graph >= 0) j.graph = graph;
       return nlohmann::json{{"index", name}, {"job", j.id}, {"created", created}};
     }
@@ -191,12 +195,15 @@ Result<nlohmann::json> Service::AddIndex(const std::string& root, std::string na
   Job job;
   job.index = name;
   job.force = force;
+  job.shrink = shrink;
+  job.reason = reason;
   job.graph = graph;
   uint64_t id = QueueLocked(std::move(job));
   return nlohmann::json{{"index", name}, {"job", id}, {"created", created}};
 }
 
-Result<nlohmann::json> Service::Reindex(const std::string& name, bool force) {
+Result<nlohmann::json> Service::Reindex(const std::string& name, bool force,
+                                        index::ShrinkPolicy shrink, const std::string& reason) {
   std::string root;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -204,7 +211,18 @@ Result<nlohmann::json> Service::Reindex(const std::string& name, bool force) {
     if (!e) return Status::NotFound("no index named '" + name + "'");
     root = e->root;
   }
-  return AddIndex(root, name, force);
+  return AddIndex(root, name, force, -1, shrink, reason);
+}
+
+void Service::SetWatchState(const std::string& name, std::string state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (registry_.Find(name)) watch_state_[name] = std::move(state);  // not for a removed index
+}
+
+std::string Service::WatchState(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = watch_state_.find(name);
+  return it == watch_state_.end() ? "off" : it->second;
 }
 
 Result<uint64_t> Service::QueuePaths(const std::string& name, const std::vector<std::string>& paths,
@@ -294,6 +312,7 @@ void Service::RunJob(Job& job, const std::shared_ptr<index::Index>& idx) {
   if (update_limits_.round_bytes > 0) options.round_bytes = update_limits_.round_bytes;
   if (update_limits_.max_segments > 0) options.max_segments = update_limits_.max_segments;
   options.force = job.force;
+  options.shrink = job.shrink;
   options.graph = job.graph;
   index::UpdateSummary summary;
   Status s;
@@ -356,6 +375,7 @@ Status Service::Remove(const std::string& name) {
     TS_RETURN_IF_ERROR(registry_.Remove(name));
     indexes_.erase(name);
     open_errors_.erase(name);
+    watch_state_.erase(name);
     // Moved aside under the lock (cheap), deleted after it (slow on a big index),
     // so searches of other indexes never wait for the deletion.
     std::string dir = registry_.IndexDir(name);
@@ -435,6 +455,7 @@ nlohmann::json Service::IndexJsonLocked(const std::string& name) const {
   if (latest != latest_job_.end()) {
     const Job& job = jobs_.at(latest->second);
     nlohmann::json jj = {{"id", job.id}, {"state", job.state}};
+    if (!job.reason.empty()) jj["reason"] = job.reason;
     if (job.state == "running" || job.state == "queued") {
       state = job.kind == Job::Kind::kFull ? "indexing" : "updating";
       jj["progress"] = {{"phase", job.progress.phase},
@@ -445,6 +466,8 @@ nlohmann::json Service::IndexJsonLocked(const std::string& name) const {
     if (!job.error.empty()) jj["error"] = job.error;
     j["job"] = jj;
   }
+  auto watch = watch_state_.find(name);
+  j["watch"] = watch == watch_state_.end() ? "off" : watch->second;
   j["interrupted"] = info.interrupted;
   if (info.interrupted && state == "ready") {
     state = "incomplete";
@@ -490,6 +513,9 @@ nlohmann::json Service::Health() const {
     nlohmann::json l = nlohmann::json::object();
     for (const auto& [lane, state] : lanes) l[lane] = state.ToString();
     if (!lanes.at("lexical").available) healthy = false;
+    auto watch = watch_state_.find(name);
+    l["watch"] = watch == watch_state_.end() ? "off" : watch->second;
+    if (l["watch"].get<std::string>().starts_with("lost")) healthy = false;
     indexes[name] = l;
   }
   for (const auto& [name, err] : open_errors_) indexes[name] = {{"error", err}};

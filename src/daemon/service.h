@@ -26,6 +26,8 @@ struct Job {
   std::string index;
   enum class Kind { kFull, kPaths, kDropPaths } kind = Kind::kFull;
   bool force = false;
+  index::ShrinkPolicy shrink = index::ShrinkPolicy::kRefuse;  // kFull (UpdateOptions)
+  std::string reason;            // why it was queued, when not a request ("" for one)
   int graph = -1;                // kFull: symbol graph on (1), off (0), as stored (-1)
   std::set<std::string> paths;   // kPaths / kDropPaths
   std::string state = "queued";  // queued | running | done | failed | cancelled
@@ -59,9 +61,16 @@ class Service {
   // POST /indexes: registers `root` under `name` when new (or finds it), and
   // queues an update. Returns {"index", "job", "created"}.
   // `graph`: 1 builds the symbol graph, 0 turns it off (--no-kg), -1 keeps the index's setting.
+  // `shrink`: what the update does when the root lost more than half of the
+  // index's files (index::ShrinkPolicy); kAllow only on a user's explicit
+  // request. `reason` says in status why the update runs when no one asked.
   Result<nlohmann::json> AddIndex(const std::string& root, std::string name, bool force,
-                                  int graph = -1);
-  Result<nlohmann::json> Reindex(const std::string& name, bool force);
+                                  int graph = -1,
+                                  index::ShrinkPolicy shrink = index::ShrinkPolicy::kRefuse,
+                                  const std::string& reason = "");
+  Result<nlohmann::json> Reindex(const std::string& name, bool force,
+                                 index::ShrinkPolicy shrink = index::ShrinkPolicy::kRefuse,
+                                 const std::string& reason = "");
   Status Remove(const std::string& name);
   Result<std::shared_ptr<index::Index>> Get(const std::string& name) const;
   std::vector<std::string> Names() const;
@@ -79,6 +88,11 @@ class Service {
   Result<Job> WaitJob(uint64_t id, int timeout_ms) const;
 
   std::map<std::string, std::string> Roots() const;  // name -> root, for the watcher
+  // What the watcher knows of an index's root (watcher.h): "ok" or
+  // "lost (<why>)"; status, /health and search meta report it. "off" when
+  // nothing watches (the daemon runs with --no-watch, or not yet).
+  void SetWatchState(const std::string& name, std::string state);
+  std::string WatchState(const std::string& name) const;
   const std::string& data_dir() const { return data_dir_; }
   Log* log() const { return log_; }
 
@@ -105,6 +119,7 @@ class Service {
   index::Registry registry_;
   std::map<std::string, std::shared_ptr<index::Index>> indexes_;
   std::map<std::string, std::string> open_errors_;  // name -> why it could not be opened
+  std::map<std::string, std::string> watch_state_;  // name -> SetWatchState's word
   std::deque<uint64_t> queue_;
   std::map<uint64_t, Job> jobs_;  // recent jobs; the finished ones are trimmed
   std::map<std::string, uint64_t> latest_job_;

@@ -10,7 +10,8 @@
 
 namespace ts::daemon {
 
-// At most this many streams at once; the pool has 32 threads (daemon.cc).
+// The HTTP server's threads (daemon.cc), and at most this many streams at once.
+inline constexpr int kHttpThreads = 128;
 inline constexpr int kMaxOpenStreams = 16;
 
 class StreamLimit {

@@ -20,7 +20,14 @@ namespace {
 constexpr int64_t kDebounceMs = 100;
 constexpr int64_t kMaxDelayMs = 400;
 constexpr uint32_t kDirMask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM |
-                              IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW;
+                              IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |
+                              IN_DONT_FOLLOW;
+// How often every root is stat'ed (a replaced root sends no event to the old
+// one's watches; a lost root sends none when it comes back).
+constexpr int64_t kRootCheckMs = 500;
+constexpr const char* kRescanWhy = "changes seen by the watcher";
+// Quiet time before removals are applied (Watcher::pending_removals_).
+constexpr int64_t kRemovalQuietMs = 1000;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -98,27 +105,96 @@ void Watcher::WatchTree(const std::string& index, const std::string& root,
   for (const auto& sub : subdirs) WatchTree(index, root, sub);
 }
 
+void Watcher::DropWatches(const std::string& index, const std::string& rel_dir) {
+  const std::string below = rel_dir + "/";
+  for (auto d = dirs_.begin(); d != dirs_.end();) {
+    const auto& w = d->second;
+    if (w.index == index &&
+        (rel_dir.empty() || w.rel_dir == rel_dir || w.rel_dir.rfind(below, 0) == 0)) {
+      ::inotify_rm_watch(inotify_fd_, d->first);
+      d = dirs_.erase(d);
+    } else {
+      ++d;
+    }
+  }
+}
+
+void Watcher::WatchRoot(const std::string& index, Root& root) {
+  struct stat st {};
+  if (::stat(root.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    MarkLost(index, "root missing");
+    return;
+  }
+  root.dev = st.st_dev;
+  root.ino = st.st_ino;
+  root.lost = false;
+  WatchTree(index, root.path, "");
+  service_->SetWatchState(index, "ok");
+}
+
+void Watcher::MarkLost(const std::string& index, const std::string& why) {
+  Root& root = roots_[index];
+  DropWatches(index);
+  pending_paths_.erase(index);
+  pending_rescans_.erase(index);
+  pending_removals_.erase(index);
+  removal_rescans_.erase(index);
+  if (root.lost) return;
+  root.lost = true;
+  service_->SetWatchState(index, "lost (" + why + ")");
+  service_->log()->Warn("watcher: '" + index + "': " + why + " (" + root.path +
+                        "); watching again when a folder is back there");
+}
+
 void Watcher::SyncIndexes() {
   auto roots = service_->Roots();
   for (auto it = roots_.begin(); it != roots_.end();) {
-    if (!roots.count(it->first)) {
-      for (auto d = dirs_.begin(); d != dirs_.end();) {
-        if (d->second.index == it->first) {
-          ::inotify_rm_watch(inotify_fd_, d->first);
-          d = dirs_.erase(d);
-        } else {
-          ++d;
-        }
-      }
+    auto now = roots.find(it->first);
+    if (now == roots.end() || now->second != it->second.path) {
+      DropWatches(it->first);
+      pending_paths_.erase(it->first);
+      pending_rescans_.erase(it->first);
+      pending_removals_.erase(it->first);
+      removal_rescans_.erase(it->first);
       it = roots_.erase(it);
     } else {
       ++it;
     }
   }
-  for (const auto& [name, root] : roots) {
+  for (const auto& [name, path] : roots) {
     if (roots_.count(name)) continue;
-    roots_[name] = root;
-    WatchTree(name, root, "");
+    Root& root = roots_[name];
+    root.path = path;
+    WatchRoot(name, root);
+    // The indexes there at start may have missed changes while the daemon was down.
+    if (!first_sync_done_ && !root.lost) {
+      pending_rescans_[name] = "catching up with changes made while the daemon was down";
+      if (first_pending_ms_ == 0) first_pending_ms_ = last_event_ms_ = NowMs();
+    }
+  }
+  first_sync_done_ = true;
+}
+
+void Watcher::CheckRoots() {
+  for (auto& [name, root] : roots_) {
+    struct stat st {};
+    const bool there = ::stat(root.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (!there) {
+      if (!root.lost) MarkLost(name, "root missing");
+      continue;
+    }
+    if (!root.lost && st.st_dev == root.dev && st.st_ino == root.ino) continue;
+    const bool was_lost = root.lost;
+    DropWatches(name);
+    pending_paths_.erase(name);
+    WatchRoot(name, root);
+    if (root.lost) continue;
+    service_->log()->Info("watcher: '" + name + "': " +
+                          (was_lost ? "root is back" : "root was replaced") + "; rescanning");
+    pending_rescans_[name] = was_lost ? "the root is back" : "the root was replaced";
+    const int64_t now = NowMs();
+    if (first_pending_ms_ == 0) first_pending_ms_ = now;
+    last_event_ms_ = now;
   }
 }
 
@@ -128,12 +204,30 @@ void Watcher::HandleEvents(const char* buf, ssize_t len) {
     p += sizeof(inotify_event) + ev->len;
     if (ev->mask & IN_Q_OVERFLOW) {
       // Events were lost: only a rescan can tell what changed.
-      for (const auto& [name, root] : roots_) pending_rescans_.insert(name);
+      for (const auto& [name, root] : roots_) {
+        if (!root.lost) pending_rescans_[name] = kRescanWhy;
+      }
       continue;
     }
     auto it = dirs_.find(ev->wd);
     if (it == dirs_.end()) continue;
     const WatchedDir dir = it->second;
+    if (dir.rel_dir.empty() && (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT))) {
+      // Events of a root moved away would name files of the moved copy as if
+      // they were under the root's path, where they are not: stop listening.
+      MarkLost(dir.index, ev->mask & IN_MOVE_SELF ? "root moved away"
+                          : ev->mask & IN_UNMOUNT ? "root unmounted"
+                                                  : "root deleted");
+      continue;
+    }
+    if (ev->mask & (IN_MOVE_SELF | IN_UNMOUNT)) {
+      // A folder moved out of the root (its parent saw IN_MOVED_FROM and
+      // rescans) or unmounted: its watches and those below it would report
+      // paths that are no longer theirs.
+      DropWatches(dir.index, dir.rel_dir);
+      pending_rescans_[dir.index] = kRescanWhy;
+      continue;
+    }
     if (ev->mask & (IN_DELETE_SELF | IN_IGNORED)) {
       dirs_.erase(it);
       continue;
@@ -141,11 +235,18 @@ void Watcher::HandleEvents(const char* buf, ssize_t len) {
     if (ev->len == 0) continue;
     std::string name = ev->name;
     std::string rel = dir.rel_dir.empty() ? name : dir.rel_dir + "/" + name;
+    const bool removal = (ev->mask & (IN_DELETE | IN_MOVED_FROM)) != 0;
     if (ev->mask & IN_ISDIR) {
       if (IsExcludedDirName(name)) continue;
-      if (ev->mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(dir.index, roots_[dir.index], rel);
+      if (ev->mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(dir.index, roots_[dir.index].path, rel);
       // A directory that appears, disappears or moves changes many files at once.
-      pending_rescans_.insert(dir.index);
+      if (removal) {
+        removal_rescans_.insert(dir.index);
+      } else {
+        pending_rescans_[dir.index] = kRescanWhy;
+      }
+    } else if (removal) {
+      pending_removals_[dir.index].insert(rel);
     } else {
       pending_paths_[dir.index].insert(rel);
     }
@@ -155,14 +256,46 @@ void Watcher::HandleEvents(const char* buf, ssize_t len) {
   }
 }
 
+// A root that changed identity since its events were seen is CheckRoots'
+// business: its pending events are about a folder that is not there now.
+bool Watcher::SameRoot(const std::string& index) const {
+  auto it = roots_.find(index);
+  if (it == roots_.end() || it->second.lost) return false;
+  struct stat st {};
+  return ::stat(it->second.path.c_str(), &st) == 0 && st.st_dev == it->second.dev &&
+         st.st_ino == it->second.ino;
+}
+
+void Watcher::FlushRemovals() {
+  for (const auto& name : removal_rescans_) {
+    pending_removals_.erase(name);
+    if (!SameRoot(name)) continue;
+    auto r = service_->Reindex(name, false, index::ShrinkPolicy::kKeepMissing, kRescanWhy);
+    if (!r.ok())
+      service_->log()->Warn("watcher: rescan of '" + name + "': " + r.status().message());
+  }
+  for (const auto& [name, paths] : pending_removals_) {
+    if (!SameRoot(name)) continue;
+    // A path updated while missing is dropped from the index (Service::QueuePaths).
+    auto r =
+        service_->QueuePaths(name, std::vector<std::string>(paths.begin(), paths.end()), false);
+    if (!r.ok())
+      service_->log()->Warn("watcher: update of '" + name + "': " + r.status().message());
+  }
+  removal_rescans_.clear();
+  pending_removals_.clear();
+}
+
 void Watcher::Flush() {
-  for (const auto& name : pending_rescans_) {
+  for (const auto& [name, why] : pending_rescans_) {
     pending_paths_.erase(name);
-    auto r = service_->Reindex(name, false);
+    if (!SameRoot(name)) continue;
+    auto r = service_->Reindex(name, false, index::ShrinkPolicy::kKeepMissing, why);
     if (!r.ok())
       service_->log()->Warn("watcher: rescan of '" + name + "': " + r.status().message());
   }
   for (const auto& [name, paths] : pending_paths_) {
+    if (!SameRoot(name)) continue;
     auto r =
         service_->QueuePaths(name, std::vector<std::string>(paths.begin(), paths.end()), false);
     if (!r.ok())
@@ -175,12 +308,16 @@ void Watcher::Flush() {
 
 void Watcher::Loop() {
   alignas(inotify_event) char buf[64 * 1024];
-  int64_t last_sync = 0;
+  int64_t last_sync = 0, last_root_check = 0;
   while (!stop_.load()) {
     int64_t now = NowMs();
     if (now - last_sync >= 50) {  // new indexes get watched promptly
       SyncIndexes();
       last_sync = now;
+    }
+    if (now - last_root_check >= kRootCheckMs) {
+      CheckRoots();
+      last_root_check = now;
     }
     pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     ::poll(fds, 2, 50);
@@ -192,6 +329,10 @@ void Watcher::Loop() {
     if (first_pending_ms_ != 0 &&
         (now - last_event_ms_ >= kDebounceMs || now - first_pending_ms_ >= kMaxDelayMs)) {
       Flush();
+    }
+    if ((!pending_removals_.empty() || !removal_rescans_.empty()) &&
+        now - last_event_ms_ >= kRemovalQuietMs) {
+      FlushRemovals();
     }
   }
 }

@@ -38,6 +38,15 @@ inline constexpr int kCatalogFormatVersion = 2;
 
 class GraphReaderPool;
 
+enum class ShrinkPolicy {
+  kRefuse,       // fail, changing nothing (`index` without --allow-shrink)
+  kKeepMissing,  // index what is there, keep the missing files (the watcher)
+  kAllow,        // drop them (`index --allow-shrink`)
+};
+// Below this many missing files an update may always shrink an index: a
+// scratch folder that loses 3 of its 4 files is routine.
+inline constexpr size_t kShrinkFloor = 10;
+
 struct UpdateOptions {
   walk::WalkOptions walk;
   chunk::ChunkOptions chunk;
@@ -58,6 +67,10 @@ struct UpdateOptions {
   // Turning it on, or a graph that is not complete, makes a full update
   // re-read every file.
   int graph = -1;
+  // What a full update does when its walk misses more than half of the
+  // index's files (and at least kShrinkFloor of them): a root replaced by a
+  // near-empty tree, or half-mounted, must not wipe what the index held.
+  ShrinkPolicy shrink = ShrinkPolicy::kRefuse;
 };
 
 struct UpdateProgress {
@@ -72,6 +85,8 @@ struct UpdateSummary {
   uint64_t files_indexed = 0;    // new or changed files (re)chunked
   uint64_t files_unchanged = 0;  // skipped because their content hash matched
   uint64_t files_deleted = 0;    // gone from disk, dropped from the index
+  // Gone from disk but kept (ShrinkPolicy::kKeepMissing refused to drop them).
+  uint64_t files_kept_missing = 0;
   uint64_t files_grep_only = 0;  // too large, minified or generated: grep-able, not searched
   uint64_t chunks_added = 0;
   // Vectors of the added chunks: embedded now, or reused from a live vector

@@ -275,6 +275,20 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
     for (const auto& [path, row] : known_) {
       if (!seen.count(path)) deleted_paths.push_back(path);
     }
+    if (options_.shrink != ShrinkPolicy::kAllow && deleted_paths.size() >= kShrinkFloor &&
+        deleted_paths.size() * 2 > known_.size()) {
+      if (options_.shrink == ShrinkPolicy::kKeepMissing) {
+        summary_->files_kept_missing = deleted_paths.size();
+        deleted_paths.clear();
+      } else {
+        return Status::InvalidArgument(
+            "the update would drop " + std::to_string(deleted_paths.size()) + " of the " +
+            std::to_string(known_.size()) + " files of the index: " + index_->root_ +
+            " now holds " + std::to_string(files.size()) +
+            " indexable files (was it replaced or half-mounted?). Run `trusty-search index "
+            "--allow-shrink` to accept it");
+      }
+    }
   } else if (drop) {
     for (const auto& rel : *paths) {
       if (known_.count(rel)) deleted_paths.push_back(rel);
