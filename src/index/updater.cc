@@ -22,6 +22,7 @@
 #include "index/layout.h"
 #include "util/crash_point.h"
 #include "util/file.h"
+#include "util/file_system.h"
 #include "util/hash.h"
 
 namespace ts::index {
@@ -222,7 +223,7 @@ Status Index::Updater::RemoveLeftoverSegments() {
     if (!live.count(n)) doomed.push_back(n);
   }
   ::closedir(d);
-  for (const auto& n : doomed) ::unlink((SegmentDir(index_->dir_) + "/" + n).c_str());
+  for (const auto& n : doomed) CurrentFileSystem().Remove(SegmentDir(index_->dir_) + "/" + n);
   return Status::Ok();
 }
 
@@ -800,9 +801,9 @@ Status Index::Updater::MergeSmallest(size_t count) {
   uint64_t docs = info.doc_count;
   std::string checksum = HexHash64(info.checksum);
   if (docs == 0 && grep_docs == 0) {  // every merged document was deleted: nothing to keep
-    ::unlink(SegmentPath(name).c_str());
-    ::unlink(SegmentPath(GrepSegmentName(name)).c_str());
-    ::unlink(SegmentPath(VectorSegmentName(name)).c_str());
+    CurrentFileSystem().Remove(SegmentPath(name));
+    CurrentFileSystem().Remove(SegmentPath(GrepSegmentName(name)));
+    CurrentFileSystem().Remove(SegmentPath(VectorSegmentName(name)));
     name.clear();
   }
 
@@ -842,10 +843,10 @@ Status Index::Updater::MergeSmallest(size_t count) {
   }
   // Old files go only after the new snapshot is live; readers keep their mappings.
   for (const auto& v : views) {
-    ::unlink(SegmentPath(v.name).c_str());
-    ::unlink(SegmentPath(GrepSegmentName(v.name)).c_str());
-    ::unlink(SegmentPath(VectorSegmentName(v.name)).c_str());
-    ::unlink(SegmentPath(AnnGraphName(v.name)).c_str());
+    CurrentFileSystem().Remove(SegmentPath(v.name));
+    CurrentFileSystem().Remove(SegmentPath(GrepSegmentName(v.name)));
+    CurrentFileSystem().Remove(SegmentPath(VectorSegmentName(v.name)));
+    CurrentFileSystem().Remove(SegmentPath(AnnGraphName(v.name)));
   }
   return Status::Ok();
 }

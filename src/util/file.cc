@@ -14,13 +14,10 @@
 #include <filesystem>
 
 #include "util/crash_point.h"
+#include "util/file_system.h"
 
 namespace ts {
 namespace {
-
-Status Errno(std::string_view what, const std::string& path) {
-  return Status::IoError(std::string(what) + " " + path + ": " + std::strerror(errno));
-}
 
 std::string DirName(const std::string& path) {
   auto pos = path.find_last_of('/');
@@ -49,7 +46,7 @@ Result<std::string> ReadOpenFile(int fd, const std::string& path, size_t max_byt
     ssize_t n = ::read(fd, buf, std::min(sizeof(buf), max_bytes - out.size()));
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = Errno("cannot read", path);
+      Status s = ErrnoStatus("cannot read", path);
       ::close(fd);
       return s;
     }
@@ -100,7 +97,7 @@ int OpenBeneathByComponents(int root_fd, const std::string& rel) {
 
 Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), kReadFlags);
-  if (fd < 0) return Errno("cannot open", path);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
   return ReadOpenFile(fd, path, max_bytes);
 }
 
@@ -111,7 +108,7 @@ Result<std::string> ReadFileBeneath(const std::string& root, const std::string& 
     return Status::InvalidArgument("a path holds a NUL byte: " + shown);
   }
   const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) return Errno("cannot open", root);
+  if (root_fd < 0) return ErrnoStatus("cannot open", root);
   open_how how{};
   how.flags = kReadFlags;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
@@ -126,7 +123,7 @@ Result<std::string> ReadFileBeneath(const std::string& root, const std::string& 
       return Status::InvalidArgument("refusing to read " + shown +
                                      ": it leads outside the index root");
     }
-    return Errno("cannot open", shown);
+    return ErrnoStatus("cannot open", shown);
   }
   return ReadOpenFile(fd, shown, max_bytes);
 }
@@ -136,12 +133,7 @@ Result<std::string> ReadFile(const std::string& path) {
 }
 
 Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Errno("cannot fsync directory", dir);
-  return Status::Ok();
+  return CurrentFileSystem().SyncDir(dir);
 }
 
 Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(const std::string& path,
@@ -149,14 +141,14 @@ Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(const std::st
   static std::atomic<uint64_t> counter{0};
   std::string tmp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("cannot create", tmp);
-  return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(path, tmp, fd, crash_points));
+  FileSystem* fs = &CurrentFileSystem();
+  TS_ASSIGN_OR_RETURN(int fd, fs->Create(tmp));
+  return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(fs, path, tmp, fd, crash_points));
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(tmp_.c_str());
+  if (fd_ >= 0) fs_->Close(fd_);
+  if (!committed_) fs_->Remove(tmp_);
 }
 
 Status AtomicFileWriter::Append(std::string_view data) {
@@ -164,26 +156,23 @@ Status AtomicFileWriter::Append(std::string_view data) {
   constexpr size_t kPiece = 1u << 20;
   size_t off = 0;
   while (off < data.size()) {
-    ssize_t n = ::write(fd_, data.data() + off, std::min(kPiece, data.size() - off));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot write", tmp_);
-    }
-    off += static_cast<size_t>(n);
-    size_ += static_cast<uint64_t>(n);
+    const size_t n = std::min(kPiece, data.size() - off);
+    TS_RETURN_IF_ERROR(fs_->Write(fd_, tmp_, data.substr(off, n)));
+    off += n;
+    size_ += n;
     if (crash_points_) CrashPoint("write_partial");
   }
   return Status::Ok();
 }
 
 Status AtomicFileWriter::Commit() {
-  if (::fsync(fd_) != 0) return Errno("cannot fsync", tmp_);
-  ::close(fd_);
+  TS_RETURN_IF_ERROR(fs_->Sync(fd_, tmp_));
+  fs_->Close(fd_);
   fd_ = -1;
   if (crash_points_) CrashPoint("before_rename");
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return Errno("cannot rename onto", path_);
+  TS_RETURN_IF_ERROR(fs_->Rename(tmp_, path_));
   committed_ = true;
-  return SyncDirectory(DirName(path_));
+  return fs_->SyncDir(DirName(path_));
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data, bool crash_points) {
@@ -206,7 +195,7 @@ Status CreateDirectories(const std::string& dir) {
     if (::mkdir(path.c_str(), 0700) == 0) {
       ::chmod(path.c_str(), 0700);  // mkdir's mode is masked by the umask
     } else if (errno != EEXIST) {
-      return Errno("cannot create directory", path);
+      return ErrnoStatus("cannot create directory", path);
     }
   }
   struct stat st {};
@@ -222,10 +211,10 @@ bool PathExists(const std::string& path) {
 
 Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open", path);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    Status s = Errno("cannot stat", path);
+    Status s = ErrnoStatus("cannot stat", path);
     ::close(fd);
     return s;
   }
@@ -234,7 +223,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   if (size > 0) {
     addr = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
     if (addr == MAP_FAILED) {
-      Status s = Errno("cannot mmap", path);
+      Status s = ErrnoStatus("cannot mmap", path);
       ::close(fd);
       return s;
     }

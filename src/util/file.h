@@ -1,6 +1,8 @@
 // File I/O primitives. Every durable artifact in the project is written through
 // WriteFileAtomic (temp file, fsync, rename, fsync of the directory), so a
-// reader sees either the old file or the new one, never a torn one.
+// reader sees either the old file or the new one, never a torn one. The
+// writes' system calls go through the file system in effect (file_system.h),
+// where tests inject faults.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +14,8 @@
 #include "util/status.h"
 
 namespace ts {
+
+class FileSystem;
 
 Result<std::string> ReadFile(const std::string& path);
 // Reads at most max_bytes; sets *truncated when the file was longer.
@@ -48,8 +52,13 @@ class AtomicFileWriter {
   Status Commit();
 
  private:
-  AtomicFileWriter(std::string path, std::string tmp, int fd, bool crash_points)
-      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd), crash_points_(crash_points) {}
+  AtomicFileWriter(FileSystem* fs, std::string path, std::string tmp, int fd, bool crash_points)
+      : fs_(fs),
+        path_(std::move(path)),
+        tmp_(std::move(tmp)),
+        fd_(fd),
+        crash_points_(crash_points) {}
+  FileSystem* fs_;  // the one in effect at Create, for every call of this writer
   std::string path_, tmp_;
   int fd_;
   bool crash_points_;

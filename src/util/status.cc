@@ -1,5 +1,8 @@
 #include "util/status.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace ts {
 
 std::string_view Status::code_name() const {
@@ -32,6 +35,10 @@ std::string Status::ToString() const {
 Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;
   return Status(code_, std::string(context) + ": " + message_);
+}
+
+Status ErrnoStatus(std::string_view what, const std::string& path) {
+  return Status::IoError(std::string(what) + " " + path + ": " + std::strerror(errno));
 }
 
 }  // namespace ts

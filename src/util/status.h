@@ -49,6 +49,9 @@ class Status {
   std::string message_;
 };
 
+// IoError "<what> <path>: <strerror(errno)>", from the errno of the call that just failed.
+Status ErrnoStatus(std::string_view what, const std::string& path);
+
 // Holds either a value or a non-OK Status.
 template <typename T>
 class Result {

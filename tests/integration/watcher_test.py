@@ -46,7 +46,7 @@ class WatcherTest(CliTestCase):
         start = time.time()
         self.write("fresh.py", "def arrived_after_recreation():\n    pass\n")
         self.assertTrue(self.wait_for(lambda: "fresh.py" in self.files_of("arrived_after_recreation"),
-                                      timeout=2.0))
+                                      timeout=10.0))
         print(f"\nre-created root -> searchable: {time.time() - start:.3f} s", file=sys.stderr)
         self.assertEqual(self.status()["watch"], "ok")
         # The rescan kept the files the new tree lacks (more than half of the index) ...
