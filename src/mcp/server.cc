@@ -130,7 +130,7 @@ std::optional<json> Server::HandleUnchecked(const json& message, Session& sessio
     }
     bool known = false;
     for (const auto& t : ToolList()) known = known || t["name"] == params["name"];
-    if (!known && params["name"] != "search_code") {
+    if (!known) {
       return Error(id, kInvalidParams, "unknown tool '" + params["name"].get<std::string>() + "'");
     }
     if (params.contains("arguments") && !params["arguments"].is_object()) {

@@ -5,6 +5,8 @@
 
 #include <set>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "mcp/mcp.h"
 
@@ -39,6 +41,80 @@ TEST(McpToolTable, EveryToolHasANameADescriptionAndObjectSchemas) {
   for (const char* expected : {"search", "index_file", "create_index"}) {
     EXPECT_TRUE(names.count(expected)) << expected;
   }
+}
+
+// Every row of the table dispatches to its handler: each tool, given the
+// arguments it requires, makes the API call it stands for, and a tool that
+// takes an index refuses to run without a valid one.
+TEST(McpToolTable, EachToolCallsItsRoute) {
+  struct Recorded {
+    std::string method, path;
+    json body;
+  };
+  std::vector<Recorded> seen;
+  const Server server(
+      [&seen](const std::string& method, const std::string& path, const json& body) {
+        seen.push_back({method, path, body});
+        return std::make_pair(500, json{{"error", {{"message", "recorded"}}}});
+      });
+  Session session;
+  session.initialized = true;
+  session.protocol_version = "2025-06-18";
+  auto call = [&](const std::string& name, json args) {
+    seen.clear();
+    auto r = server.Handle({{"jsonrpc", "2.0"},
+                            {"id", 7},
+                            {"method", "tools/call"},
+                            {"params", {{"name", name}, {"arguments", args}}}},
+                           session, nullptr);
+    EXPECT_TRUE(r.has_value()) << name;
+    return r ? r->value("result", json::object()) : json::object();
+  };
+  const json x = {{"index", "x"}};
+  const std::vector<std::tuple<std::string, json, std::string, std::string>> cases = {
+      {"search", {{"index", "x"}, {"query", "q"}}, "POST", "/indexes/x/search"},
+      {"search_code", {{"index", "x"}, {"query", "q"}}, "POST", "/indexes/x/search"},
+      {"search_all", {{"query", "q"}}, "POST", "/search"},
+      {"search_similar", {{"index", "x"}, {"id", "c1"}}, "POST", "/indexes/x/search_similar"},
+      {"grep", {{"index", "x"}, {"pattern", "p"}}, "POST", "/indexes/x/grep"},
+      {"get_call_chain",
+       {{"index", "x"}, {"symbol", "f"}},
+       "GET",
+       "/indexes/x/call_chain?symbol=f&direction=both&depth=3"},
+      {"index_file", {{"index", "x"}, {"path", "a.py"}}, "POST", "/indexes/x/files"},
+      {"remove_file", {{"index", "x"}, {"path", "a.py"}}, "DELETE", "/indexes/x/files"},
+      {"list_indexes", json::object(), "GET", "/indexes"},
+      {"create_index", {{"path", "/src"}}, "POST", "/indexes"},
+      {"delete_index", x, "DELETE", "/indexes/x"},
+      {"reindex", x, "POST", "/indexes/x/reindex"},
+      {"index_status", x, "GET", "/indexes/x/status"},
+      {"list_chunks", x, "GET", "/indexes/x/chunks?limit=100&offset=0"},
+      {"search_health", json::object(), "GET", "/health"},
+  };
+  std::set<std::string> covered;
+  for (const auto& [name, args, method, path] : cases) {
+    const json result = call(name, args);
+    ASSERT_EQ(seen.size(), 1u) << name;
+    EXPECT_EQ(seen[0].method, method) << name;
+    EXPECT_EQ(seen[0].path, path) << name;
+    EXPECT_TRUE(result.value("isError", false)) << name << ": the API answered 500";
+    covered.insert(name);
+  }
+  for (const auto& t : ToolList()) EXPECT_TRUE(covered.count(t["name"])) << t["name"];
+  // An index argument is required, and must not leave /indexes/{id}.
+  for (const json& bad : {json::object(), json{{"index", "../health"}}, json{{"index", 3}}}) {
+    const json result = call("index_status", bad);
+    EXPECT_TRUE(seen.empty()) << bad.dump();
+    EXPECT_TRUE(result.value("isError", false)) << bad.dump();
+  }
+  // An unknown tool is a JSON-RPC error, and reaches no route.
+  auto unknown = server.Handle({{"jsonrpc", "2.0"},
+                                {"id", 8},
+                                {"method", "tools/call"},
+                                {"params", {{"name", "no_such_tool"}}}},
+                               session, nullptr);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_TRUE(unknown->contains("error"));
 }
 
 TEST(McpServer, InitializeListAndErrorsWithoutTheDaemon) {
