@@ -65,6 +65,8 @@ class SegmentBuilder {
 class SegmentReader {
  public:
   static Result<std::shared_ptr<const SegmentReader>> Open(const std::string& path);
+  // Parses an in-memory image (tests, fuzzing); `bytes` must outlive the reader.
+  static Result<std::shared_ptr<const SegmentReader>> FromBytes(std::string_view bytes);
 
   // Documents are blocks of files: a file over kBlockBytes is split at line
   // ends into consecutive documents sharing its key, path and size.

@@ -267,6 +267,13 @@ Result<std::shared_ptr<const SegmentReader>> SegmentReader::Open(const std::stri
   return std::shared_ptr<const SegmentReader>(std::move(reader));
 }
 
+Result<std::shared_ptr<const SegmentReader>> SegmentReader::FromBytes(std::string_view bytes) {
+  std::shared_ptr<SegmentReader> reader(new SegmentReader());
+  reader->bytes_ = bytes;
+  TS_RETURN_IF_ERROR(reader->Parse());
+  return std::shared_ptr<const SegmentReader>(std::move(reader));
+}
+
 // Verifies the checksum and that every section lies in order inside the file,
 // so the accessors index the fixed-width tables without further checks.
 Status SegmentReader::Parse() {
@@ -367,12 +374,18 @@ uint32_t SegmentReader::KeyAt(uint32_t i) const {
 void SegmentReader::PostingsAt(uint32_t i, std::vector<uint32_t>* docnos) const {
   docnos->clear();
   const char* e = bytes_.data() + off_dict_ + kDictEntrySize * i;
-  uint32_t df = GetFixed32(e + 4);
-  const char* p = bytes_.data() + off_postings_ + GetFixed64(e + 8);
-  const char* end = i + 1 < key_count_
-                        ? bytes_.data() + off_postings_ + GetFixed64(e + kDictEntrySize + 8)
-                        : bytes_.data() + postings_end_;
-  docnos->reserve(df);
+  const uint32_t df = GetFixed32(e + 4);
+  // The key's postings run from its offset to the next key's. The checksum
+  // proves the bytes are as written, not that the writer was right: offsets
+  // that leave the postings section, or a count beyond the bytes there (a
+  // posting takes one byte at least), read nothing and allocate no more.
+  const uint64_t section = postings_end_ - off_postings_;
+  const uint64_t begin = GetFixed64(e + 8);
+  const uint64_t stop = i + 1 < key_count_ ? GetFixed64(e + kDictEntrySize + 8) : section;
+  if (begin > stop || stop > section) return;
+  const char* p = bytes_.data() + off_postings_ + begin;
+  const char* end = bytes_.data() + off_postings_ + stop;
+  docnos->reserve(std::min<uint64_t>({df, stop - begin, doc_count_}));
   uint64_t doc = 0;
   for (uint32_t n = 0; n < df; ++n) {
     uint64_t delta;

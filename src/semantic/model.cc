@@ -2,6 +2,7 @@
 // "Embedding model".
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -36,7 +37,8 @@ class Cursor {
     return true;
   }
   bool Bytes(size_t n, std::string_view* out) {
-    if (n > data_.size() - pos_) return false;
+    // Align4 may have stepped past the end of a short image.
+    if (pos_ > data_.size() || n > data_.size() - pos_) return false;
     *out = data_.substr(pos_, n);
     pos_ += n;
     return true;
@@ -152,7 +154,10 @@ Status Model::Save(const std::string& path, const std::string& name, const Vocab
 Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   auto read = ReadFile(path);
   if (!read.ok()) return Status::Unavailable("no embedding model at " + path);
-  const std::string& data = *read;
+  return FromBytes(*read, path);
+}
+
+Result<std::unique_ptr<Model>> Model::FromBytes(std::string_view data, const std::string& path) {
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption("embedding model " + path + " is damaged (" + what +
                               "); restore it from the repository (models/)");
@@ -185,7 +190,7 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   std::string_view name;
   if (!c.Bytes(name_len, &name)) return corrupt("short name");
   std::vector<std::string> words;
-  words.reserve(vocab_size);
+  words.reserve(std::min<size_t>(vocab_size, body.size()));  // each word takes a byte at least
   for (uint32_t i = 0; i < vocab_size; ++i) {
     uint8_t len;
     std::string_view w;
@@ -203,6 +208,7 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   model->header_weight_ = header_weight;
   model->vocab_ = Vocabulary(std::move(words), std::move(idf), buckets, bucket_idf);
   const size_t rows = model->vocab_.rows();
+  if (rows == 0) return corrupt("no vocabulary and no buckets");
   for (int t = 0; t < 2; ++t) {
     std::string_view scales, table;
     if (!c.Bytes(rows * sizeof(float), &scales) || !c.Bytes(rows * dim, &table)) {

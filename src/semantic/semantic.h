@@ -86,6 +86,8 @@ class Model {
  public:
   // Reads and verifies a model file (docs/FORMATS.md, "Embedding model").
   static Result<std::unique_ptr<Model>> Load(const std::string& path);
+  // The same from the file's bytes; `path` names it in errors (tests, fuzzing).
+  static Result<std::unique_ptr<Model>> FromBytes(std::string_view data, const std::string& path);
   // Writes a model file atomically. `tables` holds two row-major float
   // tables [query | code], each vocab.rows() x dim; they are quantized here.
   // `header_weight` is the code tower's Featurize header weight.
