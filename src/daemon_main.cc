@@ -78,6 +78,11 @@ int main(int argc, char** argv) {
     options.round_bytes = std::strtoull(rb, nullptr, 10);
   if (const char* ms = std::getenv("TRUSTY_MAX_SEGMENTS"))
     options.max_segments = std::strtoull(ms, nullptr, 10);
+  if (const char* c = std::getenv("TRUSTY_CTAGS"); c && *c) options.ctags = c;
+  if (const char* m = std::getenv("TRUSTY_MODEL"); m && *m) options.model_path = m;
+  if (const char* h = std::getenv("TRUSTY_HNSW_MIN_VECTORS"); h && *h)
+    options.ann_min_vectors = std::strtoull(h, nullptr, 10);
+  if (const char* p = std::getenv("TRUSTY_CRASH_POINT")) options.crash_point = p;
   options.port_explicit = port_given && !port_auto;
   return ts::daemon::RunDaemon(options);
 }

@@ -35,9 +35,9 @@ struct Tag {
 // per file); callers run a few batches in parallel, one per core.
 class Ctags {
  public:
-  // Finds the executable ($TRUSTY_CTAGS, else `ctags` on PATH) and checks that
-  // it is Universal Ctags with JSON output. Unavailable otherwise.
-  static Result<Ctags> Find();
+  // Finds `program` (a path, or a name looked up on PATH) and checks that it
+  // is Universal Ctags with JSON output. Unavailable otherwise.
+  static Result<Ctags> Find(const std::string& program = "ctags");
 
   // Tags for each of `rel_paths` (relative to root), in the same order. A file
   // ctags cannot parse yields an empty list, not an error; an error means the
@@ -56,6 +56,7 @@ struct ChunkOptions {
   int max_definition_lines = 150;  // longer definitions are split into windows
   int window_lines = 60;           // size of a window (long definitions, loose code)
   int window_overlap = 10;         // lines shared by consecutive windows
+  std::string ctags = "ctags";     // the program (Ctags::Find); the daemon maps $TRUSTY_CTAGS
 };
 
 // A contiguous line range of one file that is indexed and returned as a hit.

@@ -119,9 +119,8 @@ bool FindOnPath(const std::string& name, std::string* found) {
 
 }  // namespace
 
-Result<Ctags> Ctags::Find() {
-  const char* env = std::getenv("TRUSTY_CTAGS");
-  std::string wanted = env && *env ? env : "ctags";
+Result<Ctags> Ctags::Find(const std::string& program) {
+  const std::string& wanted = program;
   std::string exe;
   const std::string install = " (install it with: apt-get install universal-ctags)";
   if (!FindOnPath(wanted, &exe)) {

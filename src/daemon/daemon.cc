@@ -21,6 +21,7 @@
 #include "daemon/service.h"
 #include "daemon/stream_limit.h"
 #include "daemon/watcher.h"
+#include "util/crash_point.h"
 #include "util/file.h"
 
 namespace ts::daemon {
@@ -74,6 +75,12 @@ int RunDaemon(const DaemonOptions& options) {
   ::unlink(client::PortPath(dir).c_str());
   ::unlink(client::PidPath(dir).c_str());
   Log log(client::LogPath(dir), options.foreground);
+  // Process-wide settings, before the service opens any index or starts a thread.
+  ArmCrashPoint(options.crash_point);
+  index::EngineOptions engine;
+  engine.model_path = options.model_path;
+  if (options.ann_min_vectors > 0) engine.ann_min_vectors = options.ann_min_vectors;
+  index::ConfigureEngine(engine);
   auto service = Service::Start(dir, &log);
   if (!service.ok()) {
     log.Error("cannot start: " + service.status().message());
@@ -88,7 +95,7 @@ int RunDaemon(const DaemonOptions& options) {
   tuning.fusion = search::FusionParams::WithOverrides(options.fusion_overrides);
   tuning.rerank = rank::WeightsWithOverrides(rank::DefaultWeights(), options.rerank_overrides);
   (*service)->SetQueryTuning(tuning);
-  (*service)->SetUpdateLimits({options.round_bytes, options.max_segments});
+  (*service)->SetUpdateSettings({options.round_bytes, options.max_segments, options.ctags});
   httplib::Server server;
   // Searches, status and SSE streams share this pool; indexing has its own
   // thread. A connection holds a thread from accept until its keep-alive

@@ -30,6 +30,13 @@ struct DaemonOptions {
   // Update sizes for crash tests ($TRUSTY_ROUND_BYTES, $TRUSTY_MAX_SEGMENTS); 0: defaults.
   uint64_t round_bytes = 0;
   size_t max_segments = 0;
+  // The ctags program ($TRUSTY_CTAGS), the model ($TRUSTY_MODEL; "": the
+  // usual places), the HNSW threshold ($TRUSTY_HNSW_MIN_VECTORS; 0: the
+  // default) and a crash point to arm for crash tests ($TRUSTY_CRASH_POINT).
+  std::string ctags = "ctags";
+  std::string model_path;
+  uint64_t ann_min_vectors = 0;
+  std::string crash_point;
 };
 
 // Runs the daemon until SIGTERM/SIGINT or a fatal error. Returns the exit code.

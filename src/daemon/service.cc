@@ -309,8 +309,9 @@ void Service::JobLoop() {
 void Service::RunJob(Job& job, const std::shared_ptr<index::Index>& idx) {
   index::UpdateOptions options;
   options.cancel = &cancel_running_;
-  if (update_limits_.round_bytes > 0) options.round_bytes = update_limits_.round_bytes;
-  if (update_limits_.max_segments > 0) options.max_segments = update_limits_.max_segments;
+  if (update_settings_.round_bytes > 0) options.round_bytes = update_settings_.round_bytes;
+  if (update_settings_.max_segments > 0) options.max_segments = update_settings_.max_segments;
+  options.chunk.ctags = update_settings_.ctags;
   options.force = job.force;
   options.shrink = job.shrink;
   options.graph = job.graph;

@@ -39,17 +39,19 @@ struct Job {
 class Service {
  public:
   static Result<std::unique_ptr<Service>> Start(const std::string& data_dir, Log* log);
-  // Where AddIndex finds what may be indexed (walk/root_policy.h); read at
-  // every AddIndex, so an edit of the config applies without a restart.
-  // Update sizes for tests of the commit protocol (0: the defaults of
-  // index::UpdateOptions): set once, before serving.
-  struct UpdateLimits {
+  // How every update runs, set once before serving: the sizes tests of the
+  // commit protocol shrink (0: the defaults of index::UpdateOptions), and
+  // the ctags program.
+  struct UpdateSettings {
     uint64_t round_bytes = 0;
     size_t max_segments = 0;
+    std::string ctags = "ctags";
   };
-  void SetUpdateLimits(UpdateLimits limits) { update_limits_ = limits; }
+  void SetUpdateSettings(UpdateSettings settings) { update_settings_ = std::move(settings); }
   // How every index ranks (index::QueryTuning): set once, before serving.
   void SetQueryTuning(const index::QueryTuning& tuning);
+  // Where AddIndex finds what may be indexed (walk/root_policy.h); read at
+  // every AddIndex, so an edit of the config applies without a restart.
   void SetRootPolicySource(std::string home, std::string config_path) {
     home_ = std::move(home);
     config_path_ = std::move(config_path);
@@ -110,7 +112,7 @@ class Service {
   const std::string data_dir_;
   const std::string canonical_data_dir_;  // as /health reports it
   index::QueryTuning tuning_;             // SetQueryTuning, before serving
-  UpdateLimits update_limits_;            // SetUpdateLimits, before serving
+  UpdateSettings update_settings_;        // SetUpdateSettings, before serving
   std::string home_;                      // SetRootPolicySource, before serving
   std::string config_path_;
   Log* log_;

@@ -157,6 +157,18 @@ struct QueryOptions {
   int expand_graph = -1;
 };
 
+// What every index of the process shares, set once by the program (the
+// daemon maps $TRUSTY_MODEL and $TRUSTY_HNSW_MIN_VECTORS to it) before the
+// first index opens; the defaults otherwise.
+struct EngineOptions {
+  // The embedding model; "" looks in the usual places (semantic::DefaultModelPath).
+  std::string model_path;
+  // Vector companions with at least this many records get an HNSW graph.
+  uint64_t ann_min_vectors = semantic::kGraphMinVectors;
+};
+void ConfigureEngine(const EngineOptions& options);
+const EngineOptions& Engine();
+
 // How queries rank: the fusion's and the re-ranker's parameters. The
 // defaults unless the daemon was given overrides (measurement runs).
 struct QueryTuning {

@@ -17,13 +17,7 @@
 namespace ts::index {
 
 uint64_t Index::AnnMinVectors() {
-  // TRUSTY_HNSW_MIN_VECTORS lowers the threshold (tests, experiments).
-  static const uint64_t min_vectors = [] {
-    const char* env = std::getenv("TRUSTY_HNSW_MIN_VECTORS");
-    return env != nullptr && *env != '\0' ? std::strtoull(env, nullptr, 10)
-                                          : semantic::kGraphMinVectors;
-  }();
-  return min_vectors;
+  return Engine().ann_min_vectors;  // lowered by tests and experiments
 }
 
 class Index::AnnWorker {

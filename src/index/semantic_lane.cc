@@ -27,6 +27,26 @@ SharedModelState& ModelState() {
 
 }  // namespace
 
+namespace {
+
+EngineOptions& EngineSettings() {
+  static EngineOptions options;
+  return options;
+}
+
+}  // namespace
+
+// The engine options are the semantic lane's: which model, and from what
+// size a vector companion gets its HNSW graph. Set once, before any index
+// opens and before other threads read them.
+void ConfigureEngine(const EngineOptions& options) {
+  EngineSettings() = options;
+}
+
+const EngineOptions& Engine() {
+  return EngineSettings();
+}
+
 // One model per process, loaded on first use and shared (immutable) by every
 // index. A failed load is retried at most every 10 seconds, so a model that
 // appears later (installed, restored) is picked up by the next update.
@@ -40,7 +60,7 @@ void Index::RefreshModel() {
     if (!st.model && (st.tried == std::chrono::steady_clock::time_point{} ||
                       now - st.tried > std::chrono::seconds(10))) {
       st.tried = now;
-      st.path = semantic::DefaultModelPath();
+      st.path = Engine().model_path.empty() ? semantic::DefaultModelPath() : Engine().model_path;
       auto loaded = semantic::Model::Load(st.path);
       if (loaded.ok()) {
         st.model = std::shared_ptr<const semantic::Model>(std::move(loaded).value());

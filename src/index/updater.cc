@@ -232,7 +232,7 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
   Catalog& catalog = *index_->catalog_;
   TS_RETURN_IF_ERROR(RemoveLeftoverSegments());
   {
-    auto found = chunk::Ctags::Find();
+    auto found = chunk::Ctags::Find(options_.chunk.ctags);
     if (!found.ok()) return found.status();
     ctags_ = std::make_unique<chunk::Ctags>(std::move(found).value());
   }

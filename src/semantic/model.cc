@@ -257,9 +257,6 @@ std::string ModelLabel(const std::string& name, uint64_t checksum) {
 
 std::string DefaultModelPath() {
   std::vector<std::string> candidates;
-  if (const char* env = std::getenv("TRUSTY_MODEL"); env != nullptr && *env != '\0') {
-    return env;  // named explicitly: used even when missing, so the error names it
-  }
   char exe[4096];
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n > 0) {

@@ -121,7 +121,7 @@ class Model {
 // with the same name are told apart.
 std::string ModelLabel(const std::string& name, uint64_t checksum);
 
-// Where a model is looked for when none is named: $TRUSTY_MODEL, then
+// Where a model is looked for when none is named (index::EngineOptions):
 // <dir of the running binary>/../models/code-nbow.tsmodel, then
 // /usr/share/trusty-search/models/code-nbow.tsmodel. Returns the first that
 // exists, or the first candidate when none does (so errors can name it).

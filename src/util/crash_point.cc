@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string>
@@ -16,21 +17,23 @@ struct CrashConfig {
   std::atomic<long> hits{0};
 };
 
-CrashConfig* LoadConfig() {
-  const char* env = std::getenv("TRUSTY_CRASH_POINT");
-  if (env == nullptr || *env == '\0') return nullptr;
-  static CrashConfig config;
-  std::string spec(env);
-  auto colon = spec.find(':');
-  config.name = spec.substr(0, colon);
-  if (colon != std::string::npos) config.target = std::max(1L, std::atol(spec.c_str() + colon + 1));
-  return &config;
-}
+std::atomic<CrashConfig*> armed{nullptr};
 
 }  // namespace
 
+void ArmCrashPoint(std::string_view spec) {
+  if (spec.empty()) return;
+  static CrashConfig config;
+  const size_t colon = spec.find(':');
+  config.name = std::string(spec.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    config.target = std::max(1L, std::atol(std::string(spec.substr(colon + 1)).c_str()));
+  }
+  armed.store(&config, std::memory_order_release);
+}
+
 void CrashPoint(std::string_view name) {
-  static CrashConfig* config = LoadConfig();
+  CrashConfig* config = armed.load(std::memory_order_relaxed);
   if (config == nullptr || name != config->name) return;
   if (config->hits.fetch_add(1) + 1 >= config->target) ::kill(::getpid(), SIGKILL);
 }
