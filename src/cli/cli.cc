@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "cli/client.h"
+#include "cli/daemon_client.h"
 #include "cli/progress_bar.h"
 #include "client/client.h"
 #include "mcp/mcp.h"

@@ -1,7 +1,8 @@
 // Public header of src/daemon: the machine-wide service. One daemon per data
 // dir (an flock on daemon.lock), bound to 127.0.0.1, serving every index over
-// HTTP (docs/API.md), keeping them fresh with inotify, and running indexing on
-// a bounded worker pool so that searches and /health never wait behind it.
+// HTTP (docs/API.md), keeping them fresh with inotify, and running index
+// updates one at a time on a job thread of their own (Service), so that
+// searches and /health, on the HTTP threads, never wait behind them.
 #pragma once
 
 #include <string>

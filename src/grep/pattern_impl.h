@@ -1,4 +1,4 @@
-// The inside of a compiled Pattern, shared by pattern.cc and search.cc.
+// The inside of a compiled Pattern, shared by pattern.cc and executor.cc.
 // Internal to src/grep.
 #pragma once
 

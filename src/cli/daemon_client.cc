@@ -1,4 +1,4 @@
-#include "cli/client.h"
+#include "cli/daemon_client.h"
 
 #include <fcntl.h>
 #include <spawn.h>

@@ -1,6 +1,6 @@
-// Search: candidate selection through the trigram index, then verification of
-// each candidate's current content, in parallel, under a time budget and a
-// result cap. Files are verified in `rg --sort path` order and results are
+// The grep executor: candidates from the trigram index, then verification
+// of each candidate's current content, in parallel, under a time budget and
+// a result cap. Files are verified in `rg --sort path` order and results are
 // assembled in that order, so a cap cuts a deterministic prefix.
 #include <algorithm>
 #include <atomic>
