@@ -8,7 +8,7 @@
 # Environment: TRUSTY_BIN (default build-dev/trusty-search), PYDOC_CORPUS
 # (/var/tmp/pydoc-eval/corpus), DATA_DIR (/var/tmp/pydoc-lane-data), PORT
 # (18790), EVAL (../shared/eval/run_eval.py), MODES ("lexical semantic
-# hybrid"), TRUSTY_FUSION (fusion parameters, see search::FusionParams) and
+# hybrid"), TRUSTY_FUSION (fusion parameters, see fusion::FusionParams) and
 # TRUSTY_MODEL are passed to the daemon. KEEP=1 leaves the daemon running.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -6,15 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "fusion/fusion.h"
 #include "lexical/lexical.h"
 #include "rank/rank.h"
-#include "search/search.h"
 #include "util/rel_path.h"
 #include "walk/walk.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  (void)ts::search::ClassifyIntent(text);
+  (void)ts::fusion::ClassifyIntent(text);
   (void)ts::lexical::TokenizeToVector(text);
   const ts::rank::QuerySignals q = ts::rank::AnalyzeQuery(text);
   std::vector<ts::rank::Candidate> pool;

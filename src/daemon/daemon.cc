@@ -92,7 +92,7 @@ int RunDaemon(const DaemonOptions& options) {
 
   (*service)->SetRootPolicySource(options.home, options.config_path);
   index::QueryTuning tuning;
-  tuning.fusion = search::FusionParams::WithOverrides(options.fusion_overrides);
+  tuning.fusion = fusion::FusionParams::WithOverrides(options.fusion_overrides);
   tuning.rerank = rank::WeightsWithOverrides(rank::DefaultWeights(), options.rerank_overrides);
   (*service)->SetQueryTuning(tuning);
   (*service)->SetUpdateSettings({options.round_bytes, options.max_segments, options.ctags});

@@ -25,7 +25,7 @@ struct DaemonOptions {
   std::string home;
   std::string config_path;
   // Ranking overrides for measurement runs ($TRUSTY_FUSION, $TRUSTY_RERANK):
-  // search::FusionParams::WithOverrides and rank::WeightsWithOverrides specs.
+  // fusion::FusionParams::WithOverrides and rank::WeightsWithOverrides specs.
   std::string fusion_overrides;
   std::string rerank_overrides;
   // Update sizes for crash tests ($TRUSTY_ROUND_BYTES, $TRUSTY_MAX_SEGMENTS); 0: defaults.

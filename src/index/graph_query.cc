@@ -6,11 +6,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "fusion/fusion.h"
 #include "index/graph_store.h"
 #include "index/index.h"
 #include "index/layout.h"
 #include "index/query_plan.h"
-#include "search/search.h"
 #include "util/file.h"
 
 namespace ts::index {
@@ -182,7 +182,7 @@ Status Index::GraphEdges(std::string_view kind, const std::function<bool(const g
 
 void Index::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
                              QueryResult* result) const {
-  const search::Intent& intent = plan.intent;
+  const fusion::Intent& intent = plan.intent;
   result->intent = std::string(intent.name());
   std::vector<Hit>& hits = result->hits;
   const std::string name(graph::LastComponent(intent.symbol));
@@ -194,7 +194,7 @@ void Index::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
   }
   FileLines lines(root_);
 
-  if (intent.kind == search::Intent::Kind::kDefinition) {
+  if (intent.kind == fusion::Intent::Kind::kDefinition) {
     // The definition above its mentions.
     auto is_def = [&](const Hit& h) {
       return h.symbol == name && h.kind != "window" && h.kind != "section";
@@ -236,13 +236,13 @@ void Index::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
   }
 
   bool expand = options.expand_graph == 1 ||
-                (options.expand_graph == -1 && intent.kind == search::Intent::Kind::kUsage);
+                (options.expand_graph == -1 && intent.kind == fusion::Intent::Kind::kUsage);
   if (!expand) return;
   if (!lane.available) {
     result->meta["graph_expansion"] = "not applied: graph " + lane.ToString();
     return;
   }
-  std::string target = intent.kind == search::Intent::Kind::kUsage
+  std::string target = intent.kind == fusion::Intent::Kind::kUsage
                            ? intent.symbol
                            : (hits.empty() ? std::string() : hits[0].symbol);
   if (target.empty()) {

@@ -9,11 +9,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "fusion/fusion.h"
 #include "index/catalog.h"
 #include "index/layout.h"
 #include "index/query_plan.h"
 #include "rank/rank.h"
-#include "search/search.h"
 #include "util/ascii.h"
 #include "util/file.h"
 
@@ -387,9 +387,9 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   if (mode == "hybrid" && !semantic_lane.available) mode = "lexical";
   result.mode = mode;
 
-  const search::FusionParams& fusion = tuning_.fusion;
+  const fusion::FusionParams& fusion = tuning_.fusion;
   const QueryPlan plan = PlanQuery(text);
-  const search::Intent& intent = plan.intent;
+  const fusion::Intent& intent = plan.intent;
   const std::vector<std::string>& terms = plan.terms;
   Snapshots snaps = snapshots();
   const lexical::Snapshot& snap = *snaps.lexical;
@@ -449,7 +449,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
       ranked.push_back({semantic_hits[i], why});
     }
   } else {
-    std::vector<search::LaneHit> lex, sem;
+    std::vector<fusion::LaneHit> lex, sem;
     std::unordered_map<uint64_t, lexical::ScoredDoc> docs;
     for (const auto& d : lexical_hits) {
       lex.push_back({d.key, d.score});
@@ -466,9 +466,9 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
     for (const auto& d : lexical_hits) {
       if (!in_semantic.count(d.key)) lexical_only.push_back(d);
     }
-    const std::vector<search::LaneHit> sem_extra = SemanticScores(snaps, text, lexical_only);
-    std::vector<search::FusedHit> fused =
-        search::Fuse(lex, sem, search::WeightsFor(intent, fusion), fusion, sem_extra);
+    const std::vector<fusion::LaneHit> sem_extra = SemanticScores(snaps, text, lexical_only);
+    std::vector<fusion::FusedHit> fused =
+        fusion::Fuse(lex, sem, fusion::WeightsFor(intent, fusion), fusion, sem_extra);
     // Exact symbol-name boost: a hit whose symbol is an identifier of the query.
     const auto& idents = plan.identifiers;
     if (!idents.empty() && !fused.empty() && fusion.symbol_boost > 0) {

@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "chunk/chunk.h"
+#include "fusion/fusion.h"
 #include "graph/graph.h"
 #include "grep/grep.h"
 #include "lexical/lexical.h"
 #include "rank/rank.h"
-#include "search/search.h"
 #include "semantic/hnsw.h"
 #include "semantic/semantic.h"
 #include "util/status.h"
@@ -172,7 +172,7 @@ const EngineOptions& Engine();
 // How queries rank: the fusion's and the re-ranker's parameters. The
 // defaults unless the daemon was given overrides (measurement runs).
 struct QueryTuning {
-  search::FusionParams fusion;
+  fusion::FusionParams fusion;
   rank::Weights rerank = rank::DefaultWeights();
 };
 
@@ -328,7 +328,7 @@ class Index {
   // Cosines of `docs` (lexical hits) with the query, for those that have a
   // vector: fusion scores every candidate on both lanes, not only the ones
   // each lane ranked in its own top N.
-  std::vector<search::LaneHit> SemanticScores(const Snapshots& snaps, std::string_view text,
+  std::vector<fusion::LaneHit> SemanticScores(const Snapshots& snaps, std::string_view text,
                                               const std::vector<lexical::ScoredDoc>& docs) const;
   std::vector<lexical::ScoredDoc> SemanticTop(const Snapshots& snaps, std::string_view text,
                                               size_t n, const std::string& path_prefix,

@@ -11,7 +11,7 @@ namespace ts::index {
 QueryPlan PlanQuery(std::string_view text) {
   QueryPlan plan;
   plan.text = std::string(text);
-  plan.intent = search::ClassifyIntent(text);
+  plan.intent = fusion::ClassifyIntent(text);
   plan.terms = lexical::TokenizeToVector(text);
   plan.identifiers = QueryIdentifiers(text);
   plan.signals = rank::AnalyzeQuery(text);

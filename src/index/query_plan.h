@@ -9,14 +9,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fusion/fusion.h"
 #include "rank/rank.h"
-#include "search/search.h"
 
 namespace ts::index {
 
 struct QueryPlan {
   std::string text;
-  search::Intent intent;                        // definition, usage, conceptual, debt, search
+  fusion::Intent intent;                        // definition, usage, conceptual, debt, search
   std::vector<std::string> terms;               // the lexical lane's tokens
   std::unordered_set<std::string> identifiers;  // QueryIdentifiers
   rank::QuerySignals signals;                   // what the re-ranker reads

@@ -110,10 +110,10 @@ Lane Index::SemanticLane() const {
   return Lane{uncovered < v->live_docs, detail};
 }
 
-std::vector<search::LaneHit> Index::SemanticScores(
+std::vector<fusion::LaneHit> Index::SemanticScores(
     const Snapshots& snaps, std::string_view text,
     const std::vector<lexical::ScoredDoc>& docs) const {
-  std::vector<search::LaneHit> out;
+  std::vector<fusion::LaneHit> out;
   if (!snaps.model || !snaps.vectors) return out;
   auto query = query_cache_.Embed(*snaps.model, text);
   const uint32_t dim = snaps.model->dim();

@@ -1,5 +1,5 @@
 // Public header of src/rank: the re-ranking stage. It takes the fused list of
-// candidate chunks (lanes already combined, src/search) and orders it as a
+// candidate chunks (lanes already combined, src/fusion) and orders it as a
 // developer would want to read it: the file that implements what the query
 // asks for first, one or two chunks per file near the top, tests, docs,
 // examples and vendored code below the implementation unless the query asks

@@ -8,7 +8,7 @@ namespace {
 
 TEST(QueryPlanTest, ReadsTheQueryOnceForEveryStage) {
   const QueryPlan usage = PlanQuery("who calls parse_header");
-  EXPECT_EQ(usage.intent.kind, search::Intent::Kind::kUsage);
+  EXPECT_EQ(usage.intent.kind, fusion::Intent::Kind::kUsage);
   EXPECT_EQ(usage.intent.symbol, "parse_header");
   EXPECT_TRUE(usage.identifiers.count("parse_header"));
   EXPECT_FALSE(usage.identifiers.count("calls"));  // plain words are not identifiers
@@ -19,7 +19,7 @@ TEST(QueryPlanTest, ReadsTheQueryOnceForEveryStage) {
   EXPECT_TRUE(doc.identifiers.empty());
 
   const QueryPlan symbol = PlanQuery("Rails::Engine");
-  EXPECT_EQ(symbol.intent.kind, search::Intent::Kind::kDefinition);
+  EXPECT_EQ(symbol.intent.kind, fusion::Intent::Kind::kDefinition);
   EXPECT_EQ(symbol.signals.identifier, "engine");
   EXPECT_TRUE(symbol.identifiers.count("engine"));
 }

@@ -2,10 +2,10 @@
 #include <cctype>
 #include <vector>
 
-#include "search/search.h"
+#include "fusion/fusion.h"
 #include "util/ascii.h"
 
-namespace ts::search {
+namespace ts::fusion {
 namespace {
 
 std::vector<std::string> Words(std::string_view q) {
@@ -243,4 +243,4 @@ Intent ClassifyIntent(std::string_view query) {
   return out;
 }
 
-}  // namespace ts::search
+}  // namespace ts::fusion

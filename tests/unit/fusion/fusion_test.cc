@@ -1,9 +1,9 @@
 // Hybrid fusion: both methods, ranks kept for match reasons, lane weights.
 #include <gtest/gtest.h>
 
-#include "search/search.h"
+#include "fusion/fusion.h"
 
-namespace ts::search {
+namespace ts::fusion {
 namespace {
 
 const std::vector<LaneHit> kLexical = {{1, 10.0}, {2, 8.0}, {3, 1.0}};
@@ -82,4 +82,4 @@ TEST(FusionTest, OneEmptyLaneKeepsTheOthersOrder) {
 }
 
 }  // namespace
-}  // namespace ts::search
+}  // namespace ts::fusion

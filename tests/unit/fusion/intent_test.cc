@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "search/search.h"
+#include "fusion/fusion.h"
 
-namespace ts::search {
+namespace ts::fusion {
 namespace {
 
 struct Case {
@@ -61,4 +61,4 @@ TEST(Intent, Classifies) {
 }
 
 }  // namespace
-}  // namespace ts::search
+}  // namespace ts::fusion

@@ -5,9 +5,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "search/search.h"
+#include "fusion/fusion.h"
 
-namespace ts::search {
+namespace ts::fusion {
 
 FusionParams FusionParams::WithOverrides(std::string_view overrides) {
   FusionParams p;
@@ -153,4 +153,4 @@ std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
   return out;
 }
 
-}  // namespace ts::search
+}  // namespace ts::fusion

@@ -1,4 +1,5 @@
-// Public header of src/search: query understanding shared by the lanes.
+// Public header of src/fusion: query understanding shared by the lanes
+// (intent) and the fusion of the lexical and semantic lanes into one list.
 #pragma once
 
 #include <cstddef>
@@ -7,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ts::search {
+namespace ts::fusion {
 
 // What a query asks for.
 struct Intent {
@@ -95,4 +96,4 @@ std::vector<FusedHit> Fuse(const std::vector<LaneHit>& lexical,
                            const FusionParams& params,
                            const std::vector<LaneHit>& semantic_extra = {});
 
-}  // namespace ts::search
+}  // namespace ts::fusion
