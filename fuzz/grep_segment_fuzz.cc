@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "checksum_fix.h"
 #include "grep/grep.h"
-#include "util/hash.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string bytes(reinterpret_cast<const char*>(data), size);
@@ -16,8 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // section parsing behind the checksum is reached.
   if (size >= 16 && size % 2 == 0) {
     bytes.replace(size - 16, 8, "TSGREND1");
-    const uint64_t sum = ts::Hash64(std::string_view(bytes).substr(0, size - 8));
-    for (int i = 0; i < 8; ++i) bytes[size - 8 + i] = static_cast<char>(sum >> (8 * i));
+    FixHash64(bytes, size - 8, size - 8);
   }
   auto reader = ts::grep::SegmentReader::FromBytes(bytes);
   if (!reader.ok()) return 0;

@@ -241,7 +241,7 @@ void Watcher::HandleEvents(const char* buf, ssize_t len) {
       if (ev->mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(dir.index, roots_[dir.index].path, rel);
       // A directory that appears, disappears or moves changes many files at once.
       if (removal) {
-        removal_rescans_.insert(dir.index);
+        removal_rescans_[dir.index] = kRescanWhy;
       } else {
         pending_rescans_[dir.index] = kRescanWhy;
       }
@@ -266,43 +266,31 @@ bool Watcher::SameRoot(const std::string& index) const {
          st.st_ino == it->second.ino;
 }
 
-void Watcher::FlushRemovals() {
-  for (const auto& name : removal_rescans_) {
-    pending_removals_.erase(name);
-    if (!SameRoot(name)) continue;
-    auto r = service_->Reindex(name, false, index::ShrinkPolicy::kKeepMissing, kRescanWhy);
-    if (!r.ok())
-      service_->log()->Warn("watcher: rescan of '" + name + "': " + r.status().message());
-  }
-  for (const auto& [name, paths] : pending_removals_) {
-    if (!SameRoot(name)) continue;
-    // A path updated while missing is dropped from the index (Service::QueuePaths).
-    auto r =
-        service_->QueuePaths(name, std::vector<std::string>(paths.begin(), paths.end()), false);
-    if (!r.ok())
-      service_->log()->Warn("watcher: update of '" + name + "': " + r.status().message());
-  }
-  removal_rescans_.clear();
-  pending_removals_.clear();
-}
-
-void Watcher::Flush() {
-  for (const auto& [name, why] : pending_rescans_) {
-    pending_paths_.erase(name);
+// Queues the rescans, then the path updates of the indexes not rescanned,
+// for roots still the same directory; empties both.
+void Watcher::Apply(std::map<std::string, std::string>& rescans,
+                    std::map<std::string, std::set<std::string>>& paths) {
+  for (const auto& [name, why] : rescans) {
+    paths.erase(name);
     if (!SameRoot(name)) continue;
     auto r = service_->Reindex(name, false, index::ShrinkPolicy::kKeepMissing, why);
     if (!r.ok())
       service_->log()->Warn("watcher: rescan of '" + name + "': " + r.status().message());
   }
-  for (const auto& [name, paths] : pending_paths_) {
+  for (const auto& [name, changed] : paths) {
     if (!SameRoot(name)) continue;
+    // A path updated while missing is dropped from the index (Service::QueuePaths).
     auto r =
-        service_->QueuePaths(name, std::vector<std::string>(paths.begin(), paths.end()), false);
+        service_->QueuePaths(name, std::vector<std::string>(changed.begin(), changed.end()), false);
     if (!r.ok())
       service_->log()->Warn("watcher: update of '" + name + "': " + r.status().message());
   }
-  pending_rescans_.clear();
-  pending_paths_.clear();
+  rescans.clear();
+  paths.clear();
+}
+
+void Watcher::Flush() {
+  Apply(pending_rescans_, pending_paths_);
   first_pending_ms_ = 0;
 }
 
@@ -332,7 +320,7 @@ void Watcher::Loop() {
     }
     if ((!pending_removals_.empty() || !removal_rescans_.empty()) &&
         now - last_event_ms_ >= kRemovalQuietMs) {
-      FlushRemovals();
+      Apply(removal_rescans_, pending_removals_);
     }
   }
 }

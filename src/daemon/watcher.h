@@ -54,7 +54,8 @@ class Watcher {
   void MarkLost(const std::string& index, const std::string& why);
   void HandleEvents(const char* buf, ssize_t len);
   void Flush();
-  void FlushRemovals();
+  void Apply(std::map<std::string, std::string>& rescans,
+             std::map<std::string, std::set<std::string>>& paths);
   bool SameRoot(const std::string& index) const;
 
   Service* service_;
@@ -81,7 +82,7 @@ class Watcher {
   // deletes the files first and the root last, and none of it must reach
   // the index before the root's own deletion says the root is lost.
   std::map<std::string, std::set<std::string>> pending_removals_;
-  std::set<std::string> removal_rescans_;
+  std::map<std::string, std::string> removal_rescans_;  // index -> why
   int64_t first_pending_ms_ = 0, last_event_ms_ = 0;
   bool first_sync_done_ = false;
   bool limit_warned_ = false;
