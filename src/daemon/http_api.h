@@ -1,4 +1,6 @@
-// Registers the HTTP JSON API (docs/API.md) on a cpp-httplib server.
+// Registers the HTTP JSON API (docs/API.md) on a cpp-httplib server: the
+// routes (http_api.cc's table) and the access guard in front of them. The
+// request limits and the JSON shapes are wire.h's.
 #pragma once
 
 #include <httplib.h>
@@ -9,17 +11,6 @@
 #include "daemon/service.h"
 
 namespace ts::daemon {
-
-// Request limits; each violation gets a precise 4xx error.
-inline constexpr size_t kMaxBodyBytes = 1u << 20;
-inline constexpr size_t kMaxQueryBytes = 4096;
-inline constexpr int64_t kMaxTopK = 1000;
-// grep: context lines per side, selected lines per answer, and the time budget.
-inline constexpr int64_t kMaxGrepContext = 1000;
-inline constexpr int64_t kDefaultGrepResults = 10000;
-inline constexpr int64_t kMaxGrepResults = 1000000;
-inline constexpr int64_t kDefaultGrepTimeoutMs = 10000;
-inline constexpr int64_t kMaxGrepTimeoutMs = 120000;
 
 void RegisterRoutes(httplib::Server& server, Service& service);
 

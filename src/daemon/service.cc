@@ -1,6 +1,7 @@
 #include "daemon/service.h"
 
 #include "client/client.h"
+#include "daemon/wire.h"
 
 #include "util/utf8.h"
 #include "walk/root_policy.h"
@@ -9,7 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 namespace ts::daemon {
 namespace {
@@ -22,50 +25,6 @@ bool Finished(const Job& job) {
 }
 
 }  // namespace
-
-nlohmann::json HitJson(const index::Hit& h, bool compact) {
-  nlohmann::json j = {{"id", h.id},
-                      {"file", h.file},
-                      {"language", h.language},
-                      {"start_line", h.start_line},
-                      {"end_line", h.end_line},
-                      {"function_name", h.symbol},
-                      {"scope", h.scope},
-                      {"chunk_type", h.kind},
-                      {"score", h.score},
-                      {"match_reason", h.match_reason}};
-  if (compact) {
-    // A snippet: the first three lines, for agents that want many hits cheaply.
-    size_t pos = 0;
-    for (int i = 0; i < 3 && pos != std::string::npos; ++i) {
-      pos = h.content.find('\n', pos == 0 && i == 0 ? 0 : pos + 1);
-    }
-    j["snippet"] = h.content.substr(0, pos == std::string::npos ? std::string::npos : pos);
-  } else {
-    j["content"] = h.content;
-  }
-  return j;
-}
-
-nlohmann::json SummaryJson(const index::UpdateSummary& s) {
-  return {{"files_seen", s.files_seen},
-          {"files_indexed", s.files_indexed},
-          {"files_grep_only", s.files_grep_only},
-          {"files_unchanged", s.files_unchanged},
-          {"files_deleted", s.files_deleted},
-          {"files_kept_missing", s.files_kept_missing},
-          {"chunks_added", s.chunks_added},
-          {"chunks_embedded", s.chunks_embedded},
-          {"chunks_embedding_reused", s.chunks_embedding_reused},
-          {"semantic_note", s.semantic_note},
-          {"bytes_read", s.bytes_read},
-          {"total_files", s.total_files},
-          {"total_chunks", s.total_chunks},
-          {"commits", s.commits},
-          {"seconds", s.seconds},
-          {"skipped", s.skipped},
-          {"unreadable_samples", s.unreadable_samples}};
-}
 
 Result<std::unique_ptr<Service>> Service::Start(const std::string& data_dir, Log* log) {
   auto reg = index::Registry::Load(data_dir);
@@ -496,6 +455,56 @@ Result<nlohmann::json> Service::IndexStatus(const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!registry_.Find(name)) return Status::NotFound("no index named '" + name + "'");
   return IndexJsonLocked(name);
+}
+
+SearchAllResult Service::SearchAll(const std::string& query,
+                                   const index::QueryOptions& options) const {
+  constexpr size_t kSearchAllWorkers = 4;
+  const auto started = std::chrono::steady_clock::now();
+  SearchAllResult out;
+  for (const std::string& name : Names()) {
+    out.answers.push_back({name, Status::Internal("not run"), ""});
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < out.answers.size();) {
+      IndexAnswer& a = out.answers[i];
+      auto idx = Get(a.name);
+      a.result =
+          idx.ok() ? (*idx)->Query(query, options) : Result<index::QueryResult>(idx.status());
+      a.watch = WatchState(a.name);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < std::min(kSearchAllWorkers, out.answers.size()); ++t) {
+    workers.emplace_back(work);
+  }
+  for (auto& w : workers) w.join();
+
+  // Scores are per index (each pool is normalised by the re-ranker). Across
+  // indexes a hit counts as its share of its index's first score times that
+  // index's confidence, a calibrated probability: the exact definition in one
+  // index beats the best weak match in another.
+  out.intent = "search";
+  for (size_t i = 0; i < out.answers.size(); ++i) {
+    const auto& r = out.answers[i].result;
+    if (!r.ok()) continue;
+    if (!r->intent.empty()) out.intent = r->intent;
+    double first = 0;
+    for (const auto& h : r->hits) first = std::max(first, h.score);
+    const double confidence = r->confidence >= 0 ? r->confidence : 1.0;
+    for (const auto& h : r->hits) {
+      MergedHit m{i, h, h.score};
+      m.hit.score = first > 0 ? confidence * h.score / first : 0;
+      out.hits.push_back(std::move(m));
+    }
+  }
+  std::stable_sort(out.hits.begin(), out.hits.end(),
+                   [](const auto& a, const auto& b) { return a.hit.score > b.hit.score; });
+  if (out.hits.size() > options.top_k) out.hits.resize(options.top_k);
+  out.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return out;
 }
 
 Result<Job> Service::LatestJob(const std::string& name) const {

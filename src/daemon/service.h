@@ -36,6 +36,24 @@ struct Job {
   std::string error;
 };
 
+// POST /search: each index's answer, and the hits merged across them.
+struct IndexAnswer {
+  std::string name;
+  Result<index::QueryResult> result;
+  std::string watch;  // the watcher's state of the index when it answered
+};
+struct MergedHit {
+  size_t answer = 0;   // which IndexAnswer the hit is from
+  index::Hit hit;      // hit.score: the score comparable across indexes
+  double index_score;  // the score within its own index
+};
+struct SearchAllResult {
+  std::vector<IndexAnswer> answers;  // in name order
+  std::vector<MergedHit> hits;       // best first, at most top_k
+  std::string intent;                // the last index's intent ("search" when none)
+  double latency_ms = 0;
+};
+
 class Service {
  public:
   static Result<std::unique_ptr<Service>> Start(const std::string& data_dir, Log* log);
@@ -79,6 +97,9 @@ class Service {
   nlohmann::json List() const;
   Result<nlohmann::json> IndexStatus(const std::string& name) const;
   nlohmann::json Health() const;
+  // Asks every index, at most kSearchAllWorkers at a time, and merges the
+  // hits by a score comparable across indexes (see service.cc).
+  SearchAllResult SearchAll(const std::string& query, const index::QueryOptions& options) const;
   // The newest job of an index (queued, running or finished), if any.
   Result<Job> LatestJob(const std::string& name) const;
 
@@ -132,9 +153,5 @@ class Service {
   std::thread worker_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
-
-// JSON shapes shared by the HTTP API (DESIGN.md §6).
-nlohmann::json HitJson(const index::Hit& hit, bool compact);
-nlohmann::json SummaryJson(const index::UpdateSummary& summary);
 
 }  // namespace ts::daemon
