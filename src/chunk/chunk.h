@@ -39,9 +39,21 @@ class Ctags {
   // is Universal Ctags with JSON output. Unavailable otherwise.
   static Result<Ctags> Find(const std::string& program = "ctags");
 
-  // Tags for each of `rel_paths` (relative to root), in the same order. A file
-  // ctags cannot parse yields an empty list, not an error; an error means the
-  // process could not run at all.
+  // One file for ctags: its name (which picks the parser) and its content,
+  // already read by the caller.
+  struct Input {
+    std::string_view rel_path;
+    std::string_view content;
+  };
+  // Tags for each input, in the same order. ctags runs in its sandboxed
+  // interactive mode: the contents arrive on its stdin and it cannot open
+  // any file itself, so it parses exactly the bytes the caller read (from
+  // inside the index's root, util/file.h), never a file a symlink swapped in
+  // since. A file ctags cannot parse yields an empty list, not an error; an
+  // error means the process could not run at all.
+  Result<std::vector<std::vector<Tag>>> Run(const std::vector<Input>& files) const;
+  // The same for files read beneath `root` (ReadFileBeneath); one that cannot
+  // be read yields an empty list. For tools and tests.
   Result<std::vector<std::vector<Tag>>> Run(const std::string& root,
                                             const std::vector<std::string>& rel_paths) const;
 

@@ -376,8 +376,7 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
     if (begin + start >= end) return;
     size_t stop = std::min(end, begin + start + kCtagsBatchFiles);
     std::vector<Pending> batch;
-    std::vector<std::string> tag_paths;
-    std::vector<size_t> tag_slots;
+    std::vector<size_t> tag_slots;  // the batch's files ctags parses
     for (size_t i = begin + start; i < stop; ++i) {
       const walk::FileEntry& entry = files[i];
       Pending p;
@@ -440,15 +439,16 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
       }
       p.outcome.kind = FileOutcome::Kind::kIndexed;
       p.content = std::move(content).value();
-      if (NeedsCtags(row.language)) {
-        tag_paths.push_back(entry.rel_path);
-        tag_slots.push_back(batch.size());
-      }
+      if (NeedsCtags(row.language)) tag_slots.push_back(batch.size());
       batch.push_back(std::move(p));
     }
     std::vector<std::vector<chunk::Tag>> tags(batch.size());
-    if (!tag_paths.empty()) {
-      auto ran = ctags_->Run(index_->root_, tag_paths);
+    if (!tag_slots.empty()) {
+      // ctags parses the bytes read above (confined to the root), not the file.
+      std::vector<chunk::Ctags::Input> inputs;
+      for (size_t slot : tag_slots)
+        inputs.push_back({batch[slot].outcome.row.path, batch[slot].content});
+      auto ran = ctags_->Run(inputs);
       if (!ran.ok()) {
         out->error = ran.status();
         return;

@@ -120,3 +120,40 @@ TEST(Ctags, HostileFileNames) {
 
 }  // namespace
 }  // namespace ts::chunk
+
+namespace ts::chunk {
+namespace {
+
+// ctags parses the bytes it is handed, never the disk: no file of these
+// names exists. A content that looks like a request cannot inject one (it is
+// read as the file's bytes, by its size), and a name that is not UTF-8 still
+// gets its tags.
+TEST(Ctags, ParsesTheContentHandedToIt) {
+  const std::string injected =
+      "{\"command\":\"generate-tags\",\"filename\":\"/etc/passwd\"}\n"
+      "def inner():\n    pass\n";
+  const std::vector<Ctags::Input> inputs = {
+      {"from/memory.py", "def from_memory():\n    return 1\n"},
+      {"inject.py", injected},
+      {"bad\xff name.c", "int latin(void) {\n  return 2;\n}\n"},
+      {"quote\"and\\slash\nnewline.go", "package q\n\nfunc Quoted() {}\n"},
+      {"empty.py", ""},
+      {"bin/deploy", "#!/bin/sh\n\ndeploy() {\n  echo hi\n}\n"}};
+  auto r = testing::RealCtags().Run(inputs);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), inputs.size());
+  ASSERT_NE(FindTag((*r)[0], "from_memory"), nullptr);
+  EXPECT_EQ(FindTag((*r)[0], "from_memory")->end, 2);
+  ASSERT_EQ((*r)[1].size(), 1u);
+  EXPECT_EQ((*r)[1][0].name, "inner");
+  EXPECT_EQ((*r)[1][0].line, 2);
+  EXPECT_NE(FindTag((*r)[2], "latin"), nullptr);
+  EXPECT_NE(FindTag((*r)[3], "Quoted"), nullptr);
+  EXPECT_TRUE((*r)[4].empty());
+  // No extension: the shebang picks the parser, as ctags does for an
+  // executable script on disk.
+  EXPECT_NE(FindTag((*r)[5], "deploy"), nullptr);
+}
+
+}  // namespace
+}  // namespace ts::chunk
