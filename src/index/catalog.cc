@@ -64,7 +64,7 @@ std::string Statement::Text(int col) const {
            : std::string();
 }
 
-Result<std::unique_ptr<Index::Catalog>> Index::Catalog::Open(const std::string& path) {
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path) {
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db,
@@ -94,7 +94,7 @@ Result<std::unique_ptr<Index::Catalog>> Index::Catalog::Open(const std::string& 
   return catalog;
 }
 
-Index::Catalog::~Catalog() {
+Catalog::~Catalog() {
   get_meta_.reset();
   set_meta_.reset();
   chunks_of_file_.reset();
@@ -112,7 +112,7 @@ Index::Catalog::~Catalog() {
   sqlite3_close(db_);
 }
 
-Status Index::Catalog::Prepare() {
+Status Catalog::Prepare() {
   struct {
     std::unique_ptr<Statement>* slot;
     const char* sql;
@@ -146,7 +146,7 @@ Status Index::Catalog::Prepare() {
   return Status::Ok();
 }
 
-Status Index::Catalog::Exec(const char* sql) {
+Status Catalog::Exec(const char* sql) {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
@@ -156,7 +156,7 @@ Status Index::Catalog::Exec(const char* sql) {
   return Status::Ok();
 }
 
-Result<std::string> Index::Catalog::GetMeta(const std::string& key) {
+Result<std::string> Catalog::GetMeta(const std::string& key) {
   get_meta_->Bind(1, key);
   std::string value;
   int rc = get_meta_->Step();
@@ -166,11 +166,11 @@ Result<std::string> Index::Catalog::GetMeta(const std::string& key) {
   return value;
 }
 
-Status Index::Catalog::SetMeta(const std::string& key, const std::string& value) {
+Status Catalog::SetMeta(const std::string& key, const std::string& value) {
   return set_meta_->Bind(1, key).Bind(2, value).Run();
 }
 
-Result<std::unordered_map<std::string, FileRow>> Index::Catalog::LoadFiles() {
+Result<std::unordered_map<std::string, FileRow>> Catalog::LoadFiles() {
   Statement q(db_, "SELECT id,path,size,mtime_ns,hash,language,chunk_count,grep_key FROM files");
   if (!q.ok()) return SqlError(db_, "load files");
   std::unordered_map<std::string, FileRow> out;
@@ -185,7 +185,7 @@ Result<std::unordered_map<std::string, FileRow>> Index::Catalog::LoadFiles() {
   return out;
 }
 
-Result<std::vector<SegmentRow>> Index::Catalog::LoadSegments() {
+Result<std::vector<SegmentRow>> Catalog::LoadSegments() {
   Statement q(db_, "SELECT name,doc_count,byte_size,checksum FROM segments ORDER BY name");
   if (!q.ok()) return SqlError(db_, "load segments");
   std::vector<SegmentRow> out;
@@ -198,7 +198,7 @@ Result<std::vector<SegmentRow>> Index::Catalog::LoadSegments() {
   return out;
 }
 
-Result<std::vector<uint64_t>> Index::Catalog::LoadTombstones() {
+Result<std::vector<uint64_t>> Catalog::LoadTombstones() {
   Statement q(db_, "SELECT key FROM tombstones");
   if (!q.ok()) return SqlError(db_, "load tombstones");
   std::vector<uint64_t> out;
@@ -208,13 +208,13 @@ Result<std::vector<uint64_t>> Index::Catalog::LoadTombstones() {
   return out;
 }
 
-Result<uint64_t> Index::Catalog::Count(const char* table) {
+Result<uint64_t> Catalog::Count(const char* table) {
   Statement q(db_, (std::string("SELECT count(*) FROM ") + table).c_str());
   if (!q.ok() || q.Step() != SQLITE_ROW) return SqlError(db_, "count");
   return static_cast<uint64_t>(q.Int(0));
 }
 
-Result<std::vector<uint64_t>> Index::Catalog::DeleteChunksOfFile(int64_t file_id) {
+Result<std::vector<uint64_t>> Catalog::DeleteChunksOfFile(int64_t file_id) {
   std::vector<uint64_t> keys;
   chunks_of_file_->Bind(1, file_id);
   int rc;
@@ -227,11 +227,11 @@ Result<std::vector<uint64_t>> Index::Catalog::DeleteChunksOfFile(int64_t file_id
   return keys;
 }
 
-Status Index::Catalog::DeleteFile(int64_t file_id) {
+Status Catalog::DeleteFile(int64_t file_id) {
   return delete_file_->Bind(1, file_id).Run();
 }
 
-Result<int64_t> Index::Catalog::UpsertFile(const FileRow& r) {
+Result<int64_t> Catalog::UpsertFile(const FileRow& r) {
   upsert_file_->Bind(1, r.path)
       .Bind(2, static_cast<int64_t>(r.size))
       .Bind(3, r.mtime_ns)
@@ -247,7 +247,7 @@ Result<int64_t> Index::Catalog::UpsertFile(const FileRow& r) {
   return id;
 }
 
-Status Index::Catalog::InsertChunk(const ChunkRow& r) {
+Status Catalog::InsertChunk(const ChunkRow& r) {
   return insert_chunk_->Bind(1, static_cast<int64_t>(r.key))
       .Bind(2, r.chunk_id)
       .Bind(3, r.file_id)
@@ -260,19 +260,19 @@ Status Index::Catalog::InsertChunk(const ChunkRow& r) {
       .Run();
 }
 
-Status Index::Catalog::InsertTombstones(const std::vector<uint64_t>& keys) {
+Status Catalog::InsertTombstones(const std::vector<uint64_t>& keys) {
   for (uint64_t k : keys)
     TS_RETURN_IF_ERROR(insert_tombstone_->Bind(1, static_cast<int64_t>(k)).Run());
   return Status::Ok();
 }
 
-Status Index::Catalog::DeleteTombstones(const std::vector<uint64_t>& keys) {
+Status Catalog::DeleteTombstones(const std::vector<uint64_t>& keys) {
   for (uint64_t k : keys)
     TS_RETURN_IF_ERROR(delete_tombstone_->Bind(1, static_cast<int64_t>(k)).Run());
   return Status::Ok();
 }
 
-Status Index::Catalog::InsertSegment(const SegmentRow& r) {
+Status Catalog::InsertSegment(const SegmentRow& r) {
   return insert_segment_->Bind(1, r.name)
       .Bind(2, static_cast<int64_t>(r.doc_count))
       .Bind(3, static_cast<int64_t>(r.byte_size))
@@ -280,7 +280,7 @@ Status Index::Catalog::InsertSegment(const SegmentRow& r) {
       .Run();
 }
 
-Status Index::Catalog::DeleteSegment(const std::string& name) {
+Status Catalog::DeleteSegment(const std::string& name) {
   return delete_segment_->Bind(1, name).Run();
 }
 

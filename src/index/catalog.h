@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "graph/graph.h"
-#include "index/index.h"
+#include "util/status.h"
 
 namespace ts::index {
 
@@ -66,7 +66,7 @@ struct ChunkRow {
   std::string symbol, scope, kind, language;
 };
 
-class Index::Catalog {
+class Catalog {
  public:
   static Result<std::unique_ptr<Catalog>> Open(const std::string& path);
   ~Catalog();

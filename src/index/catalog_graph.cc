@@ -33,7 +33,7 @@ Status GraphSqlError(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
-Status Index::Catalog::PrepareGraph() {
+Status Catalog::PrepareGraph() {
   TS_RETURN_IF_ERROR(Exec(kGraphSchema));
   // The writer's page cache: a kernel-sized round inserts millions of index
   // entries at random places in the name and caller B-trees.
@@ -65,7 +65,7 @@ Status Index::Catalog::PrepareGraph() {
   return Status::Ok();
 }
 
-Status Index::Catalog::InsertFileGraph(int64_t file_id, const graph::FileGraph& g) {
+Status Catalog::InsertFileGraph(int64_t file_id, const graph::FileGraph& g) {
   std::vector<int64_t> ids(g.defs.size(), 0);
   std::unordered_set<std::string_view> names;
   for (size_t i = 0; i < g.defs.size(); ++i) {
@@ -105,7 +105,7 @@ Status Index::Catalog::InsertFileGraph(int64_t file_id, const graph::FileGraph& 
   return Status::Ok();
 }
 
-Status Index::Catalog::DeleteGraphOfFile(int64_t file_id) {
+Status Catalog::DeleteGraphOfFile(int64_t file_id) {
   std::vector<std::pair<int64_t, std::string>> rows;
   graph_of_file_->Bind(1, file_id);
   int rc;
@@ -125,7 +125,7 @@ Status Index::Catalog::DeleteGraphOfFile(int64_t file_id) {
   return delete_imports_->Bind(1, file_id).Run();
 }
 
-Status Index::Catalog::FlushGraph() {
+Status Catalog::FlushGraph() {
   // In key order: each B-tree page is visited once per commit, not once per row.
   // Deletions first: a symbol id freed in this commit may be given again.
   std::sort(pending_deletes_.begin(), pending_deletes_.end());
@@ -141,7 +141,7 @@ Status Index::Catalog::FlushGraph() {
   return Status::Ok();
 }
 
-Status Index::Catalog::ClearGraph() {
+Status Catalog::ClearGraph() {
   pending_calls_.clear();
   pending_deletes_.clear();
   return Exec("DELETE FROM calls; DELETE FROM symbols; DELETE FROM graph_files;");

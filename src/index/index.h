@@ -191,6 +191,8 @@ struct QueryResult {
   std::map<std::string, double> confidence_signals;
 };
 
+class Catalog;  // catalog.h: the SQLite catalog, internal to src/index
+
 class Index {
  public:
   // Opens an existing index directory (created by Create).
@@ -255,7 +257,6 @@ class Index {
   Result<QueryResult> SimilarTo(const std::string& chunk_id, size_t top_k) const;
 
  private:
-  class Catalog;
   class Updater;
   Index() = default;
   Status Load();
