@@ -362,6 +362,165 @@ std::map<std::string, Lane> Index::Lanes() const {
   return lanes;
 }
 
+// Hybrid ranking: both lanes fused (every candidate scored on both), the
+// exact-symbol boost, the re-ranking stage over the whole pool (so the first
+// k hits do not depend on top_k), and the confidence of the first hit.
+// Semantic-only hits in `weak_semantic` are dropped and counted.
+std::vector<Index::RankedDoc> Index::RankHybrid(
+    const Snapshots& snaps, std::string_view text, const QueryPlan& plan,
+    const QueryOptions& options, size_t depth, const std::vector<lexical::ScoredDoc>& lexical_hits,
+    const std::vector<lexical::ScoredDoc>& semantic_hits,
+    const std::unordered_set<uint64_t>& weak_semantic, size_t* weak_dropped,
+    QueryResult* out) const {
+  const fusion::FusionParams& fusion = tuning_.fusion;
+  const fusion::Intent& intent = plan.intent;
+  const lexical::Snapshot& snap = *snaps.lexical;
+  QueryResult& result = *out;
+  std::vector<RankedDoc> ranked;
+  std::vector<fusion::LaneHit> lex, sem;
+  std::unordered_map<uint64_t, lexical::ScoredDoc> docs;
+  for (const auto& d : lexical_hits) {
+    lex.push_back({d.key, d.score});
+    docs.emplace(d.key, d);
+  }
+  for (const auto& d : semantic_hits) {
+    sem.push_back({d.key, d.score});
+    docs.emplace(d.key, d);
+  }
+  // Lexical candidates the semantic top N missed still have a cosine.
+  std::unordered_set<uint64_t> in_semantic;
+  for (const auto& d : semantic_hits) in_semantic.insert(d.key);
+  std::vector<lexical::ScoredDoc> lexical_only;
+  for (const auto& d : lexical_hits) {
+    if (!in_semantic.count(d.key)) lexical_only.push_back(d);
+  }
+  const std::vector<fusion::LaneHit> sem_extra = SemanticScores(snaps, text, lexical_only);
+  std::vector<fusion::FusedHit> fused =
+      fusion::Fuse(lex, sem, fusion::WeightsFor(intent, fusion), fusion, sem_extra);
+  // Exact symbol-name boost: a hit whose symbol is an identifier of the query.
+  const auto& idents = plan.identifiers;
+  if (!idents.empty() && !fused.empty() && fusion.symbol_boost > 0) {
+    const double bonus = fusion.symbol_boost * fused[0].score;
+    const size_t window = std::min(fused.size(), depth);
+    bool boosted = false;
+    for (size_t i = 0; i < window; ++i) {
+      const auto& d = docs[fused[i].key];
+      std::string symbol = snap.segments()[d.segment].segment->Doc(d.docno).symbol;
+      if (!symbol.empty() && idents.count(LowerAscii(symbol))) {
+        fused[i].score += bonus;
+        boosted = true;
+      }
+    }
+    if (boosted) {
+      std::stable_sort(fused.begin(), fused.end(),
+                       [](const auto& a, const auto& b) { return a.score > b.score; });
+    }
+  }
+  // The re-ranking stage orders the whole fused pool (not just top_k), so
+  // the first k hits do not depend on top_k.
+  const rank::Weights& rerank_weights = tuning_.rerank;
+  std::vector<rank::Candidate> pool;
+  std::vector<size_t> fused_of_pool;  // pool[i] is fused[fused_of_pool[i]]
+  std::unordered_map<std::string, double> centrality_of_path;
+  auto centrality = [&](const std::string& path) {
+    if (rerank_weights.centrality == 0) return 0.0;
+    auto [it, inserted] = centrality_of_path.try_emplace(path, 0.0);
+    if (inserted) it->second = FileCentrality(snap, path);
+    return it->second;
+  };
+  pool.reserve(fused.size());
+  for (size_t i = 0; i < fused.size(); ++i) {
+    const auto& f = fused[i];
+    if (weak_semantic.count(f.key)) {
+      ++*weak_dropped;
+      continue;
+    }
+    fused_of_pool.push_back(i);
+    const auto& d = docs[f.key];
+    lexical::StoredDoc doc = snap.segments()[d.segment].segment->Doc(d.docno);
+    pool.push_back({f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score,
+                    centrality(doc.path)});
+  }
+  const std::vector<rank::Ranked> reranked = rank::Rerank(pool, plan.signals, rerank_weights);
+  {
+    rank::ConfidenceSignals sig;
+    sig.lexical_found = !lexical_hits.empty();
+    if (!reranked.empty()) {
+      sig.any_hit = true;
+      const size_t top = reranked[0].candidate;
+      const auto& f = fused[fused_of_pool[top]];
+      sig.lexical_rank = f.lexical_rank;
+      sig.semantic_rank = f.semantic_rank;
+      sig.both_lanes = f.lexical_rank > 0 && f.semantic_rank > 0;
+      for (const auto& d : semantic_hits) {
+        if (d.key == f.key) sig.cosine = d.score;
+      }
+      for (const auto& e : sem_extra) {
+        if (e.key == f.key) sig.cosine = e.score;
+      }
+      const double first = reranked[0].score;
+      double other = 0;
+      for (const auto& r : reranked) {
+        if (pool[r.candidate].path != pool[top].path) {
+          other = r.score;
+          break;
+        }
+      }
+      sig.file_gap = first > 0 ? std::clamp((first - other) / first, 0.0, 1.0) : 0;
+    }
+    result.confidence = rank::Confidence(sig);
+    result.confidence_signals = {{"both_lanes", sig.both_lanes ? 1 : 0},
+                                 {"lexical_found", sig.lexical_found ? 1 : 0},
+                                 {"cosine", sig.cosine},
+                                 {"lexical_rank", sig.lexical_rank},
+                                 {"semantic_rank", sig.semantic_rank},
+                                 {"file_gap", sig.file_gap}};
+  }
+  for (size_t i = 0; i < reranked.size() && i < options.top_k; ++i) {
+    const auto& f = fused[fused_of_pool[reranked[i].candidate]];
+    lexical::ScoredDoc d = docs[f.key];
+    d.score = reranked[i].score;
+    std::string why = "hybrid: ";
+    if (f.lexical_rank > 0) why += "bm25 #" + std::to_string(f.lexical_rank);
+    if (f.lexical_rank > 0 && f.semantic_rank > 0) why += " + ";
+    if (f.semantic_rank > 0) why += "semantic #" + std::to_string(f.semantic_rank);
+    ranked.push_back({d, why});
+  }
+  return ranked;
+}
+
+// The hits as callers see them: stored fields, why each matched, and its
+// lines read from the file (confined to the root, each file read once).
+void Index::MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
+                            const std::vector<std::string>& terms, const QueryOptions& options,
+                            QueryResult* result) const {
+  std::map<std::string, std::string> file_cache;  // a file read once even with several hits
+  for (const auto& r : ranked) {
+    const lexical::ScoredDoc& s = r.doc;
+    lexical::StoredDoc doc = snap.segments()[s.segment].segment->Doc(s.docno);
+    Hit hit;
+    hit.id = doc.chunk_id;
+    hit.file = doc.path;
+    hit.language = doc.language;
+    hit.symbol = doc.symbol;
+    hit.scope = doc.scope;
+    hit.kind = doc.kind;
+    hit.start_line = doc.start_line;
+    hit.end_line = doc.end_line;
+    hit.score = s.score;
+    hit.match_reason = r.reason.empty() ? MatchReason(terms, doc) : r.reason;
+    if (options.include_content) {
+      auto it = file_cache.find(doc.path);
+      if (it == file_cache.end()) {
+        auto content = ReadFileBeneath(root_, doc.path, 4u << 20);
+        it = file_cache.emplace(doc.path, content.ok() ? *content : std::string()).first;
+      }
+      hit.content = SliceLines(it->second, doc.start_line, doc.end_line);
+    }
+    result->hits.push_back(std::move(hit));
+  }
+}
+
 Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& options) const {
   auto started = std::chrono::steady_clock::now();
   auto lanes = Lanes();
@@ -389,7 +548,6 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
 
   const fusion::FusionParams& fusion = tuning_.fusion;
   const QueryPlan plan = PlanQuery(text);
-  const fusion::Intent& intent = plan.intent;
   const std::vector<std::string>& terms = plan.terms;
   Snapshots snaps = snapshots();
   const lexical::Snapshot& snap = *snaps.lexical;
@@ -431,11 +589,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   size_t weak_dropped = 0;
 
   // The hits to show, best first, each with where it came from and why.
-  struct Ranked {
-    lexical::ScoredDoc doc;
-    std::string reason;  // "" for lexical hits: MatchReason explains them
-  };
-  std::vector<Ranked> ranked;
+  std::vector<RankedDoc> ranked;
   if (mode == "lexical") {
     for (const auto& d : lexical_hits) ranked.push_back({d, ""});
   } else if (mode == "semantic") {
@@ -449,117 +603,9 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
       ranked.push_back({semantic_hits[i], why});
     }
   } else {
-    std::vector<fusion::LaneHit> lex, sem;
-    std::unordered_map<uint64_t, lexical::ScoredDoc> docs;
-    for (const auto& d : lexical_hits) {
-      lex.push_back({d.key, d.score});
-      docs.emplace(d.key, d);
-    }
-    for (const auto& d : semantic_hits) {
-      sem.push_back({d.key, d.score});
-      docs.emplace(d.key, d);
-    }
-    // Lexical candidates the semantic top N missed still have a cosine.
-    std::unordered_set<uint64_t> in_semantic;
-    for (const auto& d : semantic_hits) in_semantic.insert(d.key);
-    std::vector<lexical::ScoredDoc> lexical_only;
-    for (const auto& d : lexical_hits) {
-      if (!in_semantic.count(d.key)) lexical_only.push_back(d);
-    }
-    const std::vector<fusion::LaneHit> sem_extra = SemanticScores(snaps, text, lexical_only);
-    std::vector<fusion::FusedHit> fused =
-        fusion::Fuse(lex, sem, fusion::WeightsFor(intent, fusion), fusion, sem_extra);
-    // Exact symbol-name boost: a hit whose symbol is an identifier of the query.
-    const auto& idents = plan.identifiers;
-    if (!idents.empty() && !fused.empty() && fusion.symbol_boost > 0) {
-      const double bonus = fusion.symbol_boost * fused[0].score;
-      const size_t window = std::min(fused.size(), depth);
-      bool boosted = false;
-      for (size_t i = 0; i < window; ++i) {
-        const auto& d = docs[fused[i].key];
-        std::string symbol = snap.segments()[d.segment].segment->Doc(d.docno).symbol;
-        if (!symbol.empty() && idents.count(LowerAscii(symbol))) {
-          fused[i].score += bonus;
-          boosted = true;
-        }
-      }
-      if (boosted) {
-        std::stable_sort(fused.begin(), fused.end(),
-                         [](const auto& a, const auto& b) { return a.score > b.score; });
-      }
-    }
-    // The re-ranking stage orders the whole fused pool (not just top_k), so
-    // the first k hits do not depend on top_k.
-    const rank::Weights& rerank_weights = tuning_.rerank;
-    std::vector<rank::Candidate> pool;
-    std::vector<size_t> fused_of_pool;  // pool[i] is fused[fused_of_pool[i]]
-    std::unordered_map<std::string, double> centrality_of_path;
-    auto centrality = [&](const std::string& path) {
-      if (rerank_weights.centrality == 0) return 0.0;
-      auto [it, inserted] = centrality_of_path.try_emplace(path, 0.0);
-      if (inserted) it->second = FileCentrality(snap, path);
-      return it->second;
-    };
-    pool.reserve(fused.size());
-    for (size_t i = 0; i < fused.size(); ++i) {
-      const auto& f = fused[i];
-      if (weak_semantic.count(f.key)) {
-        ++weak_dropped;
-        continue;
-      }
-      fused_of_pool.push_back(i);
-      const auto& d = docs[f.key];
-      lexical::StoredDoc doc = snap.segments()[d.segment].segment->Doc(d.docno);
-      pool.push_back({f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score,
-                      centrality(doc.path)});
-    }
-    const std::vector<rank::Ranked> reranked = rank::Rerank(pool, plan.signals, rerank_weights);
-    {
-      rank::ConfidenceSignals sig;
-      sig.lexical_found = !lexical_hits.empty();
-      if (!reranked.empty()) {
-        sig.any_hit = true;
-        const size_t top = reranked[0].candidate;
-        const auto& f = fused[fused_of_pool[top]];
-        sig.lexical_rank = f.lexical_rank;
-        sig.semantic_rank = f.semantic_rank;
-        sig.both_lanes = f.lexical_rank > 0 && f.semantic_rank > 0;
-        for (const auto& d : semantic_hits) {
-          if (d.key == f.key) sig.cosine = d.score;
-        }
-        for (const auto& e : sem_extra) {
-          if (e.key == f.key) sig.cosine = e.score;
-        }
-        const double first = reranked[0].score;
-        double other = 0;
-        for (const auto& r : reranked) {
-          if (pool[r.candidate].path != pool[top].path) {
-            other = r.score;
-            break;
-          }
-        }
-        sig.file_gap = first > 0 ? std::clamp((first - other) / first, 0.0, 1.0) : 0;
-      }
-      result.confidence = rank::Confidence(sig);
-      result.confidence_signals = {{"both_lanes", sig.both_lanes ? 1 : 0},
-                                   {"lexical_found", sig.lexical_found ? 1 : 0},
-                                   {"cosine", sig.cosine},
-                                   {"lexical_rank", sig.lexical_rank},
-                                   {"semantic_rank", sig.semantic_rank},
-                                   {"file_gap", sig.file_gap}};
-    }
-    for (size_t i = 0; i < reranked.size() && i < options.top_k; ++i) {
-      const auto& f = fused[fused_of_pool[reranked[i].candidate]];
-      lexical::ScoredDoc d = docs[f.key];
-      d.score = reranked[i].score;
-      std::string why = "hybrid: ";
-      if (f.lexical_rank > 0) why += "bm25 #" + std::to_string(f.lexical_rank);
-      if (f.lexical_rank > 0 && f.semantic_rank > 0) why += " + ";
-      if (f.semantic_rank > 0) why += "semantic #" + std::to_string(f.semantic_rank);
-      ranked.push_back({d, why});
-    }
+    ranked = RankHybrid(snaps, text, plan, options, depth, lexical_hits, semantic_hits,
+                        weak_semantic, &weak_dropped, &result);
   }
-
   if (weak_dropped > 0 && ranked.size() < options.top_k) {
     // Fewer hits than asked for: say why. "ok: " marks a note, not a degraded
     // lane (the CLI warns only about states that do not start with "ok").
@@ -567,31 +613,7 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
         "ok: " + std::to_string(weak_dropped) + " semantic-only hit(s) under cosine " +
         std::to_string(fusion.semantic_floor).substr(0, 4) + " left out";
   }
-  std::map<std::string, std::string> file_cache;  // a file read once even with several hits
-  for (const auto& r : ranked) {
-    const lexical::ScoredDoc& s = r.doc;
-    lexical::StoredDoc doc = snap.segments()[s.segment].segment->Doc(s.docno);
-    Hit hit;
-    hit.id = doc.chunk_id;
-    hit.file = doc.path;
-    hit.language = doc.language;
-    hit.symbol = doc.symbol;
-    hit.scope = doc.scope;
-    hit.kind = doc.kind;
-    hit.start_line = doc.start_line;
-    hit.end_line = doc.end_line;
-    hit.score = s.score;
-    hit.match_reason = r.reason.empty() ? MatchReason(terms, doc) : r.reason;
-    if (options.include_content) {
-      auto it = file_cache.find(doc.path);
-      if (it == file_cache.end()) {
-        auto content = ReadFileBeneath(root_, doc.path, 4u << 20);
-        it = file_cache.emplace(doc.path, content.ok() ? *content : std::string()).first;
-      }
-      hit.content = SliceLines(it->second, doc.start_line, doc.end_line);
-    }
-    result.hits.push_back(std::move(hit));
-  }
+  MaterialiseHits(snap, ranked, terms, options, &result);
   // Intent: definitions above mentions, usage queries expanded with callers (graph).
   ApplyGraphIntent(plan, options, &result);
   result.latency_ms =

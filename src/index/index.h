@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "chunk/chunk.h"
@@ -321,6 +322,21 @@ class Index {
   };
   // Both from one publication, so their deletions agree (merges rely on it).
   Snapshots snapshots() const;
+  // Query's stages (index.cc). A hit to show, with where it came from and why.
+  struct RankedDoc {
+    lexical::ScoredDoc doc;
+    std::string reason;  // "" for lexical hits: MatchReason explains them
+  };
+  std::vector<RankedDoc> RankHybrid(const Snapshots& snaps, std::string_view text,
+                                    const QueryPlan& plan, const QueryOptions& options,
+                                    size_t depth,
+                                    const std::vector<lexical::ScoredDoc>& lexical_hits,
+                                    const std::vector<lexical::ScoredDoc>& semantic_hits,
+                                    const std::unordered_set<uint64_t>& weak_semantic,
+                                    size_t* weak_dropped, QueryResult* result) const;
+  void MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
+                       const std::vector<std::string>& terms, const QueryOptions& options,
+                       QueryResult* result) const;
   std::map<std::string, Lane> Lanes() const;
   Lane SemanticLane() const;
   // (Re)loads the process-wide model when none is held (semantic_lane.cc).
