@@ -78,52 +78,66 @@ Status Index::Load() {
   return PublishSnapshot();
 }
 
-Status Index::PublishSnapshot() {
-  TS_ASSIGN_OR_RETURN(auto rows, catalog_->LoadSegments());
-  TS_ASSIGN_OR_RETURN(auto tomb_list, catalog_->LoadTombstones());
-  std::unordered_set<uint64_t> tombstones(tomb_list.begin(), tomb_list.end());
-  std::vector<lexical::SegmentView> views;
-  std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open;
-  std::string error;
-  for (const auto& row : rows) {
-    std::shared_ptr<const lexical::SegmentReader> reader;
-    {
-      std::lock_guard<std::mutex> lock(snapshot_mu_);
-      auto it = open_segments_.find(row.name);
-      if (it != open_segments_.end()) reader = it->second;
+namespace {
+
+// The deletion mask of a segment's documents under `tombstones` (chunk or
+// file keys); null when none of them is deleted.
+template <typename Reader>
+std::shared_ptr<std::vector<bool>> DeletionMask(const Reader& reader,
+                                                const std::unordered_set<uint64_t>& tombstones) {
+  std::shared_ptr<std::vector<bool>> deleted;
+  if (tombstones.empty()) return deleted;
+  for (uint32_t d = 0; d < reader.doc_count(); ++d) {
+    if (tombstones.count(reader.doc_key(d))) {
+      if (!deleted) deleted = std::make_shared<std::vector<bool>>(reader.doc_count(), false);
+      (*deleted)[d] = true;
     }
+  }
+  return deleted;
+}
+
+// The reader of `name` in `open` (an open_* map guarded by `mu`), or null.
+template <typename Reader>
+std::shared_ptr<const Reader> FindOpen(
+    std::mutex& mu, const std::map<std::string, std::shared_ptr<const Reader>>& open,
+    const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = open.find(name);
+  return it == open.end() ? nullptr : it->second;
+}
+
+}  // namespace
+
+Index::LexicalViews Index::OpenLexical(const std::vector<std::string>& segment_names,
+                                       const std::unordered_set<uint64_t>& tombstones) {
+  LexicalViews out;
+  for (const std::string& name : segment_names) {
+    std::shared_ptr<const lexical::SegmentReader> reader =
+        FindOpen(snapshot_mu_, open_segments_, name);
     if (!reader) {
-      auto r = lexical::SegmentReader::Open(SegmentDir(dir_) + "/" + row.name);
+      auto r = lexical::SegmentReader::Open(SegmentDir(dir_) + "/" + name);
       if (!r.ok()) {
-        error = r.status().message();
+        out.error = r.status().message();
         continue;  // the lane reports it; the other segments still answer
       }
       reader = *r;
     }
-    open[row.name] = reader;
-    std::shared_ptr<std::vector<bool>> deleted;
-    if (!tombstones.empty()) {
-      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
-        if (tombstones.count(reader->doc_key(d))) {
-          if (!deleted) deleted = std::make_shared<std::vector<bool>>(reader->doc_count(), false);
-          (*deleted)[d] = true;
-        }
-      }
-    }
-    views.push_back({reader, deleted, row.name});
+    out.open[name] = reader;
+    out.views.push_back({reader, DeletionMask(*reader, tombstones), name});
   }
+  return out;
+}
+
+std::shared_ptr<Index::GrepState> Index::OpenGrep(
+    const std::vector<lexical::SegmentView>& views, const std::unordered_set<uint64_t>& tombstones,
+    std::map<std::string, std::shared_ptr<const grep::SegmentReader>>* open, uint64_t* live_files) {
   auto grep_state = std::make_shared<GrepState>();
-  uint64_t grep_files = 0;  // live files the companions hold
-  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep;
+  *live_files = 0;
   for (const auto& view : views) {
     const std::string grep_name = GrepSegmentName(view.name);
     const std::string grep_path = SegmentDir(dir_) + "/" + grep_name;
-    std::shared_ptr<const grep::SegmentReader> reader;
-    {
-      std::lock_guard<std::mutex> lock(snapshot_mu_);
-      auto it = open_grep_segments_.find(grep_name);
-      if (it != open_grep_segments_.end()) reader = it->second;
-    }
+    std::shared_ptr<const grep::SegmentReader> reader =
+        FindOpen(snapshot_mu_, open_grep_segments_, grep_name);
     if (!reader && PathExists(grep_path)) {
       auto r = grep::SegmentReader::Open(grep_path);
       if (r.ok()) {
@@ -133,26 +147,23 @@ Status Index::PublishSnapshot() {
       }
     }
     if (!reader) continue;
-    open_grep[grep_name] = reader;
-    std::shared_ptr<std::vector<bool>> deleted;
-    if (!tombstones.empty()) {
-      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
-        if (tombstones.count(reader->doc_key(d))) {
-          if (!deleted) deleted = std::make_shared<std::vector<bool>>(reader->doc_count(), false);
-          (*deleted)[d] = true;
-        }
-      }
-    }
+    (*open)[grep_name] = reader;
+    std::shared_ptr<std::vector<bool>> deleted = DeletionMask(*reader, tombstones);
     for (uint32_t d = 0; d < reader->doc_count(); ++d) {
-      grep_files += reader->doc_offset(d) == 0 && (!deleted || !(*deleted)[d]) ? 1 : 0;
+      *live_files += reader->doc_offset(d) == 0 && (!deleted || !(*deleted)[d]) ? 1 : 0;
     }
     grep_state->views.push_back({reader, deleted, view.name});
   }
-  // Vector companions: one per lexical segment, record d for docno d (checked
-  // by key when first opened). One that is missing, damaged or misaligned
-  // leaves its documents without vectors: the lane says so, nothing fails.
+  return grep_state;
+}
+
+// Vector companions: one per lexical segment, record d for docno d (checked
+// by key when first opened). One that is missing, damaged or misaligned
+// leaves its documents without vectors: the lane says so, nothing fails.
+std::shared_ptr<Index::VectorState> Index::OpenVectors(
+    const std::vector<lexical::SegmentView>& views,
+    std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>* open) {
   auto vector_state = std::make_shared<VectorState>();
-  std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> open_vectors;
   std::shared_ptr<const semantic::Model> model;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
@@ -165,12 +176,8 @@ Status Index::PublishSnapshot() {
     vector_state->live_docs += live;
     const std::string vec_name = VectorSegmentName(view.name);
     const std::string vec_path = SegmentDir(dir_) + "/" + vec_name;
-    std::shared_ptr<const semantic::VectorSegmentReader> reader;
-    {
-      std::lock_guard<std::mutex> lock(snapshot_mu_);
-      auto it = open_vector_segments_.find(vec_name);
-      if (it != open_vector_segments_.end()) reader = it->second;
-    }
+    std::shared_ptr<const semantic::VectorSegmentReader> reader =
+        FindOpen(snapshot_mu_, open_vector_segments_, vec_name);
     if (!reader && PathExists(vec_path)) {
       auto r = semantic::VectorSegmentReader::Open(vec_path);
       if (!r.ok()) {
@@ -191,7 +198,7 @@ Status Index::PublishSnapshot() {
       vector_state->missing += live;
       continue;
     }
-    open_vectors[vec_name] = reader;
+    (*open)[vec_name] = reader;
     const bool current =
         model && reader->model_checksum() == model->checksum() && reader->dim() == model->dim();
     if (model && !current) {
@@ -210,6 +217,22 @@ Status Index::PublishSnapshot() {
     if (current && reader->doc_count() >= AnnMinVectors()) graph_name = AnnGraphName(view.name);
     vector_state->segments.push_back({reader, view.deleted, i, current, live, nullptr, graph_name});
   }
+  return vector_state;
+}
+
+Status Index::PublishSnapshot() {
+  TS_ASSIGN_OR_RETURN(auto rows, catalog_->LoadSegments());
+  TS_ASSIGN_OR_RETURN(auto tomb_list, catalog_->LoadTombstones());
+  std::unordered_set<uint64_t> tombstones(tomb_list.begin(), tomb_list.end());
+  std::vector<std::string> segment_names;
+  for (const auto& row : rows) segment_names.push_back(row.name);
+  LexicalViews lexical = OpenLexical(segment_names, tombstones);
+  std::vector<lexical::SegmentView>& views = lexical.views;
+  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep;
+  uint64_t grep_files = 0;  // live files the companions hold
+  auto grep_state = OpenGrep(views, tombstones, &open_grep, &grep_files);
+  std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> open_vectors;
+  auto vector_state = OpenVectors(views, &open_vectors);
   auto snap = std::make_shared<const lexical::Snapshot>(std::move(views));
   // Chunks are the snapshot's live documents: counting the chunks table
   // instead read the whole table, ~20 s for the kernel on a cold page cache.
@@ -256,12 +279,12 @@ Status Index::PublishSnapshot() {
     tombstone_count_ = tomb_list.size();
     if (last_update.ok()) last_update_ = *last_update;
     snapshot_ = std::move(snap);
-    open_segments_ = std::move(open);
+    open_segments_ = std::move(lexical.open);
     grep_ = std::move(grep_state);
     open_grep_segments_ = std::move(open_grep);
     vectors_ = std::move(vector_state);
     open_vector_segments_ = std::move(open_vectors);
-    lexical_error_ = error;
+    lexical_error_ = lexical.error;
   }
   RequestGraphs(std::move(ann_jobs));
   return Status::Ok();

@@ -356,6 +356,25 @@ class Index {
   bool SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
                    const semantic::ScanQuery& scan, size_t n, const std::string& path_prefix,
                    std::vector<lexical::ScoredDoc>* out) const;
+  // PublishSnapshot's parts (index.cc): each lane's readers for the live
+  // segments, reusing the ones already open, with the tombstones applied.
+  // `open` gets every reader in use, to become the next open_* map.
+  struct LexicalViews {
+    std::vector<lexical::SegmentView> views;
+    std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open;
+    std::string error;  // why a segment could not be opened; the others still answer
+  };
+  LexicalViews OpenLexical(const std::vector<std::string>& segment_names,
+                           const std::unordered_set<uint64_t>& tombstones);
+  // `*live_files`: how many live files the grep companions hold.
+  std::shared_ptr<GrepState> OpenGrep(
+      const std::vector<lexical::SegmentView>& views,
+      const std::unordered_set<uint64_t>& tombstones,
+      std::map<std::string, std::shared_ptr<const grep::SegmentReader>>* open,
+      uint64_t* live_files);
+  std::shared_ptr<VectorState> OpenVectors(
+      const std::vector<lexical::SegmentView>& views,
+      std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>* open);
 
   std::string dir_, name_, root_;
   std::unique_ptr<Catalog> catalog_;
