@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "daemon/guarded_server.h"
 #include "daemon/http_api.h"
 #include "daemon/log.h"
 #include "daemon/mcp_http.h"
@@ -96,14 +97,14 @@ int RunDaemon(const DaemonOptions& options) {
   tuning.rerank = rank::WeightsWithOverrides(rank::DefaultWeights(), options.rerank_overrides);
   (*service)->SetQueryTuning(tuning);
   (*service)->SetUpdateSettings({options.round_bytes, options.max_segments, options.ctags});
-  httplib::Server server;
+  // Each request head is read under a deadline and caps (guarded_server.h).
+  GuardedServer server;
   // Searches, status and SSE streams share this pool; indexing has its own
   // thread. A connection holds a thread from accept until its keep-alive
-  // ends, and cpp-httplib 0.11 has no deadline for a whole request head: a
-  // client that sends its headers a byte a second holds one for as long as it
-  // likes. 128 threads leave room for /health and the CLI beside 64 such
-  // connections and every allowed stream (kMaxOpenStreams); idle threads
-  // cost address space, not memory.
+  // ends; a slow client at most kHeadDeadlineMs per request head. 128
+  // threads leave room for /health and the CLI beside 64 slow clients and
+  // every allowed stream (kMaxOpenStreams); idle threads cost address
+  // space, not memory.
   server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };  // owned by httplib
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let
   // a second daemon share the port and split the traffic between the two.
