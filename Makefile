@@ -1,7 +1,7 @@
 # trusty-search build entry points. See README.md.
 #   make build   release build -> build/trusty-search
 #   make test    sanitizer build (ASan + UBSan) and every test (unit + integration), then
-#                each fuzz target for 10 s (clang, build-fuzz/; fuzz/run.sh)
+#                each fuzz target for 6 s (clang, build-fuzz/; fuzz/run.sh)
 #   make demo    build, index a folder (DIR, default: this repo's src/), run a query (QUERY),
 #                then stop the daemon that the CLI started
 #   make bench   the Linux-kernel benchmarks (bench/run_kernel_bench.sh, bench/daemon_bench.py,
@@ -25,7 +25,7 @@ test:
 	ninja -C build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
-	bash fuzz/run.sh 10
+	bash fuzz/run.sh 6
 
 demo: build
 	./build/trusty-search --data-dir $(DEMO_DATA) index $(DIR) --name demo

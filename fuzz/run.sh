@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/*_fuzz.cc) with clang, ASan and UBSan in
 # build-fuzz/, then runs each on its seed corpus (fuzz/corpus/<name>/) and
-# what it finds: for SECONDS each (default 10; `make test` runs this), or for
+# what it finds: for SECONDS each (default 10; `make test` runs 6), or for
 # RUNS inputs each when RUNS is set (bench/fuzz.sh: 10^6). The committed
 # corpus is read, never written: new inputs go to a temporary folder.
 # Prints each target's executions and exits 1 at the first crash, leak or

@@ -162,7 +162,7 @@ void Refuse(ReplayStream& stream, int status, std::string_view reason, std::stri
 
 }  // namespace
 
-bool GuardedServer::process_and_close_socket(socket_t sock) {
+bool GuardedServer::Serve(socket_t sock, bool listening) {
   int one = 1;
   ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   ReplayStream stream(sock, Millis(read_timeout_sec_, read_timeout_usec_),
@@ -171,7 +171,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   // cpp-httplib's keep-alive rules: at most keep_alive_max_count_ requests,
   // each awaited for keep_alive_timeout_sec_, the last one answered with
   // "Connection: close"; the loop ends when the server stops.
-  for (size_t count = keep_alive_max_count_; count > 0 && is_running(); --count) {
+  for (size_t count = keep_alive_max_count_; count > 0 && (!listening || is_running()); --count) {
     if (!stream.has_buffered() &&
         !WaitFor(sock, POLLIN, static_cast<int>(keep_alive_timeout_sec_ * 1000))) {
       break;

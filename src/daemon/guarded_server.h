@@ -37,11 +37,19 @@ enum class HeadVerdict {
 HeadVerdict CheckHead(std::string_view bytes, size_t* head_bytes);
 
 class GuardedServer : public httplib::Server {
+ public:
+  // Serves one connected socket to its end and closes it, as a connection
+  // the server accepted would be, without the server listening. For the
+  // HTTP fuzz target, which hands it one end of a socket pair.
+  bool ServeConnection(socket_t sock) { return Serve(sock, /*listening=*/false); }
+
  private:
   // Replaces cpp-httplib's per-connection loop (a virtual it declares): the
   // same keep-alive rules, each head read with CheckHead's limits, and then
   // cpp-httplib's own process_request on a stream that replays those bytes.
-  bool process_and_close_socket(socket_t sock) override;
+  bool process_and_close_socket(socket_t sock) override { return Serve(sock, true); }
+  // `listening`: the loop also ends when the server stops.
+  bool Serve(socket_t sock, bool listening);
 };
 
 }  // namespace ts::daemon
