@@ -25,7 +25,7 @@ namespace {
 struct Daemon {
   std::unique_ptr<ts::daemon::Log> log;
   std::unique_ptr<ts::daemon::Service> service;
-  ts::daemon::GuardedServer server;
+  ts::daemon::GuardedServer server{1};  // never listens: ServeConnection serves
 };
 
 std::string& DataDir() {

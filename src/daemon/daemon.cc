@@ -97,15 +97,13 @@ int RunDaemon(const DaemonOptions& options) {
   tuning.rerank = rank::WeightsWithOverrides(rank::DefaultWeights(), options.rerank_overrides);
   (*service)->SetQueryTuning(tuning);
   (*service)->SetUpdateSettings({options.round_bytes, options.max_segments, options.ctags});
-  // Each request head is read under a deadline and caps (guarded_server.h).
-  GuardedServer server;
-  // Searches, status and SSE streams share this pool; indexing has its own
-  // thread. A connection holds a thread from accept until its keep-alive
-  // ends; a slow client at most kHeadDeadlineMs per request head. 128
-  // threads leave room for /health and the CLI beside 64 slow clients and
-  // every allowed stream (kMaxOpenStreams); idle threads cost address
-  // space, not memory.
-  server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };  // owned by httplib
+  // Searches, status and SSE streams share a pool of kHttpThreads; indexing
+  // has its own thread. A connection holds a pool thread only while it has a
+  // whole request in hand: one parker thread holds the connections whose
+  // next request is still arriving (slow clients, idle keep-alives), and a
+  // request must arrive within kHeadDeadlineMs (guarded_server.h). Idle
+  // threads cost address space, not memory.
+  GuardedServer server(kHttpThreads);
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let
   // a second daemon share the port and split the traffic between the two.
   int listen_fd = -1;  // the socket cpp-httplib binds (the last one it tried)

@@ -9,12 +9,14 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace ts::daemon {
 
-// The whole head must arrive within this time of its first byte's wait...
+// A request (head, and a body of known length) must be all there within this
+// time of its first byte...
 inline constexpr int kHeadDeadlineMs = 10000;
 // ...hold at most this many bytes (cpp-httplib caps one line at 8 KB)...
 inline constexpr size_t kMaxHeadBytes = 64u << 10;
@@ -38,18 +40,35 @@ HeadVerdict CheckHead(std::string_view bytes, size_t* head_bytes);
 
 class GuardedServer : public httplib::Server {
  public:
+  // `threads`: the pool that serves requests. A connection holds one of them
+  // only while it has a whole request in hand; while its next request is
+  // not all there (a slow client, an idle keep-alive), one parker thread
+  // holds it (epoll), so slow clients cannot take every thread.
+  explicit GuardedServer(size_t threads);
+  ~GuardedServer() override;
+
   // Serves one connected socket to its end and closes it, as a connection
-  // the server accepted would be, without the server listening. For the
-  // HTTP fuzz target, which hands it one end of a socket pair.
-  bool ServeConnection(socket_t sock) { return Serve(sock, /*listening=*/false); }
+  // the server accepted would be, but on the calling thread and without the
+  // server listening. For the HTTP fuzz target, which hands it one end of a
+  // socket pair.
+  bool ServeConnection(socket_t sock);
+
+  struct Connection;  // guarded_server.cc
 
  private:
+  class Parker;
+  class PoolProxy;
   // Replaces cpp-httplib's per-connection loop (a virtual it declares): the
-  // same keep-alive rules, each head read with CheckHead's limits, and then
-  // cpp-httplib's own process_request on a stream that replays those bytes.
-  bool process_and_close_socket(socket_t sock) override { return Serve(sock, true); }
-  // `listening`: the loop also ends when the server stops.
-  bool Serve(socket_t sock, bool listening);
+  // same keep-alive rules, each request checked with CheckHead's limits, and
+  // then cpp-httplib's own process_request on a stream that replays the
+  // bytes read ahead.
+  bool process_and_close_socket(socket_t sock) override;
+  // `listening`: park the connection between requests, and stop when the
+  // server stops; otherwise wait for requests on this thread.
+  void Serve(std::shared_ptr<Connection> c, bool listening);
+
+  std::shared_ptr<httplib::ThreadPool> pool_;  // made when the server listens
+  std::unique_ptr<Parker> parker_;
 };
 
 }  // namespace ts::daemon
