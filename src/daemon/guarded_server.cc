@@ -162,6 +162,31 @@ struct GuardedServer::Connection {
     const size_t body = BodyToAwait(unread().substr(0, head));
     return unread().size() >= head + body ? HeadVerdict::kComplete : HeadVerdict::kIncomplete;
   }
+  bool started() const { return head_started != Clock::time_point{}; }
+  // When the awaited request is late: kHeadDeadlineMs after its first byte,
+  // or `idle_until` (the keep-alive timeout) while no byte of it has come.
+  Clock::time_point Deadline(Clock::time_point idle_until) const {
+    return started() ? head_started + std::chrono::milliseconds(kHeadDeadlineMs) : idle_until;
+  }
+  // Appends what the socket holds now, without waiting; the first byte of a
+  // request starts its clock. False when the peer closed or the socket failed.
+  bool Receive() {
+    char buf[16384];
+    const size_t before = unread().size();
+    bool open = true;
+    while (unread().size() <= kMaxHeadBytes + kMaxBodyBytes) {
+      const ssize_t n = ::recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+      if (n > 0) {
+        buffered.append(buf, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      open = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+      break;
+    }
+    if (!started() && unread().size() > before) head_started = Clock::now();
+    return open;
+  }
 
   const int sock;
   std::string buffered;  // read ahead; bytes before pos were handed out
@@ -221,39 +246,19 @@ class ReplayStream final : public httplib::Stream {
   const int read_ms_, write_ms_;
 };
 
-// Appends what the socket holds now (without waiting) to the connection;
-// false when the peer closed or the socket failed.
-bool Drain(GuardedServer::Connection& c) {
-  char buf[16384];
-  while (c.unread().size() <= kMaxHeadBytes + kMaxBodyBytes) {
-    const ssize_t n = ::recv(c.sock, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n > 0) {
-      c.buffered.append(buf, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-  }
-  return true;
-}
-
 // Blocks until the connection holds a whole request, for a server that is
 // not listening (ServeConnection): kClosed when none comes within idle_ms.
 HeadVerdict AwaitRequest(GuardedServer::Connection& c, int idle_ms) {
+  const auto idle_until = Clock::now() + std::chrono::milliseconds(idle_ms);
   while (true) {
     const HeadVerdict verdict = c.Ready();
     if (verdict != HeadVerdict::kIncomplete) return verdict;
-    const bool started = c.head_started != Clock::time_point{};
-    const auto deadline = started ? c.head_started + std::chrono::milliseconds(kHeadDeadlineMs)
-                                  : Clock::now() + std::chrono::milliseconds(idle_ms);
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return started ? HeadVerdict::kDeadline : HeadVerdict::kClosed;
+        std::chrono::duration_cast<std::chrono::milliseconds>(c.Deadline(idle_until) - Clock::now())
+            .count();
+    if (left <= 0) return c.started() ? HeadVerdict::kDeadline : HeadVerdict::kClosed;
     if (!WaitFor(c.sock, POLLIN, static_cast<int>(left))) continue;
-    const size_t before = c.unread().size();
-    const bool open = Drain(c);
-    if (!started && c.unread().size() > before) c.head_started = Clock::now();
-    if (!open && c.Ready() != HeadVerdict::kComplete) return HeadVerdict::kClosed;
+    if (!c.Receive() && c.Ready() != HeadVerdict::kComplete) return HeadVerdict::kClosed;
   }
 }
 
@@ -287,11 +292,7 @@ class GuardedServer::Parker {
   void Park(std::shared_ptr<Connection> c) {
     std::lock_guard<std::mutex> lock(mu_);
     const int sock = c->sock;
-    const auto now = Clock::now();
-    const auto deadline = c->head_started != Clock::time_point{}
-                              ? c->head_started + std::chrono::milliseconds(kHeadDeadlineMs)
-                              : now + std::chrono::milliseconds(idle_ms_);
-    parked_[sock] = {std::move(c), deadline};
+    parked_[sock] = {std::move(c), Clock::now() + std::chrono::milliseconds(idle_ms_)};
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.fd = sock;
@@ -301,7 +302,7 @@ class GuardedServer::Parker {
  private:
   struct Parked {
     std::shared_ptr<Connection> conn;
-    Clock::time_point deadline;
+    Clock::time_point idle_until;  // Connection::Deadline's, from when it was parked
   };
 
   void Loop() {
@@ -318,12 +319,7 @@ class GuardedServer::Parker {
           auto it = parked_.find(events[i].data.fd);
           if (it == parked_.end()) continue;  // the wake-up eventfd
           Connection& c = *it->second.conn;
-          const size_t before = c.unread().size();
-          const bool open = Drain(c);
-          if (c.head_started == Clock::time_point{} && c.unread().size() > before) {
-            c.head_started = now;
-            it->second.deadline = now + std::chrono::milliseconds(kHeadDeadlineMs);
-          }
+          const bool open = c.Receive();
           const HeadVerdict verdict = c.Ready();
           if (verdict == HeadVerdict::kComplete) {
             ready.push_back(Unpark(it));
@@ -335,8 +331,8 @@ class GuardedServer::Parker {
         }
         for (auto it = parked_.begin(); it != parked_.end();) {
           auto next = std::next(it);
-          if (it->second.deadline <= now) {
-            const bool started = it->second.conn->head_started != Clock::time_point{};
+          if (it->second.conn->Deadline(it->second.idle_until) <= now) {
+            const bool started = it->second.conn->started();
             auto conn = Unpark(it);
             // An idle keep-alive connection just closes; a late request is told.
             if (started) refused.emplace_back(std::move(conn), HeadVerdict::kDeadline);
