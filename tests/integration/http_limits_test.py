@@ -25,6 +25,29 @@ def recv_all(sock, timeout):
     return b"".join(chunks)
 
 
+def read_response(sock, timeout=10):
+    """One response (head and Content-Length body), however the bytes arrive."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def status_and_json(response):
     head, _, body = response.partition(b"\r\n\r\n")
     status = int(head.split(b" ")[1])
@@ -84,8 +107,7 @@ class HttpLimitsTest(CliTestCase):
         s.sendall(body[:3])
         time.sleep(0.3)
         s.sendall(body[3:])
-        s.settimeout(10)
-        first = s.recv(65536)
+        first = read_response(s)
         self.assertTrue(first.startswith(b"HTTP/1.1 404"), first[:200])
         time.sleep(0.5)  # an idle keep-alive connection, then a second request on it
         s.sendall(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
