@@ -57,14 +57,14 @@ const std::unordered_set<std::string>& DefinitionKinds() {
       "struct",   "union",      "enum",     "interface", "trait",       "implementation",
       "macro",    "typedef",    "getter",   "setter",    "generator",   "singletonMethod",
       "object",   "record",     "protocol", "extension", "subroutine",  "procedure",
-      "type",     "methodSpec", "alias"};
+      "type",     "methodSpec", "alias",    "module"};
   return kinds;
 }
 
 bool IsContainer(const std::string& kind) {
   static const std::unordered_set<std::string> kinds = {
       "class",  "struct", "union",    "interface", "trait", "implementation",
-      "object", "record", "protocol", "extension", "enum"};
+      "object", "record", "protocol", "extension", "enum",  "module"};
   return kinds.count(kind) > 0;
 }
 
@@ -371,6 +371,11 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
     if (!DefinitionKinds().count(t.kind) || t.line < 1 || t.line > n) continue;
     // Python methods are "member"; a C/C++ data member would have no signature.
     if (t.kind == "member" && t.signature.empty() && language != "python") continue;
+    // A module with a known end is a code container (Ruby `module Helpers`,
+    // Elixir `defmodule`): its header, with Elixir's @moduledoc, is the
+    // module's chunk. Without one it is a declaration or a name (Rust `mod x;`,
+    // Haskell's `module X where`), whose lines stay loose code.
+    if (t.kind == "module" && t.end < t.line) continue;
     int end = t.end >= t.line ? std::min(t.end, n)
                               : EstimateEnd(b.lines(), content, language, t.line,
                                             t.line + 4 * options.max_definition_lines);
@@ -444,6 +449,10 @@ std::vector<Chunk> ChunkFile(std::string_view rel_path, std::string_view content
     const Open& o = accepted[i];
     const Tag& t = *o.def.tag;
     int end = o.first_child > 0 ? header_end[i] : o.def.end;
+    // A module whose header is its name line alone only wraps a namespace
+    // around the file (Ruby's `module Rack` in every file of rack): it says
+    // nothing of its own, and its line stays in the file's header window.
+    if (t.kind == "module" && o.first_child > 0 && lead_start[i] == end) continue;
     cover(lead_start[i], end);
     b.Add(lead_start[i], end, t.name, CleanScope(t.scope), NormalizeKind(t.kind), &t,
           options.max_definition_lines);

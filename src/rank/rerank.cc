@@ -24,11 +24,11 @@ const Weights kDefaultWeights = [] {
   // (before centrality); with centrality 0.7 -> 0.55: 0.854 -> 0.855, test
   // share of the top 10 5% -> 3%.
   w.test = 0.55;
-  w.doc = 0.7;          // prose files: the dev split asks for code
-  w.example = 0.8;      // examples/benchmarks use an API rather than implement it
-  w.vendor = 0.7;       // vendored copies are not the project's code
-  w.generated = 0.6;    // minified and generated files
-  w.import_line = 0.5;  // laravel: one-line `use` chunks took 28% of top-10 slots
+  w.doc = 0.7;             // prose files: the dev split asks for code
+  w.example = 0.8;         // examples/benchmarks use an API rather than implement it
+  w.vendor = 0.7;          // vendored copies are not the project's code
+  w.generated = 0.6;       // minified and generated files
+  w.import_line = 0.5;     // laravel: one-line `use` chunks took 28% of top-10 slots
   w.file_name_word = 0.1;  // a query word in the file name
   // A query word in a folder name: 0.03 -> 0.06 was 0.848 before centrality,
   // 0.854 -> 0.856 with it (pandoc: "writes" finds Writers/).
@@ -148,9 +148,9 @@ double SymbolShare(std::string_view symbol, const std::vector<std::string>& quer
 }
 
 bool IsImportLine(const Candidate& c) {
-  static const std::set<std::string_view> kinds = {"alias",  "import",  "package",    "namespace",
-                                                   "using",  "include", "require",    "use",
-                                                   "module", "imports", "packageName"};
+  static const std::set<std::string_view> kinds = {"alias",   "import",     "package", "namespace",
+                                                   "using",   "include",    "require", "use",
+                                                   "imports", "packageName"};
   // "imports": a header window of nothing but imports (chunk.h).
   return c.kind == "imports" || (c.end_line <= c.start_line && kinds.count(c.kind) > 0);
 }

@@ -262,6 +262,50 @@ TEST(Chunker, PhpUseLinesStayInTheFileHeader) {
   ExpectCovered(src, chunks);
 }
 
+TEST(Chunker, ModulesWithTheirOwnWordsAreChunks) {
+  // Ruby: `module Helpers` and its comment is the module's chunk (the query
+  // "Sinatra::Helpers" wants it); `module Rack`, a bare wrapper line, stays
+  // in the file's header window.
+  const std::string rb =
+      "# frozen_string_literal: true\n"                    // 1
+      "\n"                                                 // 2
+      "module Rack\n"                                      // 3
+      "  # Methods available to routes and views.\n"       // 4
+      "  module Helpers\n"                                 // 5
+      "    # Set or retrieve the response status code.\n"  // 6
+      "    def status(value = nil)\n"                      // 7
+      "      value\n"                                      // 8
+      "    end\n"                                          // 9
+      "  end\n"                                            // 10
+      "end\n";                                             // 11
+  ExpectChunks("helpers.rb", rb, {{"Helpers", "module", 4, 5}, {"status", "method", 6, 9}});
+  auto chunks = ChunkWithCtags("helpers.rb", rb);
+  EXPECT_EQ(Find(chunks, "Rack"), nullptr);
+  EXPECT_EQ(chunks.front().kind, "window");
+  EXPECT_EQ(chunks.front().start_line, 1);
+  EXPECT_EQ(chunks.front().end_line, 3);
+  // Elixir: the header of a `defmodule` carries its @moduledoc.
+  const std::string ex =
+      "defmodule Phoenix.Router do\n"  // 1
+      "  @moduledoc \"\"\"\n"          // 2
+      "  Defines a Phoenix router.\n"  // 3
+      "  \"\"\"\n"                     // 4
+      "\n"                             // 5
+      "  def scope(path, opts) do\n"   // 6
+      "    {path, opts}\n"             // 7
+      "  end\n"                        // 8
+      "end\n";                         // 9
+  chunks = ChunkWithCtags("router.ex", ex);
+  const Chunk* router = Find(chunks, "Phoenix.Router");
+  if (router == nullptr) router = Find(chunks, "Router");
+  ASSERT_NE(router, nullptr);
+  EXPECT_EQ(router->kind, "module");
+  EXPECT_EQ(router->start_line, 1);
+  EXPECT_GE(router->end_line, 4);
+  ASSERT_NE(Find(chunks, "scope"), nullptr);
+  ExpectCovered(ex, chunks);
+}
+
 TEST(Chunker, HeaderWindowsOfImportsAreMarked) {
   const std::string go =
       "// Package x does things.\n"  // 1
