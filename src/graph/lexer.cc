@@ -237,7 +237,11 @@ class Lexer {
   bool CppRawString(size_t tok_begin) {
     size_t open = s_.find('(', i_ + 1);
     if (open == std::string_view::npos || open >= end_ || open - i_ - 1 > 16) return false;
-    std::string close = ")" + std::string(s_.substr(i_ + 1, open - i_ - 1)) + "\"";
+    // Built by appends: GCC 12's -Wrestrict misfires on `"x" + std::string`
+    // at -O3 (its bug 105651).
+    std::string close(1, ')');
+    close.append(s_.substr(i_ + 1, open - i_ - 1));
+    close.push_back('"');
     uint32_t line = line_;
     SkipPast(close, open + 1);
     Emit(Tok::kString, tok_begin, i_, line);
@@ -253,7 +257,8 @@ class Lexer {
     }
     uint32_t line = line_;
     ++i_;  // the quote
-    std::string close = "\"" + std::string(hashes, '#');
+    std::string close(1, '"');
+    close.append(hashes, '#');
     SkipPast(close, i_);
     Emit(Tok::kString, tok_begin, i_, line);
   }

@@ -65,6 +65,9 @@ struct Weights {
   double generated = 1.0;
   // An "imports" chunk (a header of imports only) or a one-line import.
   double import_line = 1.0;
+  // Any other one-line chunk: a container's bare header (`impl Read for
+  // File {`, `class Request < Base`) or a one-line member.
+  double one_line = 1.0;
   // Per query word found in the file's name (stem parts) and, less, its folders.
   double file_name_word = 0;
   double dir_word = 0;

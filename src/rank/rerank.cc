@@ -170,6 +170,7 @@ Weights WeightsWithOverrides(const Weights& base, std::string_view spec) {
       {"vendor", &w.vendor},
       {"generated", &w.generated},
       {"import_line", &w.import_line},
+      {"one_line", &w.one_line},
       {"file_name_word", &w.file_name_word},
       {"dir_word", &w.dir_word},
       {"file_evidence", &w.file_evidence},
@@ -377,7 +378,11 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
       case PathClass::kSource:
         break;
     }
-    if (IsImportLine(c)) s *= weights.import_line;
+    if (IsImportLine(c)) {
+      s *= weights.import_line;
+    } else if (c.end_line <= c.start_line) {
+      s *= weights.one_line;
+    }
     if (weights.symbol_file_name != 0 && !query.identifier.empty() &&
         NormalisedStem(c.path) == query.identifier) {
       s *= 1.0 + weights.symbol_file_name;
