@@ -306,6 +306,59 @@ TEST(Chunker, ModulesWithTheirOwnWordsAreChunks) {
   ExpectCovered(ex, chunks);
 }
 
+TEST(Chunker, HaskellDefinitionsKeepTheirSignatureAndEquations) {
+  // ctags tags the first equation; the doc comment and type signature above
+  // it and the equations and `where` below it are the same definition.
+  const std::string hs =
+      "module Text.Meta (metaBlock, stopLine) where\n"  // 1
+      "\n"                                              // 2
+      "-- | Parse a metadata block.\n"                  // 3
+      "metaBlock :: Monad m\n"                          // 4
+      "          => Parser m Meta\n"                    // 5
+      "metaBlock = do\n"                                // 6
+      "  open\n"                                        // 7
+      "  body <- manyTill anyLine stopLine\n"           // 8
+      "  pure (toMeta body)\n"                          // 9
+      "  where open = string \"---\"\n"                 // 10
+      "\n"                                              // 11
+      "stopLine :: Parser m ()\n"                       // 12
+      "stopLine [] = pure ()\n"                         // 13
+      "stopLine _ = string \"...\"\n";                  // 14
+  ExpectChunks("Meta.hs", hs, {{"metaBlock", "function", 3, 10}, {"stopLine", "function", 12, 14}});
+}
+
+TEST(Chunker, PseudoTagsAndClosersMakeNoChunks) {
+  // Kotlin: ctags tags lambdas as methods named `<lambda>`, one at line 1
+  // here (a brace scan from there would swallow the file); none is a chunk.
+  const std::string kt =
+      "package io.ktor.cookies\n"                                  // 1
+      "\n"                                                         // 2
+      "val HttpCookies = createClientPlugin(\"HttpCookies\") {\n"  // 3
+      "    onRequest { request, _ ->\n"                            // 4
+      "        request.headers.append(\"Cookie\", \"a=b\")\n"      // 5
+      "    }\n"                                                    // 6
+      "}\n";                                                       // 7
+  auto chunks = ChunkWithCtags("HttpCookies.kt", kt);
+  for (const Chunk& c : chunks) {
+    EXPECT_NE(c.symbol, "<lambda>") << c.start_line;
+  }
+  ExpectCovered(kt, chunks);
+  // Ruby: the `end` lines ctags leaves outside a definition are no window.
+  const std::string rb =
+      "module Outer\n"       // 1
+      "  # Inner things.\n"  // 2
+      "  module Inner\n"     // 3
+      "    def run\n"        // 4
+      "      1\n"            // 5
+      "    end\n"            // 6
+      "  end\n"              // 7
+      "end\n";               // 8
+  chunks = ChunkWithCtags("outer.rb", rb);
+  for (const Chunk& c : chunks) {
+    EXPECT_FALSE(c.kind == "window" && c.start_line >= 7) << c.start_line << "-" << c.end_line;
+  }
+}
+
 TEST(Chunker, HeaderWindowsOfImportsAreMarked) {
   const std::string go =
       "// Package x does things.\n"  // 1
