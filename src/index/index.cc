@@ -309,7 +309,6 @@ Result<grep::GrepResult> Index::Grep(const grep::Pattern& pattern,
 
 namespace {
 
-// The lines [start, end] (1-based) of `content`.
 // The centrality of a file of `snap` (rank::FileCentrality): how many chunks
 // mention its name, written whole ("join_set") or run together ("JoinSet"
 // is indexed as "joinset"). Deleted chunks still count: a prior, not a score.
@@ -329,6 +328,7 @@ double FileCentrality(const lexical::Snapshot& snap, std::string_view rel_path) 
   return rank::FileCentrality(std::max(whole, run_together), snap.live_docs());
 }
 
+// The lines [start, end] (1-based) of `content`.
 std::string SliceLines(std::string_view content, uint32_t start, uint32_t end) {
   size_t pos = 0;
   for (uint32_t line = 1; line < start && pos < content.size(); ++line) {
@@ -613,7 +613,10 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
 
   // The hits to show, best first, each with where it came from and why.
   std::vector<RankedDoc> ranked;
-  if (mode == "lexical") {
+  if (terms.empty() && mode != "semantic") {
+    // No word long enough to be indexed ("g"): ask the grep lane instead.
+    ranked = RankShortWords(snaps, plan, options, &result);
+  } else if (mode == "lexical") {
     for (const auto& d : lexical_hits) ranked.push_back({d, ""});
   } else if (mode == "semantic") {
     for (size_t i = 0; i < semantic_hits.size() && ranked.size() < options.top_k; ++i) {

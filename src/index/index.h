@@ -334,6 +334,13 @@ class Index {
                                     const std::vector<lexical::ScoredDoc>& semantic_hits,
                                     const std::unordered_set<uint64_t>& weak_semantic,
                                     size_t* weak_dropped, QueryResult* result) const;
+  // A query with no word the lexical lane indexes ("g"): the grep lane's
+  // lines that name its words, definitions first (short_words.cc).
+  static constexpr uint64_t kShortWordMaxLines = 20000;
+  static constexpr int64_t kShortWordBudgetMs = 500;
+  static constexpr size_t kShortWordChunksPerFile = 5000;
+  std::vector<RankedDoc> RankShortWords(const Snapshots& snaps, const QueryPlan& plan,
+                                        const QueryOptions& options, QueryResult* result) const;
   void MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
                        const std::vector<std::string>& terms, const QueryOptions& options,
                        QueryResult* result) const;

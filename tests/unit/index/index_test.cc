@@ -73,6 +73,48 @@ std::string Function(const std::string& name, int i, const std::string& comment 
          (comment.empty() ? "" : "  # " + comment) + "\n";
 }
 
+TEST_F(IndexTest, AOneLetterQueryFindsTheDefinitionFirst) {
+  // "g" is too short for the lexical lane: the grep lane finds the lines that
+  // name it, and the file that defines it comes before the files that use it.
+  Write("uses.py",
+        "def handler(request):\n    g.user = request.user\n    return g.user, g.db, g\n");
+  Write("app.py", "def render(page):\n    return draw(page, g=g,\n                ctx=None)\n");
+  Write("globals.py",
+        "\"\"\"Proxies to the objects of the current context.\"\"\"\nimport proxy\n\n"
+        "g: Globals = proxy.make('g', unbound='outside of an application context')\n"
+        "request = proxy.make('request')\n");
+  Write("other.py", "def unrelated(value):\n    return value + 1\n");
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  Update(idx.get());
+  for (const char* mode : {"lexical", "hybrid"}) {
+    QueryOptions q;
+    q.mode = mode;
+    q.top_k = 10;
+    auto r = idx->Query("g", q);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::string got;
+    for (const auto& h : r->hits) got += h.file + ":" + std::to_string(h.start_line) + " ";
+    ASSERT_EQ(r->hits.size(), 3u) << mode << ": " << got;
+    EXPECT_EQ(r->hits[0].file, "globals.py") << mode;
+    EXPECT_NE(r->hits[0].match_reason.find("defined at line 4 "), std::string::npos)
+        << r->hits[0].match_reason;
+    EXPECT_EQ(r->hits[1].file, "uses.py") << mode;  // more lines name it than in app.py
+    EXPECT_EQ(r->hits[2].file, "app.py") << mode;
+    // The first k hits do not depend on top_k.
+    q.top_k = 1;
+    auto first = idx->Query("g", q);
+    ASSERT_TRUE(first.ok());
+    ASSERT_EQ(first->hits.size(), 1u);
+    EXPECT_EQ(first->hits[0].id, r->hits[0].id);
+  }
+  QueryOptions q;
+  q.mode = "lexical";
+  auto none = idx->Query("q", q);  // named nowhere
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->hits.empty());
+}
+
 TEST_F(IndexTest, UpdateCommitsAndUnchangedFilesAreSkipped) {
   Write("a.py", Function("zqalpha", 1));
   Write("pkg/b.py", Function("zqbeta", 2));
