@@ -8,7 +8,7 @@
 
 #include "fusion/fusion.h"
 #include "index/graph_store.h"
-#include "index/index.h"
+#include "index/index_impl.h"
 #include "index/layout.h"
 #include "index/query_plan.h"
 #include "util/file.h"
@@ -108,7 +108,7 @@ void Monotonic(std::vector<Hit>* hits) {
 
 }  // namespace
 
-Lane Index::GraphLane() const {
+Lane IndexImpl::GraphLane() const {
   std::string state;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
@@ -130,7 +130,7 @@ Lane Index::GraphLane() const {
                      root_ + " --force` to build it"};
 }
 
-Result<std::shared_ptr<GraphReaderPool>> Index::GraphPool() const {
+Result<std::shared_ptr<GraphReaderPool>> IndexImpl::GraphPool() const {
   std::lock_guard<std::mutex> lock(graph_mu_);
   if (!graph_pool_) graph_pool_ = std::make_shared<GraphReaderPool>(CatalogPath(dir_));
   return graph_pool_;
@@ -147,8 +147,8 @@ Result<Lease> LeaseFrom(const Result<std::shared_ptr<GraphReaderPool>>& pool,
 
 }  // namespace
 
-Result<graph::ChainResult> Index::CallChain(const std::string& symbol, const std::string& file,
-                                            const graph::ChainOptions& options) const {
+Result<graph::ChainResult> IndexImpl::CallChain(const std::string& symbol, const std::string& file,
+                                                const graph::ChainOptions& options) const {
   Lane lane = GraphLane();
   if (!lane.available) return Status::Unavailable("graph lane unavailable: " + lane.detail);
   std::pair<uint64_t, uint64_t> gen;
@@ -160,8 +160,9 @@ Result<graph::ChainResult> Index::CallChain(const std::string& symbol, const std
   return graph::CallChain(lease.get(), symbol, file, options);
 }
 
-Status Index::GraphEdges(std::string_view kind, const std::function<bool(const graph::Edge&)>& emit,
-                         graph::EdgeStats* stats, uint64_t* nodes) const {
+Status IndexImpl::GraphEdges(std::string_view kind,
+                             const std::function<bool(const graph::Edge&)>& emit,
+                             graph::EdgeStats* stats, uint64_t* nodes) const {
   Lane lane = GraphLane();
   if (!lane.available) return Status::Unavailable("graph lane unavailable: " + lane.detail);
   if (kind != "calls" && kind != "imports" && kind != "inherits" && kind != "contains") {
@@ -180,8 +181,8 @@ Status Index::GraphEdges(std::string_view kind, const std::function<bool(const g
   return graph::ForEachEdge(lease.get(), kind, emit, stats);
 }
 
-void Index::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
-                             QueryResult* result) const {
+void IndexImpl::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
+                                 QueryResult* result) const {
   const fusion::Intent& intent = plan.intent;
   result->intent = std::string(intent.name());
   std::vector<Hit>& hits = result->hits;
@@ -311,7 +312,7 @@ void Index::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
                                     "): " + std::to_string(callers->size());
 }
 
-Result<QueryResult> Index::SimilarTo(const std::string& chunk_id, size_t top_k) const {
+Result<QueryResult> IndexImpl::SimilarTo(const std::string& chunk_id, size_t top_k) const {
   auto started = std::chrono::steady_clock::now();
   if (top_k == 0 || top_k > 1000)
     return Status::InvalidArgument("top_k must be between 1 and 1000");

@@ -11,6 +11,7 @@
 
 #include "fusion/fusion.h"
 #include "index/catalog.h"
+#include "index/index_impl.h"
 #include "index/layout.h"
 #include "index/query_plan.h"
 #include "rank/rank.h"
@@ -32,12 +33,14 @@ std::string DefaultIndexName(const std::string& root) {
   return name.empty() ? "root" : name;
 }
 
+Index::~Index() = default;
+
 Result<std::unique_ptr<Index>> Index::Open(const std::string& dir) {
   if (!PathExists(CatalogPath(dir))) return Status::NotFound("no index at " + dir);
-  std::unique_ptr<Index> index(new Index());
+  std::unique_ptr<IndexImpl> index(new IndexImpl());
   index->dir_ = dir;
   TS_RETURN_IF_ERROR(index->Load());
-  return index;
+  return std::unique_ptr<Index>(std::move(index));
 }
 
 Result<std::unique_ptr<Index>> Index::Create(const std::string& dir, const std::string& name,
@@ -58,7 +61,7 @@ Result<std::unique_ptr<Index>> Index::Create(const std::string& dir, const std::
   return Open(dir);
 }
 
-Status Index::Load() {
+Status IndexImpl::Load() {
   TS_ASSIGN_OR_RETURN(catalog_, Catalog::Open(CatalogPath(dir_)));
   TS_ASSIGN_OR_RETURN(std::string version, catalog_->GetMeta("format_version"));
   if (version.empty())
@@ -108,8 +111,8 @@ std::shared_ptr<const Reader> FindOpen(
 
 }  // namespace
 
-Index::LexicalViews Index::OpenLexical(const std::vector<std::string>& segment_names,
-                                       const std::unordered_set<uint64_t>& tombstones) {
+IndexImpl::LexicalViews IndexImpl::OpenLexical(const std::vector<std::string>& segment_names,
+                                               const std::unordered_set<uint64_t>& tombstones) {
   LexicalViews out;
   for (const std::string& name : segment_names) {
     std::shared_ptr<const lexical::SegmentReader> reader =
@@ -128,7 +131,7 @@ Index::LexicalViews Index::OpenLexical(const std::vector<std::string>& segment_n
   return out;
 }
 
-std::shared_ptr<Index::GrepState> Index::OpenGrep(
+std::shared_ptr<IndexImpl::GrepState> IndexImpl::OpenGrep(
     const std::vector<lexical::SegmentView>& views, const std::unordered_set<uint64_t>& tombstones,
     std::map<std::string, std::shared_ptr<const grep::SegmentReader>>* open, uint64_t* live_files) {
   auto grep_state = std::make_shared<GrepState>();
@@ -160,7 +163,7 @@ std::shared_ptr<Index::GrepState> Index::OpenGrep(
 // Vector companions: one per lexical segment, record d for docno d (checked
 // by key when first opened). One that is missing, damaged or misaligned
 // leaves its documents without vectors: the lane says so, nothing fails.
-std::shared_ptr<Index::VectorState> Index::OpenVectors(
+std::shared_ptr<IndexImpl::VectorState> IndexImpl::OpenVectors(
     const std::vector<lexical::SegmentView>& views,
     std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>* open) {
   auto vector_state = std::make_shared<VectorState>();
@@ -220,7 +223,7 @@ std::shared_ptr<Index::VectorState> Index::OpenVectors(
   return vector_state;
 }
 
-Status Index::PublishSnapshot() {
+Status IndexImpl::PublishSnapshot() {
   TS_ASSIGN_OR_RETURN(auto rows, catalog_->LoadSegments());
   TS_ASSIGN_OR_RETURN(auto tomb_list, catalog_->LoadTombstones());
   std::unordered_set<uint64_t> tombstones(tomb_list.begin(), tomb_list.end());
@@ -290,18 +293,18 @@ Status Index::PublishSnapshot() {
   return Status::Ok();
 }
 
-std::shared_ptr<const lexical::Snapshot> Index::snapshot() const {
+std::shared_ptr<const lexical::Snapshot> IndexImpl::snapshot() const {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   return snapshot_;
 }
 
-Index::Snapshots Index::snapshots() const {
+IndexImpl::Snapshots IndexImpl::snapshots() const {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   return {snapshot_, grep_, vectors_, model_};
 }
 
-Result<grep::GrepResult> Index::Grep(const grep::Pattern& pattern,
-                                     const grep::GrepOptions& options) const {
+Result<grep::GrepResult> IndexImpl::Grep(const grep::Pattern& pattern,
+                                         const grep::GrepOptions& options) const {
   std::shared_ptr<const GrepState> state = snapshots().grep;
   if (!state) return Status::Unavailable("index '" + name_ + "' has no snapshot yet");
   return grep::Search(state->views, state->unindexed_paths, root_, pattern, options);
@@ -362,7 +365,7 @@ std::string MatchReason(const std::vector<std::string>& query_terms,
 
 }  // namespace
 
-std::map<std::string, Lane> Index::Lanes() const {
+std::map<std::string, Lane> IndexImpl::Lanes() const {
   std::map<std::string, Lane> lanes;
   std::string error;
   {
@@ -389,7 +392,7 @@ std::map<std::string, Lane> Index::Lanes() const {
 // exact-symbol boost, the re-ranking stage over the whole pool (so the first
 // k hits do not depend on top_k), and the confidence of the first hit.
 // Semantic-only hits in `weak_semantic` are dropped and counted.
-std::vector<Index::RankedDoc> Index::RankHybrid(
+std::vector<IndexImpl::RankedDoc> IndexImpl::RankHybrid(
     const Snapshots& snaps, std::string_view text, const QueryPlan& plan,
     const QueryOptions& options, size_t depth, const std::vector<lexical::ScoredDoc>& lexical_hits,
     const std::vector<lexical::ScoredDoc>& semantic_hits,
@@ -514,9 +517,9 @@ std::vector<Index::RankedDoc> Index::RankHybrid(
 
 // The hits as callers see them: stored fields, why each matched, and its
 // lines read from the file (confined to the root, each file read once).
-void Index::MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
-                            const std::vector<std::string>& terms, const QueryOptions& options,
-                            QueryResult* result) const {
+void IndexImpl::MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
+                                const std::vector<std::string>& terms, const QueryOptions& options,
+                                QueryResult* result) const {
   std::map<std::string, std::string> file_cache;  // a file read once even with several hits
   for (const auto& r : ranked) {
     const lexical::ScoredDoc& s = r.doc;
@@ -544,7 +547,7 @@ void Index::MaterialiseHits(const lexical::Snapshot& snap, const std::vector<Ran
   }
 }
 
-Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& options) const {
+Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& options) const {
   auto started = std::chrono::steady_clock::now();
   auto lanes = Lanes();
   std::string mode = options.mode.empty() || options.mode == "auto" ? "hybrid" : options.mode;
@@ -647,8 +650,8 @@ Result<QueryResult> Index::Query(std::string_view text, const QueryOptions& opti
   return result;
 }
 
-Result<std::vector<Index::ChunkListing>> Index::ListChunks(const std::string& file, size_t limit,
-                                                           size_t offset) const {
+Result<std::vector<Index::ChunkListing>> IndexImpl::ListChunks(const std::string& file,
+                                                               size_t limit, size_t offset) const {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(CatalogPath(dir_).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);
@@ -679,7 +682,7 @@ Result<std::vector<Index::ChunkListing>> Index::ListChunks(const std::string& fi
   return out;
 }
 
-IndexInfo Index::Info() const {
+IndexInfo IndexImpl::Info() const {
   IndexInfo info;
   info.name = name_;
   info.root = root_;

@@ -7,6 +7,9 @@
 // process killed at any moment leaves either the previous or the next state.
 // Segment files not named by the catalog are leftovers of an interrupted
 // update and are deleted by the next writer.
+//
+// Index is the interface its users hold; IndexImpl (index_impl.h, internal
+// to src/index) is the one implementation.
 #pragma once
 
 #include <atomic>
@@ -14,19 +17,15 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "chunk/chunk.h"
 #include "fusion/fusion.h"
 #include "graph/graph.h"
 #include "grep/grep.h"
-#include "lexical/lexical.h"
 #include "rank/rank.h"
 #include "semantic/hnsw.h"
-#include "semantic/semantic.h"
 #include "util/status.h"
 #include "walk/walk.h"
 
@@ -36,8 +35,6 @@ namespace ts::index {
 // is migrated on open (empty tables); its graph lane stays unavailable until
 // the next full update rebuilds it.
 inline constexpr int kCatalogFormatVersion = 2;
-
-class GraphReaderPool;
 
 enum class ShrinkPolicy {
   kRefuse,       // fail, changing nothing (`index` without --allow-shrink)
@@ -177,8 +174,6 @@ struct QueryTuning {
   rank::Weights rerank = rank::DefaultWeights();
 };
 
-struct QueryPlan;  // query_plan.h
-
 struct QueryResult {
   std::vector<Hit> hits;
   std::string mode;  // the mode that ran
@@ -192,8 +187,6 @@ struct QueryResult {
   std::map<std::string, double> confidence_signals;
 };
 
-class Catalog;  // catalog.h: the SQLite catalog, internal to src/index
-
 class Index {
  public:
   // Opens an existing index directory (created by Create).
@@ -201,36 +194,37 @@ class Index {
   // Creates a new index directory for `root` (absolute path).
   static Result<std::unique_ptr<Index>> Create(const std::string& dir, const std::string& name,
                                                const std::string& root);
-  ~Index();
+  virtual ~Index();
   // Replaces how queries rank (before the index serves queries; not thread-safe
   // against running queries).
-  void SetTuning(QueryTuning tuning) { tuning_ = std::move(tuning); }
+  virtual void SetTuning(QueryTuning tuning) = 0;
 
   // Brings the index up to date with its root. Takes the index's writer lock
   // (another writer gets an error, not a wait). Commits after every round, so
   // an interrupted update keeps what it committed.
-  Status Update(const UpdateOptions& options,
-                const std::function<void(const UpdateProgress&)>& progress, UpdateSummary* summary);
+  virtual Status Update(const UpdateOptions& options,
+                        const std::function<void(const UpdateProgress&)>& progress,
+                        UpdateSummary* summary) = 0;
 
   // Brings only the given paths (relative to the root) up to date: a path that
   // is now indexable is (re)indexed when its content changed; one that is gone,
   // ignored or no longer indexable is dropped. One commit. Used by watchers.
-  Status UpdatePaths(const std::vector<std::string>& rel_paths, const UpdateOptions& options,
-                     UpdateSummary* summary);
+  virtual Status UpdatePaths(const std::vector<std::string>& rel_paths,
+                             const UpdateOptions& options, UpdateSummary* summary) = 0;
 
   // Removes the given paths from the index whatever is on disk (a later full
   // update brings back those still there and not ignored). One commit.
-  Status DropPaths(const std::vector<std::string>& rel_paths, UpdateSummary* summary);
+  virtual Status DropPaths(const std::vector<std::string>& rel_paths, UpdateSummary* summary) = 0;
 
   // Safe to call from many threads, including while Update runs.
-  Result<QueryResult> Query(std::string_view text, const QueryOptions& options) const;
+  virtual Result<QueryResult> Query(std::string_view text, const QueryOptions& options) const = 0;
 
-  IndexInfo Info() const;
+  virtual IndexInfo Info() const = 0;
 
   // A ripgrep-compatible search over the files of the index (src/grep):
   // candidates from the trigram index, verified against their current content.
-  Result<grep::GrepResult> Grep(const grep::Pattern& pattern,
-                                const grep::GrepOptions& options) const;
+  virtual Result<grep::GrepResult> Grep(const grep::Pattern& pattern,
+                                        const grep::GrepOptions& options) const = 0;
 
   // Chunks as recorded in the catalog, in file and line order; `file` filters
   // to one path when not empty. Reads through its own connection, so it never
@@ -239,186 +233,27 @@ class Index {
     std::string id, file, symbol, scope, kind, language;
     uint32_t start_line = 0, end_line = 0;
   };
-  Result<std::vector<ChunkListing>> ListChunks(const std::string& file, size_t limit,
-                                               size_t offset) const;
-  const std::string& name() const { return name_; }
-  const std::string& root() const { return root_; }
-  const std::string& dir() const { return dir_; }
+  virtual Result<std::vector<ChunkListing>> ListChunks(const std::string& file, size_t limit,
+                                                       size_t offset) const = 0;
+  virtual const std::string& name() const = 0;
+  virtual const std::string& root() const = 0;
+  virtual const std::string& dir() const = 0;
 
   // Symbol graph (graph_query.cc, docs/API.md). Each fails with kUnavailable
   // when the graph lane is unavailable, saying why.
-  Result<graph::ChainResult> CallChain(const std::string& symbol, const std::string& file,
-                                       const graph::ChainOptions& options) const;
+  virtual Result<graph::ChainResult> CallChain(const std::string& symbol, const std::string& file,
+                                               const graph::ChainOptions& options) const = 0;
   // Every edge of `kind` (calls, imports, inherits, contains); `emit` returns
   // false to stop. `*nodes` gets the number of symbols.
-  Status GraphEdges(std::string_view kind, const std::function<bool(const graph::Edge&)>& emit,
-                    graph::EdgeStats* stats, uint64_t* nodes) const;
+  virtual Status GraphEdges(std::string_view kind,
+                            const std::function<bool(const graph::Edge&)>& emit,
+                            graph::EdgeStats* stats, uint64_t* nodes) const = 0;
   // Chunks related to one chunk: its definition's callers and callees (graph)
   // and chunks that share its identifiers (lexical).
-  Result<QueryResult> SimilarTo(const std::string& chunk_id, size_t top_k) const;
+  virtual Result<QueryResult> SimilarTo(const std::string& chunk_id, size_t top_k) const = 0;
 
- private:
-  class Updater;
+ protected:
   Index() = default;
-  Status Load();
-  // Re-reads the live segment list and tombstones from the catalog and swaps
-  // in a new snapshot. Queries holding the old one finish on it undisturbed.
-  Status PublishSnapshot();
-  std::shared_ptr<const lexical::Snapshot> snapshot() const;
-  // The vector companions of a snapshot's segments (semantic lane).
-  struct VectorState {
-    struct Segment {
-      std::shared_ptr<const semantic::VectorSegmentReader> vectors;
-      std::shared_ptr<const std::vector<bool>> deleted;  // the lexical view's
-      uint32_t lexical_segment = 0;  // index into the lexical snapshot's segments
-      bool current = false;          // made by the loaded model (searchable)
-      uint64_t live = 0;             // records not deleted
-      // Its HNSW graph (semantic_ann.cc): null until built or loaded, and for
-      // companions small enough to scan exactly.
-      std::shared_ptr<const semantic::VectorGraph> graph;
-      std::string graph_name;  // seg-N.tshnsw when it should have a graph, else ""
-    };
-    std::vector<Segment> segments;
-    uint64_t live_docs = 0;  // of the lexical snapshot
-    uint64_t missing = 0;    // live docs in segments without a usable companion
-    uint64_t stale = 0;      // live docs whose vectors another model made
-    std::string error;       // why a companion could not be used, "" when none failed
-    std::string stale_model;
-  };
-  // What grep reads: the companions of the live segments, and the files of
-  // segments without a usable companion (always verified, never narrowed).
-  struct GrepState {
-    std::vector<grep::SegmentView> views;
-    std::vector<std::string> unindexed_paths;
-    std::string error;  // why a companion could not be opened, "" when all are fine
-  };
-  // Builds and loads the HNSW graphs of large companions in the background
-  // (semantic_ann.cc); queries scan exactly until a graph is attached.
-  class AnnWorker;
-  // A companion that should have a graph: (graph file name, companion).
-  using AnnJob = std::pair<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>;
-  // Companions with at least this many records get a graph
-  // (semantic::kGraphMinVectors; $TRUSTY_HNSW_MIN_VECTORS overrides it).
-  static uint64_t AnnMinVectors();
-  // Under snapshot_mu_: attaches the open graphs to the companions of `state`
-  // that should have one, releases graphs of companions gone, and returns the
-  // companions still without one (starting the worker when there are some).
-  std::vector<AnnJob> AttachGraphsLocked(VectorState* state);
-  // Hands the worker the companions still without a graph (none: it stops
-  // building for companions merged away).
-  void RequestGraphs(std::vector<AnnJob> jobs);
-  // Called by the worker when a graph is ready: kept and attached to the
-  // published state when its companion is still live.
-  void AttachGraph(const std::string& graph_name,
-                   std::shared_ptr<const semantic::VectorGraph> graph);
-  // "hnsw on N of M segments, ..." for the lane's status; "" when no
-  // companion is large enough for a graph.
-  std::string AnnNote(const VectorState& v, const AnnWorker* worker) const;
-  struct Snapshots {
-    std::shared_ptr<const lexical::Snapshot> lexical;
-    std::shared_ptr<const GrepState> grep;
-    std::shared_ptr<const VectorState> vectors;
-    std::shared_ptr<const semantic::Model> model;  // null when none could be loaded
-  };
-  // Both from one publication, so their deletions agree (merges rely on it).
-  Snapshots snapshots() const;
-  // Query's stages (index.cc). A hit to show, with where it came from and why.
-  struct RankedDoc {
-    lexical::ScoredDoc doc;
-    std::string reason;  // "" for lexical hits: MatchReason explains them
-  };
-  std::vector<RankedDoc> RankHybrid(const Snapshots& snaps, std::string_view text,
-                                    const QueryPlan& plan, const QueryOptions& options,
-                                    size_t depth,
-                                    const std::vector<lexical::ScoredDoc>& lexical_hits,
-                                    const std::vector<lexical::ScoredDoc>& semantic_hits,
-                                    const std::unordered_set<uint64_t>& weak_semantic,
-                                    size_t* weak_dropped, QueryResult* result) const;
-  // A query with no word the lexical lane indexes ("g"): the grep lane's
-  // lines that name its words, definitions first (short_words.cc).
-  static constexpr uint64_t kShortWordMaxLines = 20000;
-  static constexpr int64_t kShortWordBudgetMs = 500;
-  static constexpr size_t kShortWordChunksPerFile = 5000;
-  std::vector<RankedDoc> RankShortWords(const Snapshots& snaps, const QueryPlan& plan,
-                                        const QueryOptions& options, QueryResult* result) const;
-  void MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
-                       const std::vector<std::string>& terms, const QueryOptions& options,
-                       QueryResult* result) const;
-  std::map<std::string, Lane> Lanes() const;
-  Lane SemanticLane() const;
-  // (Re)loads the process-wide model when none is held (semantic_lane.cc).
-  void RefreshModel();
-  // Top `n` live chunks by cosine to the query (exact scan of the companions).
-  // Cosines of `docs` (lexical hits) with the query, for those that have a
-  // vector: fusion scores every candidate on both lanes, not only the ones
-  // each lane ranked in its own top N.
-  std::vector<fusion::LaneHit> SemanticScores(const Snapshots& snaps, std::string_view text,
-                                              const std::vector<lexical::ScoredDoc>& docs) const;
-  std::vector<lexical::ScoredDoc> SemanticTop(const Snapshots& snaps, std::string_view text,
-                                              size_t n, const std::string& path_prefix,
-                                              QueryResult* result) const;
-  // The best `n` live records of a companion with a graph that pass the path
-  // filter, appended to `out`; false when the graph cannot answer completely
-  // (filtering removed too much, or the search failed): scan it exactly.
-  bool SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
-                   const semantic::ScanQuery& scan, size_t n, const std::string& path_prefix,
-                   std::vector<lexical::ScoredDoc>* out) const;
-  // PublishSnapshot's parts (index.cc): each lane's readers for the live
-  // segments, reusing the ones already open, with the tombstones applied.
-  // `open` gets every reader in use, to become the next open_* map.
-  struct LexicalViews {
-    std::vector<lexical::SegmentView> views;
-    std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open;
-    std::string error;  // why a segment could not be opened; the others still answer
-  };
-  LexicalViews OpenLexical(const std::vector<std::string>& segment_names,
-                           const std::unordered_set<uint64_t>& tombstones);
-  // `*live_files`: how many live files the grep companions hold.
-  std::shared_ptr<GrepState> OpenGrep(
-      const std::vector<lexical::SegmentView>& views,
-      const std::unordered_set<uint64_t>& tombstones,
-      std::map<std::string, std::shared_ptr<const grep::SegmentReader>>* open,
-      uint64_t* live_files);
-  std::shared_ptr<VectorState> OpenVectors(
-      const std::vector<lexical::SegmentView>& views,
-      std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>* open);
-
-  std::string dir_, name_, root_;
-  std::unique_ptr<Catalog> catalog_;
-  mutable std::mutex snapshot_mu_;  // guards the snapshot fields below
-  std::shared_ptr<const lexical::Snapshot> snapshot_;
-  std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open_segments_;
-  std::shared_ptr<const GrepState> grep_;
-  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep_segments_;
-  std::string lexical_error_;  // why a live segment could not be opened, "" when all are fine
-  std::shared_ptr<const VectorState> vectors_;
-  std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> open_vector_segments_;
-  std::shared_ptr<const semantic::Model> model_;  // shared by every index of the process
-  std::string model_error_;                       // why model_ is null
-  mutable semantic::QueryEmbeddingCache query_cache_{1024};
-  // Counts as of the last published snapshot, so Info() never touches the
-  // catalog while a writer holds a transaction open.
-  uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0, disk_bytes_ = 0;
-  std::string last_update_;
-  bool interrupted_ = false;
-  // HNSW graphs by file name (seg-N.tshnsw), for live large companions (under snapshot_mu_).
-  std::map<std::string, std::shared_ptr<const semantic::VectorGraph>> open_ann_graphs_;
-
-  // Symbol graph (graph_query.cc).
-  Lane GraphLane() const;
-  // Intent classification, definition-first ranking and usage expansion.
-  void ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
-                        QueryResult* result) const;
-  Result<std::shared_ptr<GraphReaderPool>> GraphPool() const;
-  mutable std::mutex graph_mu_;
-  mutable std::shared_ptr<GraphReaderPool> graph_pool_;
-  std::string graph_state_;  // meta graph_state as of the last snapshot (under snapshot_mu_)
-  uint64_t generation_ = 0;  // bumped by every PublishSnapshot (under snapshot_mu_)
-  QueryTuning tuning_;
-  // meta files_version: bumped by a commit that adds or removes a file row (under snapshot_mu_).
-  uint64_t files_version_ = 0;
-  // Last member: destroyed (stopped and joined) before anything it uses.
-  std::unique_ptr<AnnWorker> ann_worker_;
 };
 
 // The list of named indexes in a data directory (registry.json, written

@@ -1,4 +1,4 @@
-// One request's reading of its query, made once by Index::Query and used by
+// One request's reading of its query, made once by IndexImpl::Query and used by
 // every stage after it: the lexical lane (terms), the exact-symbol boost
 // (identifiers), the fusion weights and graph intent (intent), and the
 // re-ranker (signals). No stage reads the query text again.

@@ -10,20 +10,20 @@
 #include <cstdlib>
 #include <thread>
 
-#include "index/index.h"
+#include "index/index_impl.h"
 #include "index/layout.h"
 #include "util/file.h"
 
 namespace ts::index {
 
-uint64_t Index::AnnMinVectors() {
+uint64_t IndexImpl::AnnMinVectors() {
   return Engine().ann_min_vectors;  // lowered by tests and experiments
 }
 
-class Index::AnnWorker {
+class IndexImpl::AnnWorker {
  public:
   using Job = AnnJob;
-  explicit AnnWorker(Index* index) : index_(index), thread_([this] { Loop(); }) {}
+  explicit AnnWorker(IndexImpl* index) : index_(index), thread_([this] { Loop(); }) {}
   ~AnnWorker() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -129,7 +129,7 @@ class Index::AnnWorker {
     return std::move(built).value();
   }
 
-  Index* index_;
+  IndexImpl* index_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -143,9 +143,9 @@ class Index::AnnWorker {
 
 // Defined here, where AnnWorker is complete. The worker is the last member,
 // so it is stopped and joined before anything it uses is destroyed.
-Index::~Index() = default;
+IndexImpl::~IndexImpl() = default;
 
-std::vector<Index::AnnJob> Index::AttachGraphsLocked(VectorState* state) {
+std::vector<IndexImpl::AnnJob> IndexImpl::AttachGraphsLocked(VectorState* state) {
   std::vector<AnnJob> jobs;
   std::map<std::string, std::shared_ptr<const semantic::VectorGraph>> live;
   for (auto& seg : state->segments) {
@@ -163,7 +163,7 @@ std::vector<Index::AnnJob> Index::AttachGraphsLocked(VectorState* state) {
   return jobs;
 }
 
-void Index::RequestGraphs(std::vector<AnnJob> jobs) {
+void IndexImpl::RequestGraphs(std::vector<AnnJob> jobs) {
   AnnWorker* worker;
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
@@ -172,8 +172,8 @@ void Index::RequestGraphs(std::vector<AnnJob> jobs) {
   if (worker != nullptr) worker->Request(std::move(jobs));
 }
 
-void Index::AttachGraph(const std::string& graph_name,
-                        std::shared_ptr<const semantic::VectorGraph> graph) {
+void IndexImpl::AttachGraph(const std::string& graph_name,
+                            std::shared_ptr<const semantic::VectorGraph> graph) {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   if (!vectors_) return;
   auto state = std::make_shared<VectorState>(*vectors_);
@@ -189,7 +189,7 @@ void Index::AttachGraph(const std::string& graph_name,
   vectors_ = std::move(state);
 }
 
-std::string Index::AnnNote(const VectorState& v, const AnnWorker* worker) const {
+std::string IndexImpl::AnnNote(const VectorState& v, const AnnWorker* worker) const {
   size_t large = 0, with_graph = 0, searchable = 0;
   for (const auto& seg : v.segments) {
     if (!seg.current) continue;

@@ -7,7 +7,7 @@
 #include <queue>
 #include <thread>
 
-#include "index/index.h"
+#include "index/index_impl.h"
 
 namespace ts::index {
 namespace {
@@ -50,7 +50,7 @@ const EngineOptions& Engine() {
 // One model per process, loaded on first use and shared (immutable) by every
 // index. A failed load is retried at most every 10 seconds, so a model that
 // appears later (installed, restored) is picked up by the next update.
-void Index::RefreshModel() {
+void IndexImpl::RefreshModel() {
   SharedModelState& st = ModelState();
   std::shared_ptr<const semantic::Model> model;
   std::string error;
@@ -77,7 +77,7 @@ void Index::RefreshModel() {
   model_error_ = error;
 }
 
-Lane Index::SemanticLane() const {
+Lane IndexImpl::SemanticLane() const {
   std::shared_ptr<const VectorState> v;
   std::shared_ptr<const semantic::Model> model;
   std::string model_error;
@@ -110,7 +110,7 @@ Lane Index::SemanticLane() const {
   return Lane{uncovered < v->live_docs, detail};
 }
 
-std::vector<fusion::LaneHit> Index::SemanticScores(
+std::vector<fusion::LaneHit> IndexImpl::SemanticScores(
     const Snapshots& snaps, std::string_view text,
     const std::vector<lexical::ScoredDoc>& docs) const {
   std::vector<fusion::LaneHit> out;
@@ -136,9 +136,10 @@ std::vector<fusion::LaneHit> Index::SemanticScores(
   return out;
 }
 
-bool Index::SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
-                        const semantic::ScanQuery& scan, size_t n, const std::string& path_prefix,
-                        std::vector<lexical::ScoredDoc>* out) const {
+bool IndexImpl::SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
+                            const semantic::ScanQuery& scan, size_t n,
+                            const std::string& path_prefix,
+                            std::vector<lexical::ScoredDoc>* out) const {
   const std::vector<bool>* deleted = seg.deleted.get();
   const lexical::SegmentReader* lex =
       path_prefix.empty() ? nullptr : lexical.segments()[seg.lexical_segment].segment.get();
@@ -160,9 +161,10 @@ bool Index::SearchGraph(const lexical::Snapshot& lexical, const VectorState::Seg
   return true;
 }
 
-std::vector<lexical::ScoredDoc> Index::SemanticTop(const Snapshots& snaps, std::string_view text,
-                                                   size_t n, const std::string& path_prefix,
-                                                   QueryResult* result) const {
+std::vector<lexical::ScoredDoc> IndexImpl::SemanticTop(const Snapshots& snaps,
+                                                       std::string_view text, size_t n,
+                                                       const std::string& path_prefix,
+                                                       QueryResult* result) const {
   std::vector<lexical::ScoredDoc> out;
   if (!snaps.model || !snaps.vectors || n == 0) return out;
   auto t0 = std::chrono::steady_clock::now();

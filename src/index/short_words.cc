@@ -1,4 +1,4 @@
-// Index::RankShortWords: a query whose words are all too short for the
+// IndexImpl::RankShortWords: a query whose words are all too short for the
 // lexical lane ("g" in flask, "x y"). The tokenizer indexes words of two
 // characters or more, so the grep lane finds the lines that name such words
 // as whole words, a file's definition of one ranking above its mentions, and
@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "grep/grep.h"
-#include "index/index.h"
+#include "index/index_impl.h"
 #include "index/query_plan.h"
 #include "lexical/lexical.h"
 
@@ -72,9 +72,10 @@ int DefinitionStrength(std::string_view line, const std::string& word) {
 
 }  // namespace
 
-std::vector<Index::RankedDoc> Index::RankShortWords(const Snapshots& snaps, const QueryPlan& plan,
-                                                    const QueryOptions& options,
-                                                    QueryResult* result) const {
+std::vector<IndexImpl::RankedDoc> IndexImpl::RankShortWords(const Snapshots& snaps,
+                                                            const QueryPlan& plan,
+                                                            const QueryOptions& options,
+                                                            QueryResult* result) const {
   std::vector<RankedDoc> ranked;
   const std::vector<std::string> words = ShortWords(plan.text);
   if (words.empty() || !snaps.grep) return ranked;

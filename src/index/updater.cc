@@ -1,4 +1,4 @@
-// Index::Update: walk, skip unchanged files by content hash, chunk with ctags,
+// IndexImpl::Update: walk, skip unchanged files by content hash, chunk with ctags,
 // build lexical segments in parallel, and commit one round at a time
 // (updater.h says which file holds which part).
 #include <fcntl.h>
@@ -42,9 +42,9 @@ class WriterLock {
 
 }  // namespace
 
-Status Index::Update(const UpdateOptions& options,
-                     const std::function<void(const UpdateProgress&)>& progress,
-                     UpdateSummary* summary) {
+Status IndexImpl::Update(const UpdateOptions& options,
+                         const std::function<void(const UpdateProgress&)>& progress,
+                         UpdateSummary* summary) {
   *summary = UpdateSummary();
   TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
   // Marked before anything else is committed and cleared when the update ends
@@ -62,8 +62,8 @@ Status Index::Update(const UpdateOptions& options,
   return s.ok() ? published : s;
 }
 
-Status Index::UpdatePaths(const std::vector<std::string>& rel_paths, const UpdateOptions& options,
-                          UpdateSummary* summary) {
+Status IndexImpl::UpdatePaths(const std::vector<std::string>& rel_paths,
+                              const UpdateOptions& options, UpdateSummary* summary) {
   *summary = UpdateSummary();
   TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
   std::function<void(const UpdateProgress&)> no_progress;
@@ -71,7 +71,7 @@ Status Index::UpdatePaths(const std::vector<std::string>& rel_paths, const Updat
   return updater.Run(&rel_paths);
 }
 
-Status Index::DropPaths(const std::vector<std::string>& rel_paths, UpdateSummary* summary) {
+Status IndexImpl::DropPaths(const std::vector<std::string>& rel_paths, UpdateSummary* summary) {
   *summary = UpdateSummary();
   TS_ASSIGN_OR_RETURN(auto lock, WriterLock::Acquire(dir_, name_));
   std::function<void(const UpdateProgress&)> no_progress;
@@ -80,7 +80,7 @@ Status Index::DropPaths(const std::vector<std::string>& rel_paths, UpdateSummary
   return updater.Run(&rel_paths, /*drop=*/true);
 }
 
-void Index::Updater::Report(const std::string& phase) {
+void IndexImpl::Updater::Report(const std::string& phase) {
   if (!progress_) return;
   UpdateProgress p;
   p.files_total = files_total_;
@@ -90,7 +90,7 @@ void Index::Updater::Report(const std::string& phase) {
   progress_(p);
 }
 
-Status Index::Updater::RemoveLeftoverSegments() {
+Status IndexImpl::Updater::RemoveLeftoverSegments() {
   TS_ASSIGN_OR_RETURN(auto rows, index_->catalog_->LoadSegments());
   std::unordered_set<std::string> live;
   for (const auto& r : rows) {
@@ -112,7 +112,7 @@ Status Index::Updater::RemoveLeftoverSegments() {
   return Status::Ok();
 }
 
-Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
+Status IndexImpl::Updater::Run(const std::vector<std::string>* paths, bool drop) {
   auto started = std::chrono::steady_clock::now();
   Catalog& catalog = *index_->catalog_;
   TS_RETURN_IF_ERROR(RemoveLeftoverSegments());
@@ -250,7 +250,7 @@ Status Index::Updater::Run(const std::vector<std::string>* paths, bool drop) {
   return Status::Ok();
 }
 
-Status Index::Updater::SetUpGraph(bool full) {
+Status IndexImpl::Updater::SetUpGraph(bool full) {
   Catalog& catalog = *index_->catalog_;
   TS_ASSIGN_OR_RETURN(std::string enabled, catalog.GetMeta("graph_enabled"));
   TS_ASSIGN_OR_RETURN(std::string state, catalog.GetMeta("graph_state"));

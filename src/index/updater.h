@@ -1,8 +1,8 @@
-// Index::Updater, internal to src/index: one update of an index, split by
+// IndexImpl::Updater, internal to src/index: one update of an index, split by
 // concern across updater.cc (the run: walk, rounds, summary), updater_ingest.cc
 // (read, chunk with ctags, embed: the parallel part), updater_commit.cc (a
 // round's segments and catalog rows, committed) and updater_merge.cc (small
-// segments merged in the background). Index::Update, UpdatePaths and
+// segments merged in the background). IndexImpl::Update, UpdatePaths and
 // DropPaths are its only users.
 #pragma once
 
@@ -17,7 +17,7 @@
 
 #include "grep/grep.h"
 #include "index/catalog.h"
-#include "index/index.h"
+#include "index/index_impl.h"
 
 namespace ts::index {
 
@@ -41,9 +41,9 @@ struct WorkerOutput {
   Status error;
 };
 
-class Index::Updater {
+class IndexImpl::Updater {
  public:
-  Updater(Index* index, const UpdateOptions& options,
+  Updater(IndexImpl* index, const UpdateOptions& options,
           const std::function<void(const UpdateProgress&)>& progress, UpdateSummary* summary)
       : index_(index), options_(options), progress_(progress), summary_(summary) {}
 
@@ -82,7 +82,7 @@ class Index::Updater {
   // At least one: merging "down to zero" segments would never end.
   size_t MaxSegments() const { return std::max<size_t>(1, options_.max_segments); }
 
-  Index* index_;
+  IndexImpl* index_;
   const UpdateOptions& options_;
   const std::function<void(const UpdateProgress&)>& progress_;
   UpdateSummary* summary_;
@@ -109,7 +109,7 @@ class Index::Updater {
   // companion with the same content hash, or embedded now.
   void AddVector(uint64_t key, std::string_view text, WorkerOutput* out);
   std::shared_ptr<const semantic::Model> model_;
-  std::shared_ptr<const Index::VectorState> reuse_state_;  // keeps the reused mappings alive
+  std::shared_ptr<const IndexImpl::VectorState> reuse_state_;  // keeps the reused mappings alive
   struct Reusable {
     const semantic::VectorSegmentReader* segment;
     uint64_t record;

@@ -11,19 +11,19 @@
 
 namespace ts::index {
 
-std::string Index::Updater::NextSegmentName() {
+std::string IndexImpl::Updater::NextSegmentName() {
   char name[32];
   std::snprintf(name, sizeof(name), "seg-%08llu.tsseg",
                 static_cast<unsigned long long>(next_segment_seq_.fetch_add(1)));
   return name;
 }
 
-std::string Index::Updater::SegmentPath(const std::string& name) const {
+std::string IndexImpl::Updater::SegmentPath(const std::string& name) const {
   return SegmentDir(index_->dir_) + "/" + name;
 }
 
-Status Index::Updater::Commit(std::vector<WorkerOutput>& outputs,
-                              std::vector<std::string>* deleted_paths) {
+Status IndexImpl::Updater::Commit(std::vector<WorkerOutput>& outputs,
+                                  std::vector<std::string>* deleted_paths) {
   Catalog& catalog = *index_->catalog_;
   std::vector<SegmentRow> new_segments;
   for (auto& o : outputs) {

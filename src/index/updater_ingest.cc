@@ -24,8 +24,8 @@ bool NeedsCtags(const std::string& language) {
 
 }  // namespace
 
-void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, size_t begin,
-                                  size_t end, std::atomic<size_t>* next, WorkerOutput* out) {
+void IndexImpl::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, size_t begin,
+                                      size_t end, std::atomic<size_t>* next, WorkerOutput* out) {
   struct Pending {
     FileOutcome outcome;
     std::string content;
@@ -147,8 +147,8 @@ void Index::Updater::ProcessFiles(const std::vector<walk::FileEntry>& files, siz
   }
 }
 
-Status Index::Updater::ProcessRound(const std::vector<walk::FileEntry>& files, size_t begin,
-                                    size_t end, std::vector<std::string>* deleted_paths) {
+Status IndexImpl::Updater::ProcessRound(const std::vector<walk::FileEntry>& files, size_t begin,
+                                        size_t end, std::vector<std::string>* deleted_paths) {
   size_t threads =
       options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<WorkerOutput> outputs(threads);
@@ -175,9 +175,9 @@ Status Index::Updater::ProcessRound(const std::vector<walk::FileEntry>& files, s
   return Commit(outputs, deleted_paths);
 }
 
-void Index::Updater::SetUpVectors(bool full) {
+void IndexImpl::Updater::SetUpVectors(bool full) {
   index_->RefreshModel();
-  Index::Snapshots snaps = index_->snapshots();
+  IndexImpl::Snapshots snaps = index_->snapshots();
   model_ = snaps.model;
   if (!model_) {
     std::lock_guard<std::mutex> lock(index_->snapshot_mu_);
@@ -210,7 +210,7 @@ void Index::Updater::SetUpVectors(bool full) {
   }
 }
 
-void Index::Updater::AddVector(uint64_t key, std::string_view text, WorkerOutput* out) {
+void IndexImpl::Updater::AddVector(uint64_t key, std::string_view text, WorkerOutput* out) {
   const uint32_t dim = model_->dim();
   const uint64_t hash = Hash64(text);
   auto it = reusable_.find(hash);

@@ -12,10 +12,10 @@
 
 namespace ts::index {
 
-Status Index::Updater::MergeSmallest(size_t count) {
+Status IndexImpl::Updater::MergeSmallest(size_t count) {
   // A segment that failed to open is not in the snapshot; merging around it
   // is fine (it keeps its row), but say nothing is merged when fewer than two remain.
-  Index::Snapshots snaps = index_->snapshots();
+  IndexImpl::Snapshots snaps = index_->snapshots();
   auto snap = snaps.lexical;
   std::vector<lexical::SegmentView> views = snap->segments();
   if (views.empty() || (views.size() == 1 && !views[0].deleted)) return Status::Ok();
@@ -29,7 +29,7 @@ Status Index::Updater::MergeSmallest(size_t count) {
 
   // The grep companions merge with their segments. A segment without one
   // (an older build's, or damaged) adds nothing; the files it held are
-  // verified in full by grep until reindexed (see Index::GrepState).
+  // verified in full by grep until reindexed (see IndexImpl::GrepState).
   std::vector<grep::SegmentView> grep_views;
   for (const auto& v : views) {
     for (const auto& g : snaps.grep ? snaps.grep->views : std::vector<grep::SegmentView>{}) {
@@ -49,7 +49,7 @@ Status Index::Updater::MergeSmallest(size_t count) {
     semantic::VectorSegmentView vv;
     vv.deleted = v.deleted;
     for (const auto& s :
-         snaps.vectors ? snaps.vectors->segments : std::vector<Index::VectorState::Segment>{}) {
+         snaps.vectors ? snaps.vectors->segments : std::vector<IndexImpl::VectorState::Segment>{}) {
       if (snaps.lexical->segments()[s.lexical_segment].name == v.name) vv.segment = s.vectors;
     }
     if (vv.segment && !vector_model) {
@@ -132,7 +132,7 @@ Status Index::Updater::MergeSmallest(size_t count) {
   return Status::Ok();
 }
 
-void Index::Updater::MaybeStartBackgroundMerge() {
+void IndexImpl::Updater::MaybeStartBackgroundMerge() {
   if (merge_running_.load()) return;
   if (merge_thread_.joinable()) merge_thread_.join();
   if (index_->snapshot()->segments().size() <= MaxSegments()) return;
@@ -144,7 +144,7 @@ void Index::Updater::MaybeStartBackgroundMerge() {
   });
 }
 
-Status Index::Updater::FinishMerges() {
+Status IndexImpl::Updater::FinishMerges() {
   if (merge_thread_.joinable()) merge_thread_.join();
   TS_RETURN_IF_ERROR(merge_status_);
   // Leave at most max_segments, and no segment set that is mostly tombstones.
