@@ -81,162 +81,26 @@ Status IndexImpl::Load() {
   return PublishSnapshot();
 }
 
-namespace {
-
-// The deletion mask of a segment's documents under `tombstones` (chunk or
-// file keys); null when none of them is deleted.
-template <typename Reader>
-std::shared_ptr<std::vector<bool>> DeletionMask(const Reader& reader,
-                                                const std::unordered_set<uint64_t>& tombstones) {
-  std::shared_ptr<std::vector<bool>> deleted;
-  if (tombstones.empty()) return deleted;
-  for (uint32_t d = 0; d < reader.doc_count(); ++d) {
-    if (tombstones.count(reader.doc_key(d))) {
-      if (!deleted) deleted = std::make_shared<std::vector<bool>>(reader.doc_count(), false);
-      (*deleted)[d] = true;
-    }
-  }
-  return deleted;
-}
-
-// The reader of `name` in `open` (an open_* map guarded by `mu`), or null.
-template <typename Reader>
-std::shared_ptr<const Reader> FindOpen(
-    std::mutex& mu, const std::map<std::string, std::shared_ptr<const Reader>>& open,
-    const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = open.find(name);
-  return it == open.end() ? nullptr : it->second;
-}
-
-}  // namespace
-
-IndexImpl::LexicalViews IndexImpl::OpenLexical(const std::vector<std::string>& segment_names,
-                                               const std::unordered_set<uint64_t>& tombstones) {
-  LexicalViews out;
-  for (const std::string& name : segment_names) {
-    std::shared_ptr<const lexical::SegmentReader> reader =
-        FindOpen(snapshot_mu_, open_segments_, name);
-    if (!reader) {
-      auto r = lexical::SegmentReader::Open(SegmentDir(dir_) + "/" + name);
-      if (!r.ok()) {
-        out.error = r.status().message();
-        continue;  // the lane reports it; the other segments still answer
-      }
-      reader = *r;
-    }
-    out.open[name] = reader;
-    out.views.push_back({reader, DeletionMask(*reader, tombstones), name});
-  }
-  return out;
-}
-
-std::shared_ptr<IndexImpl::GrepState> IndexImpl::OpenGrep(
-    const std::vector<lexical::SegmentView>& views, const std::unordered_set<uint64_t>& tombstones,
-    std::map<std::string, std::shared_ptr<const grep::SegmentReader>>* open, uint64_t* live_files) {
-  auto grep_state = std::make_shared<GrepState>();
-  *live_files = 0;
-  for (const auto& view : views) {
-    const std::string grep_name = GrepSegmentName(view.name);
-    const std::string grep_path = SegmentDir(dir_) + "/" + grep_name;
-    std::shared_ptr<const grep::SegmentReader> reader =
-        FindOpen(snapshot_mu_, open_grep_segments_, grep_name);
-    if (!reader && PathExists(grep_path)) {
-      auto r = grep::SegmentReader::Open(grep_path);
-      if (r.ok()) {
-        reader = *r;
-      } else {
-        grep_state->error = r.status().message();
-      }
-    }
-    if (!reader) continue;
-    (*open)[grep_name] = reader;
-    std::shared_ptr<std::vector<bool>> deleted = DeletionMask(*reader, tombstones);
-    for (uint32_t d = 0; d < reader->doc_count(); ++d) {
-      *live_files += reader->doc_offset(d) == 0 && (!deleted || !(*deleted)[d]) ? 1 : 0;
-    }
-    grep_state->views.push_back({reader, deleted, view.name});
-  }
-  return grep_state;
-}
-
-// Vector companions: one per lexical segment, record d for docno d (checked
-// by key when first opened). One that is missing, damaged or misaligned
-// leaves its documents without vectors: the lane says so, nothing fails.
-std::shared_ptr<IndexImpl::VectorState> IndexImpl::OpenVectors(
-    const std::vector<lexical::SegmentView>& views,
-    std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>* open) {
-  auto vector_state = std::make_shared<VectorState>();
-  std::shared_ptr<const semantic::Model> model;
-  {
-    std::lock_guard<std::mutex> lock(snapshot_mu_);
-    model = model_;
-  }
-  for (uint32_t i = 0; i < views.size(); ++i) {
-    const auto& view = views[i];
-    uint64_t live = view.segment->doc_count();
-    if (view.deleted) live -= std::count(view.deleted->begin(), view.deleted->end(), true);
-    vector_state->live_docs += live;
-    const std::string vec_name = VectorSegmentName(view.name);
-    const std::string vec_path = SegmentDir(dir_) + "/" + vec_name;
-    std::shared_ptr<const semantic::VectorSegmentReader> reader =
-        FindOpen(snapshot_mu_, open_vector_segments_, vec_name);
-    if (!reader && PathExists(vec_path)) {
-      auto r = semantic::VectorSegmentReader::Open(vec_path);
-      if (!r.ok()) {
-        vector_state->error = r.status().message();
-      } else {
-        bool aligned = (*r)->doc_count() == view.segment->doc_count();
-        for (uint32_t d = 0; aligned && d < view.segment->doc_count(); ++d) {
-          aligned = (*r)->key(d) == view.segment->doc_key(d);
-        }
-        if (aligned) {
-          reader = *r;
-        } else {
-          vector_state->error = "vector companion " + vec_path + " does not match its segment";
-        }
-      }
-    }
-    if (!reader) {
-      vector_state->missing += live;
-      continue;
-    }
-    (*open)[vec_name] = reader;
-    const bool current =
-        model && reader->model_checksum() == model->checksum() && reader->dim() == model->dim();
-    if (model && !current) {
-      vector_state->stale += live;
-      vector_state->stale_model =
-          semantic::ModelLabel(reader->model_name(), reader->model_checksum());
-    } else {
-      // Records carried through a merge from a segment that had no vectors.
-      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
-        if (reader->scale(d) < 0 && !(view.deleted && (*view.deleted)[d])) ++vector_state->missing;
-      }
-    }
-    // Large companions of the loaded model are searched through an HNSW graph
-    // once the worker has one (semantic_ann.cc).
-    std::string graph_name;
-    if (current && reader->doc_count() >= AnnMinVectors()) graph_name = AnnGraphName(view.name);
-    vector_state->segments.push_back({reader, view.deleted, i, current, live, nullptr, graph_name});
-  }
-  return vector_state;
-}
-
 Status IndexImpl::PublishSnapshot() {
   TS_ASSIGN_OR_RETURN(auto rows, catalog_->LoadSegments());
   TS_ASSIGN_OR_RETURN(auto tomb_list, catalog_->LoadTombstones());
   std::unordered_set<uint64_t> tombstones(tomb_list.begin(), tomb_list.end());
-  std::vector<std::string> segment_names;
-  for (const auto& row : rows) segment_names.push_back(row.name);
-  LexicalViews lexical = OpenLexical(segment_names, tombstones);
-  std::vector<lexical::SegmentView>& views = lexical.views;
-  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep;
-  uint64_t grep_files = 0;  // live files the companions hold
-  auto grep_state = OpenGrep(views, tombstones, &open_grep, &grep_files);
-  std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> open_vectors;
-  auto vector_state = OpenVectors(views, &open_vectors);
-  auto snap = std::make_shared<const lexical::Snapshot>(std::move(views));
+  SegmentSetOptions set_options;
+  set_options.segment_dir = SegmentDir(dir_);
+  for (const auto& row : rows) set_options.names.push_back(row.name);
+  set_options.tombstones = &tombstones;
+  set_options.ann_min_vectors = AnnMinVectors();
+  SegmentReaders previous;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    set_options.model = model_;
+    previous = open_readers_;
+  }
+  SegmentSet set = SegmentSet::Open(set_options, previous);
+  std::shared_ptr<GrepState>& grep_state = set.grep;
+  const uint64_t grep_files = set.grep_live_files;
+  std::shared_ptr<VectorState>& vector_state = set.vectors;
+  auto snap = std::make_shared<const lexical::Snapshot>(std::move(set.lexical));
   // Chunks are the snapshot's live documents: counting the chunks table
   // instead read the whole table, ~20 s for the kernel on a cold page cache.
   auto files = catalog_->Count("files");
@@ -282,12 +146,10 @@ Status IndexImpl::PublishSnapshot() {
     tombstone_count_ = tomb_list.size();
     if (last_update.ok()) last_update_ = *last_update;
     snapshot_ = std::move(snap);
-    open_segments_ = std::move(lexical.open);
     grep_ = std::move(grep_state);
-    open_grep_segments_ = std::move(open_grep);
     vectors_ = std::move(vector_state);
-    open_vector_segments_ = std::move(open_vectors);
-    lexical_error_ = lexical.error;
+    open_readers_ = std::move(set.readers);
+    lexical_error_ = set.lexical_error;
   }
   RequestGraphs(std::move(ann_jobs));
   return Status::Ok();

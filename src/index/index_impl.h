@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "index/index.h"
+#include "index/segment_set.h"
 #include "lexical/lexical.h"
 #include "semantic/hnsw.h"
 #include "semantic/semantic.h"
@@ -25,7 +26,8 @@ struct QueryPlan;  // query_plan.h
 
 class IndexImpl final : public Index {
  public:
-  IndexImpl() = default;
+  // Both where AnnWorker is complete (semantic_ann.cc).
+  IndexImpl();
   ~IndexImpl() override;
   void SetTuning(QueryTuning tuning) override { tuning_ = std::move(tuning); }
   Status Update(const UpdateOptions& options,
@@ -57,33 +59,9 @@ class IndexImpl final : public Index {
   // in a new snapshot. Queries holding the old one finish on it undisturbed.
   Status PublishSnapshot();
   std::shared_ptr<const lexical::Snapshot> snapshot() const;
-  // The vector companions of a snapshot's segments (semantic lane).
-  struct VectorState {
-    struct Segment {
-      std::shared_ptr<const semantic::VectorSegmentReader> vectors;
-      std::shared_ptr<const std::vector<bool>> deleted;  // the lexical view's
-      uint32_t lexical_segment = 0;  // index into the lexical snapshot's segments
-      bool current = false;          // made by the loaded model (searchable)
-      uint64_t live = 0;             // records not deleted
-      // Its HNSW graph (semantic_ann.cc): null until built or loaded, and for
-      // companions small enough to scan exactly.
-      std::shared_ptr<const semantic::VectorGraph> graph;
-      std::string graph_name;  // seg-N.tshnsw when it should have a graph, else ""
-    };
-    std::vector<Segment> segments;
-    uint64_t live_docs = 0;  // of the lexical snapshot
-    uint64_t missing = 0;    // live docs in segments without a usable companion
-    uint64_t stale = 0;      // live docs whose vectors another model made
-    std::string error;       // why a companion could not be used, "" when none failed
-    std::string stale_model;
-  };
-  // What grep reads: the companions of the live segments, and the files of
-  // segments without a usable companion (always verified, never narrowed).
-  struct GrepState {
-    std::vector<grep::SegmentView> views;
-    std::vector<std::string> unindexed_paths;
-    std::string error;  // why a companion could not be opened, "" when all are fine
-  };
+  // Each lane's view of the live segments (segment_set.h).
+  using VectorState = index::VectorState;
+  using GrepState = index::GrepState;
   // Builds and loads the HNSW graphs of large companions in the background
   // (semantic_ann.cc); queries scan exactly until a graph is attached.
   class AnnWorker;
@@ -155,36 +133,16 @@ class IndexImpl final : public Index {
   bool SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
                    const semantic::ScanQuery& scan, size_t n, const std::string& path_prefix,
                    std::vector<lexical::ScoredDoc>* out) const;
-  // PublishSnapshot's parts (index.cc): each lane's readers for the live
-  // segments, reusing the ones already open, with the tombstones applied.
-  // `open` gets every reader in use, to become the next open_* map.
-  struct LexicalViews {
-    std::vector<lexical::SegmentView> views;
-    std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open;
-    std::string error;  // why a segment could not be opened; the others still answer
-  };
-  LexicalViews OpenLexical(const std::vector<std::string>& segment_names,
-                           const std::unordered_set<uint64_t>& tombstones);
-  // `*live_files`: how many live files the grep companions hold.
-  std::shared_ptr<GrepState> OpenGrep(
-      const std::vector<lexical::SegmentView>& views,
-      const std::unordered_set<uint64_t>& tombstones,
-      std::map<std::string, std::shared_ptr<const grep::SegmentReader>>* open,
-      uint64_t* live_files);
-  std::shared_ptr<VectorState> OpenVectors(
-      const std::vector<lexical::SegmentView>& views,
-      std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>>* open);
 
   std::string dir_, name_, root_;
   std::unique_ptr<Catalog> catalog_;
   mutable std::mutex snapshot_mu_;  // guards the snapshot fields below
   std::shared_ptr<const lexical::Snapshot> snapshot_;
-  std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> open_segments_;
   std::shared_ptr<const GrepState> grep_;
-  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> open_grep_segments_;
   std::string lexical_error_;  // why a live segment could not be opened, "" when all are fine
   std::shared_ptr<const VectorState> vectors_;
-  std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> open_vector_segments_;
+  // The readers of the published set, for the next set to reuse.
+  SegmentReaders open_readers_;
   std::shared_ptr<const semantic::Model> model_;  // shared by every index of the process
   std::string model_error_;                       // why model_ is null
   mutable semantic::QueryEmbeddingCache query_cache_{1024};

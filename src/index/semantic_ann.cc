@@ -143,6 +143,7 @@ class IndexImpl::AnnWorker {
 
 // Defined here, where AnnWorker is complete. The worker is the last member,
 // so it is stopped and joined before anything it uses is destroyed.
+IndexImpl::IndexImpl() = default;
 IndexImpl::~IndexImpl() = default;
 
 std::vector<IndexImpl::AnnJob> IndexImpl::AttachGraphsLocked(VectorState* state) {

@@ -1,0 +1,148 @@
+// SegmentSet::Open (segment_set.h): each lane's readers for the live
+// segments, reusing the previous set's, with the tombstones applied.
+#include "index/segment_set.h"
+
+#include <algorithm>
+
+#include "index/layout.h"
+#include "util/file.h"
+
+namespace ts::index {
+namespace {
+
+// The deletion mask of a segment's documents under `tombstones` (chunk or
+// file keys); null when none of them is deleted.
+template <typename Reader>
+std::shared_ptr<std::vector<bool>> DeletionMask(const Reader& reader,
+                                                const std::unordered_set<uint64_t>& tombstones) {
+  std::shared_ptr<std::vector<bool>> deleted;
+  if (tombstones.empty()) return deleted;
+  for (uint32_t d = 0; d < reader.doc_count(); ++d) {
+    if (tombstones.count(reader.doc_key(d))) {
+      if (!deleted) deleted = std::make_shared<std::vector<bool>>(reader.doc_count(), false);
+      (*deleted)[d] = true;
+    }
+  }
+  return deleted;
+}
+
+// The reader of `name` in `open`, or null.
+template <typename Reader>
+std::shared_ptr<const Reader> FindOpen(
+    const std::map<std::string, std::shared_ptr<const Reader>>& open, const std::string& name) {
+  auto it = open.find(name);
+  return it == open.end() ? nullptr : it->second;
+}
+
+void OpenLexical(const SegmentSetOptions& options, const SegmentReaders& previous,
+                 SegmentSet* set) {
+  for (const std::string& name : options.names) {
+    std::shared_ptr<const lexical::SegmentReader> reader = FindOpen(previous.lexical, name);
+    if (!reader) {
+      auto r = lexical::SegmentReader::Open(options.segment_dir + "/" + name);
+      if (!r.ok()) {
+        set->lexical_error = r.status().message();
+        continue;  // the lane reports it; the other segments still answer
+      }
+      reader = *r;
+    }
+    set->readers.lexical[name] = reader;
+    set->lexical.push_back({reader, DeletionMask(*reader, *options.tombstones), name});
+  }
+}
+
+// What grep reads: each segment's trigram companion, masked by file key.
+void OpenGrep(const SegmentSetOptions& options, const SegmentReaders& previous, SegmentSet* set) {
+  set->grep = std::make_shared<GrepState>();
+  for (const auto& view : set->lexical) {
+    const std::string grep_name = GrepSegmentName(view.name);
+    const std::string grep_path = options.segment_dir + "/" + grep_name;
+    std::shared_ptr<const grep::SegmentReader> reader = FindOpen(previous.grep, grep_name);
+    if (!reader && PathExists(grep_path)) {
+      auto r = grep::SegmentReader::Open(grep_path);
+      if (r.ok()) {
+        reader = *r;
+      } else {
+        set->grep->error = r.status().message();
+      }
+    }
+    if (!reader) continue;
+    set->readers.grep[grep_name] = reader;
+    std::shared_ptr<std::vector<bool>> deleted = DeletionMask(*reader, *options.tombstones);
+    for (uint32_t d = 0; d < reader->doc_count(); ++d) {
+      set->grep_live_files += reader->doc_offset(d) == 0 && (!deleted || !(*deleted)[d]) ? 1 : 0;
+    }
+    set->grep->views.push_back({reader, deleted, view.name});
+  }
+}
+
+// Vector companions: one per lexical segment, record d for docno d (checked
+// by key when first opened). One that is missing, damaged or misaligned
+// leaves its documents without vectors: the lane says so, nothing fails.
+void OpenVectors(const SegmentSetOptions& options, const SegmentReaders& previous,
+                 SegmentSet* set) {
+  set->vectors = std::make_shared<VectorState>();
+  VectorState& state = *set->vectors;
+  const std::shared_ptr<const semantic::Model>& model = options.model;
+  for (uint32_t i = 0; i < set->lexical.size(); ++i) {
+    const auto& view = set->lexical[i];
+    uint64_t live = view.segment->doc_count();
+    if (view.deleted) live -= std::count(view.deleted->begin(), view.deleted->end(), true);
+    state.live_docs += live;
+    const std::string vec_name = VectorSegmentName(view.name);
+    const std::string vec_path = options.segment_dir + "/" + vec_name;
+    std::shared_ptr<const semantic::VectorSegmentReader> reader =
+        FindOpen(previous.vectors, vec_name);
+    if (!reader && PathExists(vec_path)) {
+      auto r = semantic::VectorSegmentReader::Open(vec_path);
+      if (!r.ok()) {
+        state.error = r.status().message();
+      } else {
+        bool aligned = (*r)->doc_count() == view.segment->doc_count();
+        for (uint32_t d = 0; aligned && d < view.segment->doc_count(); ++d) {
+          aligned = (*r)->key(d) == view.segment->doc_key(d);
+        }
+        if (aligned) {
+          reader = *r;
+        } else {
+          state.error = "vector companion " + vec_path + " does not match its segment";
+        }
+      }
+    }
+    if (!reader) {
+      state.missing += live;
+      continue;
+    }
+    set->readers.vectors[vec_name] = reader;
+    const bool current =
+        model && reader->model_checksum() == model->checksum() && reader->dim() == model->dim();
+    if (model && !current) {
+      state.stale += live;
+      state.stale_model = semantic::ModelLabel(reader->model_name(), reader->model_checksum());
+    } else {
+      // Records carried through a merge from a segment that had no vectors.
+      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
+        if (reader->scale(d) < 0 && !(view.deleted && (*view.deleted)[d])) ++state.missing;
+      }
+    }
+    // Large companions of the loaded model are searched through an HNSW graph
+    // once the index's worker has one (semantic_ann.cc).
+    std::string graph_name;
+    if (current && reader->doc_count() >= options.ann_min_vectors) {
+      graph_name = AnnGraphName(view.name);
+    }
+    state.segments.push_back({reader, view.deleted, i, current, live, nullptr, graph_name});
+  }
+}
+
+}  // namespace
+
+SegmentSet SegmentSet::Open(const SegmentSetOptions& options, const SegmentReaders& previous) {
+  SegmentSet set;
+  OpenLexical(options, previous, &set);
+  OpenGrep(options, previous, &set);
+  OpenVectors(options, previous, &set);
+  return set;
+}
+
+}  // namespace ts::index

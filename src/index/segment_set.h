@@ -1,0 +1,80 @@
+// SegmentSet, internal to src/index: one published set of segments. Each
+// live lexical segment is opened with its companions (grep's trigram
+// companion, the semantic lane's vectors), masked by the tombstones, and
+// every reader the set before it had open is reused. A lane's companion is
+// opened here and nowhere else; the set is immutable once built.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "grep/grep.h"
+#include "lexical/lexical.h"
+#include "semantic/hnsw.h"
+#include "semantic/semantic.h"
+
+namespace ts::index {
+
+// The vector companions of a snapshot's segments (semantic lane).
+struct VectorState {
+  struct Segment {
+    std::shared_ptr<const semantic::VectorSegmentReader> vectors;
+    std::shared_ptr<const std::vector<bool>> deleted;  // the lexical view's
+    uint32_t lexical_segment = 0;                      // index into the lexical snapshot's segments
+    bool current = false;                              // made by the loaded model (searchable)
+    uint64_t live = 0;                                 // records not deleted
+    // Its HNSW graph (semantic_ann.cc): null until built or loaded, and for
+    // companions small enough to scan exactly.
+    std::shared_ptr<const semantic::VectorGraph> graph;
+    std::string graph_name;  // seg-N.tshnsw when it should have a graph, else ""
+  };
+  std::vector<Segment> segments;
+  uint64_t live_docs = 0;  // of the lexical snapshot
+  uint64_t missing = 0;    // live docs in segments without a usable companion
+  uint64_t stale = 0;      // live docs whose vectors another model made
+  std::string error;       // why a companion could not be used, "" when none failed
+  std::string stale_model;
+};
+// What grep reads: the companions of the live segments, and the files of
+// segments without a usable companion (always verified, never narrowed).
+struct GrepState {
+  std::vector<grep::SegmentView> views;
+  std::vector<std::string> unindexed_paths;
+  std::string error;  // why a companion could not be opened, "" when all are fine
+};
+
+// The readers a set has open, by file name (seg-N.tsseg and its companions):
+// what the next set reuses instead of opening them again.
+struct SegmentReaders {
+  std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> lexical;
+  std::map<std::string, std::shared_ptr<const grep::SegmentReader>> grep;
+  std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> vectors;
+};
+
+struct SegmentSetOptions {
+  std::string segment_dir;         // where the segment files live
+  std::vector<std::string> names;  // the live lexical segments, in catalog order
+  const std::unordered_set<uint64_t>* tombstones = nullptr;  // deleted chunk and file keys
+  std::shared_ptr<const semantic::Model> model;  // null: no model, vectors not searchable
+  uint64_t ann_min_vectors = 0;                  // companions this large should get an HNSW graph
+};
+
+struct SegmentSet {
+  std::vector<lexical::SegmentView> lexical;  // becomes the lexical::Snapshot
+  std::string lexical_error;  // why a segment could not be opened; the others still answer
+  std::shared_ptr<GrepState> grep;
+  uint64_t grep_live_files = 0;  // live files the grep companions hold
+  std::shared_ptr<VectorState> vectors;
+  SegmentReaders readers;  // every reader in use
+
+  // Opens the set named by `options`, reusing the readers of `previous`.
+  // Never fails: a segment or companion that cannot be opened is left out and
+  // its lane says why (lexical_error, GrepState::error, VectorState::error).
+  static SegmentSet Open(const SegmentSetOptions& options, const SegmentReaders& previous);
+};
+
+}  // namespace ts::index
