@@ -1,5 +1,7 @@
 #include "chunk/ctags_json.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace ts::chunk {
@@ -90,6 +92,18 @@ class Cursor {
   size_t i_ = 0;
 };
 
+// An ASCII identifier, a `backquoted` name or a <pseudo> name.
+bool KotlinName(std::string_view name) {
+  if (name.size() >= 2 && ((name.front() == '`' && name.back() == '`') ||
+                           (name.front() == '<' && name.back() == '>'))) {
+    return true;
+  }
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$';
+  });
+}
+
 }  // namespace
 
 bool ParseCtagsJsonLine(std::string_view line, Tag* tag, std::string* path) {
@@ -129,7 +143,26 @@ bool ParseCtagsJsonLine(std::string_view line, Tag* tag, std::string* path) {
         tag->end = std::atoi(std::string(lit).c_str());
     }
   } while (c.Eat(','));
-  return c.Eat('}') && is_tag && !tag->name.empty() && tag->line > 0;
+  // ctags' Kotlin parser sometimes puts bytes of uninitialised memory in a
+  // lambda's scope ("FormDslJsTest.8\n\x05*WV.<lambda>"), different on every
+  // run: a name or scope with a control character is no tag.
+  auto corrupt = [](const std::string& s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
+  };
+  if (!c.Eat('}') || !is_tag || tag->name.empty() || tag->line <= 0 || corrupt(tag->name) ||
+      corrupt(tag->scope)) {
+    return false;
+  }
+  // The same parser also names some methods with such bytes ("#_>b\x05",
+  // 5% of ktor's tags, different on every run) and pads others with a space:
+  // a Kotlin name is kept only as an ASCII identifier, a `quoted` one or a
+  // <pseudo> one.
+  if (path->ends_with(".kt") || path->ends_with(".kts")) {
+    while (!tag->name.empty() && tag->name.front() == ' ') tag->name.erase(0, 1);
+    return KotlinName(tag->name);
+  }
+  return true;
 }
 
 }  // namespace ts::chunk

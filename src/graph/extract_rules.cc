@@ -97,6 +97,10 @@ bool TypeScopeKind(std::string_view k) {
 
 // What a tag becomes in the graph, or false when it is not a node.
 bool Classify(const chunk::Tag& t, std::string_view lang, Role* role, std::string* kind) {
+  // Kotlin's `<lambda>` pseudo-tags name nothing, and ctags 5.9 puts some at
+  // made-up lines that differ from run to run: a lambda's calls belong to
+  // the definition around it.
+  if (!t.name.empty() && t.name.front() == '<') return false;
   const std::string& k = t.kind;
   bool member_scope = TypeScopeKind(t.scope_kind);
   if (k == "function" || k == "func" || k == "method" || k == "constructor" || k == "getter" ||

@@ -346,37 +346,56 @@ class Lexer {
 
   void Step() {
     unsigned char c = static_cast<unsigned char>(s_[i_]);
+    if (SkipSpaceOrComment(c)) return;
+    if (IsIdentStart(c, o_.dollar_idents)) {
+      Word();
+    } else if (IsDigit(c) || (c == '.' && IsDigit(At(i_ + 1)))) {
+      Number();
+    } else if (c == '"') {
+      DoubleQuoted();
+    } else if (c == '\'' && SingleQuoted()) {
+      return;
+    } else if (c == '`' && (o_.backtick_strings || o_.template_literals)) {
+      Backticked();
+    } else {
+      Punctuation(c);
+    }
+  }
+
+  // Whitespace, a line continuation, a comment or a preprocessor line at
+  // i_: skipped (true), or nothing of the kind (false).
+  bool SkipSpaceOrComment(unsigned char c) {
     if (c == '\n') {
       Newline();
       ++i_;
-      return;
+      return true;
     }
     if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
       ++i_;
       while (i_ < end_ && (s_[i_] == ' ' || s_[i_] == '\t')) ++i_;
-      return;
+      return true;
     }
     if (c == '\\' && At(i_ + 1) == '\n') {  // line continuation
       continued_ = true;
       ++i_;
-      return;
+      return true;
     }
     if (c == '\\' && At(i_ + 1) == '\r' && At(i_ + 2) == '\n') {
       continued_ = true;
       i_ += 2;
-      return;
+      return true;
     }
     if (o_.slash_comments && c == '/' && At(i_ + 1) == '/') {
       SkipToEol();
-      return;
+      return true;
     }
     if (o_.slash_comments && c == '/' && At(i_ + 1) == '*') {
       BlockComment();
-      return;
+      return true;
     }
     if (o_.hash_comments && c == '#' && !(o_.rust && At(i_ + 1) == '[')) {
       SkipToEol();
-      return;
+      return true;
     }
     if (o_.dash_comments && c == '-' && At(i_ + 1) == '-') {
       if (At(i_ + 2) == '[' && (At(i_ + 3) == '[' || At(i_ + 3) == '=')) {
@@ -384,132 +403,144 @@ class Lexer {
       } else {
         SkipToEol();
       }
-      return;
+      return true;
     }
     if (o_.preprocessor && c == '#' && !line_has_token_) {
       Preprocessor();
+      return true;
+    }
+    return false;
+  }
+
+  // An identifier, or a string with a prefix (r"..", b'..', u8"..", R"(..)").
+  void Word() {
+    size_t b = i_;
+    while (i_ < end_ && IsIdentChar(static_cast<unsigned char>(s_[i_]), o_.dollar_idents)) ++i_;
+    std::string_view word = s_.substr(b, i_ - b);
+    unsigned char next = At(i_);
+    if (o_.python && (next == '"' || next == '\'') && word.size() <= 2 &&
+        word.find_first_not_of("rRbBuUfF") == std::string_view::npos) {
+      PythonString(b, word);
       return;
     }
-    if (IsIdentStart(c, o_.dollar_idents)) {
-      size_t b = i_;
-      while (i_ < end_ && IsIdentChar(static_cast<unsigned char>(s_[i_]), o_.dollar_idents)) ++i_;
-      std::string_view word = s_.substr(b, i_ - b);
-      unsigned char next = At(i_);
-      if (o_.python && (next == '"' || next == '\'') && word.size() <= 2 &&
-          word.find_first_not_of("rRbBuUfF") == std::string_view::npos) {
-        PythonString(b, word);
+    if (o_.rust && (word == "r" || word == "br") && (next == '"' || next == '#')) {
+      size_t j = i_;
+      while (At(j) == '#') ++j;
+      if (At(j) == '"') {
+        RustRawString(b);
         return;
       }
-      if (o_.rust && (word == "r" || word == "br") && (next == '"' || next == '#')) {
-        size_t j = i_;
-        while (At(j) == '#') ++j;
-        if (At(j) == '"') {
-          RustRawString(b);
-          return;
-        }
+    }
+    if (o_.rust && word == "b" && (next == '"' || next == '\'')) {
+      if (next == '"') {
+        QuotedString(b, '"', false, true);
+      } else {
+        QuotedString(b, '\'', false, false);
       }
-      if (o_.rust && word == "b" && (next == '"' || next == '\'')) {
-        if (next == '"') {
-          QuotedString(b, '"', false, true);
-        } else {
-          QuotedString(b, '\'', false, false);
-        }
-        return;
-      }
-      if (o_.preprocessor && next == '"' && !word.empty() && word.back() == 'R' &&
-          (word == "R" || word == "u8R" || word == "LR" || word == "uR" || word == "UR")) {
-        if (CppRawString(b)) return;
-      }
-      if (o_.preprocessor && next == '"' &&
-          (word == "L" || word == "u" || word == "U" || word == "u8")) {  // wide/UTF strings
-        QuotedString(b, '"', false, false);
-        return;
-      }
-      Emit(Tok::kIdent, b, i_, line_);
       return;
     }
-    if (IsDigit(c) || (c == '.' && IsDigit(At(i_ + 1)))) {
-      size_t b = i_;
-      ++i_;
-      while (i_ < end_) {
-        unsigned char d = static_cast<unsigned char>(s_[i_]);
-        if (IsIdentChar(d, false) || d == '.') {
-          // 1..2 is a range in Rust: stop before "..".
-          if (d == '.' && At(i_ + 1) == '.') break;
-          ++i_;
-        } else if (d == '\'' && o_.char_literals && !o_.rust && IsDigit(At(i_ + 1))) {
-          ++i_;  // C++14 digit separator
-        } else if ((d == '+' || d == '-') && (s_[i_ - 1] == 'e' || s_[i_ - 1] == 'E' ||
-                                              s_[i_ - 1] == 'p' || s_[i_ - 1] == 'P')) {
-          ++i_;
-        } else {
-          break;
-        }
-      }
-      Emit(Tok::kNumber, b, i_, line_);
+    if (o_.preprocessor && next == '"' && !word.empty() && word.back() == 'R' &&
+        (word == "R" || word == "u8R" || word == "LR" || word == "uR" || word == "UR")) {
+      if (CppRawString(b)) return;
+    }
+    if (o_.preprocessor && next == '"' &&
+        (word == "L" || word == "u" || word == "U" || word == "u8")) {  // wide/UTF strings
+      QuotedString(b, '"', false, false);
       return;
     }
-    if (c == '"') {
-      if (o_.python) {
-        PythonString(i_, {});
-        return;
-      }
-      if (o_.triple_quotes && At(i_ + 1) == '"' && At(i_ + 2) == '"') {
-        const size_t b = i_;
-        const uint32_t line = line_;
-        SkipPast("\"\"\"", i_ + 3);
-        Emit(Tok::kString, b, i_, line);
-        return;
-      }
-      QuotedString(i_, '"', false, o_.rust);
-      return;
-    }
-    if (c == '\'') {
-      if (o_.python) {
-        PythonString(i_, {});
-        return;
-      }
-      if (o_.single_quote_strings) {
-        QuotedString(i_, '\'', false, false);
-        return;
-      }
-      if (o_.char_literals) {
-        if (o_.rust) {
-          // 'a' or '\n' is a char; 'a without a closing quote is a lifetime.
-          size_t j = i_ + 1;
-          if (At(j) == '\\') {
-            QuotedString(i_, '\'', false, false);
-            return;
-          }
-          size_t k = j + 1;
-          while (k < end_ && k < j + 4 && (static_cast<unsigned char>(s_[k]) & 0xC0) == 0x80) ++k;
-          if (At(k) == '\'') {
-            Emit(Tok::kString, i_, k + 1, line_);
-            i_ = k + 1;
-            return;
-          }
-          Emit(Tok::kPunct, i_, i_ + 1, line_);  // lifetime tick
-          ++i_;
-          return;
-        }
-        QuotedString(i_, '\'', false, false);
-        return;
-      }
-    }
-    if (c == '`' && (o_.backtick_strings || o_.template_literals)) {
-      if (o_.template_literals) {
-        size_t b = i_;
+    Emit(Tok::kIdent, b, i_, line_);
+    return;
+  }
+
+  void Number() {
+    size_t b = i_;
+    ++i_;
+    while (i_ < end_) {
+      unsigned char d = static_cast<unsigned char>(s_[i_]);
+      if (IsIdentChar(d, false) || d == '.') {
+        // 1..2 is a range in Rust: stop before "..".
+        if (d == '.' && At(i_ + 1) == '.') break;
         ++i_;
-        TemplateText(b);
-        return;
+      } else if (d == '\'' && o_.char_literals && !o_.rust && IsDigit(At(i_ + 1))) {
+        ++i_;  // C++14 digit separator
+      } else if ((d == '+' || d == '-') && (s_[i_ - 1] == 'e' || s_[i_ - 1] == 'E' ||
+                                            s_[i_ - 1] == 'p' || s_[i_ - 1] == 'P')) {
+        ++i_;
+      } else {
+        break;
       }
+    }
+    Emit(Tok::kNumber, b, i_, line_);
+    return;
+  }
+
+  void DoubleQuoted() {
+    if (o_.python) {
+      PythonString(i_, {});
+      return;
+    }
+    if (o_.triple_quotes && At(i_ + 1) == '"' && At(i_ + 2) == '"') {
       const size_t b = i_;
       const uint32_t line = line_;
-      SkipPast("`", i_ + 1);
+      SkipPast("\"\"\"", i_ + 3);
       Emit(Tok::kString, b, i_, line);
       return;
     }
-    // Punctuation.
+    QuotedString(i_, '"', false, o_.rust);
+    return;
+  }
+
+  // A quoted string or character at i_; false when the language has neither
+  // (a quote is then punctuation).
+  bool SingleQuoted() {
+    if (o_.python) {
+      PythonString(i_, {});
+      return true;
+    }
+    if (o_.single_quote_strings) {
+      QuotedString(i_, '\'', false, false);
+      return true;
+    }
+    if (o_.char_literals) {
+      if (o_.rust) {
+        // 'a' or '\n' is a char; 'a without a closing quote is a lifetime.
+        size_t j = i_ + 1;
+        if (At(j) == '\\') {
+          QuotedString(i_, '\'', false, false);
+          return true;
+        }
+        size_t k = j + 1;
+        while (k < end_ && k < j + 4 && (static_cast<unsigned char>(s_[k]) & 0xC0) == 0x80) ++k;
+        if (At(k) == '\'') {
+          Emit(Tok::kString, i_, k + 1, line_);
+          i_ = k + 1;
+          return true;
+        }
+        Emit(Tok::kPunct, i_, i_ + 1, line_);  // lifetime tick
+        ++i_;
+        return true;
+      }
+      QuotedString(i_, '\'', false, false);
+      return true;
+    }
+    return false;
+  }
+
+  void Backticked() {
+    if (o_.template_literals) {
+      size_t b = i_;
+      ++i_;
+      TemplateText(b);
+      return;
+    }
+    const size_t b = i_;
+    const uint32_t line = line_;
+    SkipPast("`", i_ + 1);
+    Emit(Tok::kString, b, i_, line);
+    return;
+  }
+
+  void Punctuation(unsigned char c) {
     if (!templates_.empty()) {
       if (c == '{') {
         ++templates_.back();

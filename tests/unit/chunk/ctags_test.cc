@@ -96,6 +96,24 @@ TEST(CtagsJson, ParsesEscapesAndRejectsGarbage) {
   EXPECT_FALSE(ParseCtagsJsonLine("not json", &t, &path));
   EXPECT_FALSE(ParseCtagsJsonLine(R"({"_type": "tag", "name": "unterminated)", &t, &path));
   EXPECT_FALSE(ParseCtagsJsonLine("", &t, &path));
+  // Uninitialised memory in a Kotlin lambda's scope, as ctags 5.9 writes it.
+  EXPECT_FALSE(ParseCtagsJsonLine(
+      R"({"_type": "tag", "name": "<lambda>", "path": "T.kt", "line": 33, "kind": "method", "scope": "a.FormDslJsTest.8\n\u0005*WV"})",
+      &t, &path));
+  EXPECT_TRUE(ParseCtagsJsonLine(
+      R"({"_type": "tag", "name": "<lambda>", "path": "T.kt", "line": 33, "kind": "method", "scope": "a.FormDslJsTest"})",
+      &t, &path));
+  // ... and in Kotlin names; a space-padded name is trimmed.
+  EXPECT_FALSE(ParseCtagsJsonLine(
+      R"({"_type": "tag", "name": "#_>b", "path": "T.kt", "line": 50, "kind": "method"})", &t,
+      &path));
+  ASSERT_TRUE(ParseCtagsJsonLine(
+      R"({"_type": "tag", "name": " Key", "path": "T.kt", "line": 50, "kind": "class"})", &t,
+      &path));
+  EXPECT_EQ(t.name, "Key");
+  EXPECT_TRUE(ParseCtagsJsonLine(
+      R"({"_type": "tag", "name": "operator+", "path": "x.cpp", "line": 5, "kind": "function"})",
+      &t, &path));
 }
 
 }  // namespace
