@@ -467,61 +467,135 @@ int Usage() {
   return 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options o;
+// The command line into `*o`; false on a usage error.
+bool ParseArgs(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (a == "--pairs")
-      o.pairs = next();
+      o->pairs = next();
     else if (a == "--out")
-      o.out = next();
+      o->out = next();
     else if (a == "--golden")
-      o.golden = next();
+      o->golden = next();
     else if (a == "--dim")
-      o.dim = std::stoul(next());
+      o->dim = std::stoul(next());
     else if (a == "--vocab")
-      o.vocab = std::stoul(next());
+      o->vocab = std::stoul(next());
     else if (a == "--buckets")
-      o.buckets = std::stoul(next());
+      o->buckets = std::stoul(next());
     else if (a == "--min-df")
-      o.min_df = std::stoul(next());
+      o->min_df = std::stoul(next());
     else if (a == "--epochs")
-      o.epochs = std::stoi(next());
+      o->epochs = std::stoi(next());
     else if (a == "--batch")
-      o.batch = std::stoi(next());
+      o->batch = std::stoi(next());
     else if (a == "--lr")
-      o.lr = std::stof(next());
+      o->lr = std::stof(next());
     else if (a == "--header-weight")
-      o.header_weight = std::stof(next());
+      o->header_weight = std::stof(next());
     else if (a == "--scale")
-      o.scale = std::stof(next());
+      o->scale = std::stof(next());
     else if (a == "--seed")
-      o.seed = std::stoull(next());
+      o->seed = std::stoull(next());
     else if (a == "--threads")
-      o.threads = std::stoi(next());
+      o->threads = std::stoi(next());
     else if (a == "--max-pairs")
-      o.max_pairs = std::stoull(next());
+      o->max_pairs = std::stoull(next());
     else if (a == "--word-dropout")
-      o.word_dropout = std::stof(next());
+      o->word_dropout = std::stof(next());
     else if (a == "--two-hard-negatives")
-      o.two_hard_negatives = o.hard_negatives = true;
+      o->two_hard_negatives = o->hard_negatives = true;
     else if (a == "--tied")
-      o.tied = true;
+      o->tied = true;
     else if (a == "--hard-negatives")
-      o.hard_negatives = true;
+      o->hard_negatives = true;
     else if (a == "--exclude-queries")
-      o.exclude_query_files.push_back(next());
+      o->exclude_query_files.push_back(next());
     else if (a == "--exclude-lang")
-      o.exclude_langs.push_back(next());
+      o->exclude_langs.push_back(next());
     else if (a == "--oversample")
-      o.oversample_lang = next();
+      o->oversample_lang = next();
     else
-      return Usage();
+      return false;
   }
-  if (o.pairs.empty() || o.out.empty()) return Usage();
+  return !o->pairs.empty() && !o->out.empty();
+}
+
+// A dev slice off the end of the shuffled `*pairs`, then o.oversample_lang's
+// training pairs copied (after the split, so no dev pair is also a training pair).
+std::vector<Pair> SplitOffDev(const Options& o, std::vector<Pair>* pairs_in) {
+  std::vector<Pair>& pairs = *pairs_in;
+  const size_t dev_n = std::min<size_t>(2000, static_cast<size_t>(pairs.size() * o.dev_fraction));
+  std::vector<Pair> dev(pairs.end() - dev_n, pairs.end());
+  pairs.resize(pairs.size() - dev_n);
+  if (size_t colon = o.oversample_lang.find(':'); colon != std::string::npos) {
+    const std::string lang = o.oversample_lang.substr(0, colon);
+    const int times = std::stoi(o.oversample_lang.substr(colon + 1));
+    const size_t n = pairs.size();
+    for (int t = 1; t < times; ++t) {
+      for (size_t i = 0; i < n; ++i) {
+        if (pairs[i].lang == lang) pairs.push_back(pairs[i]);
+      }
+    }
+  }
+  return dev;
+}
+
+// The epochs: shuffled batches (with hard negatives and word dropout when
+// asked), a linearly decaying rate, the dev MRR@10 after each epoch.
+void TrainEpochs(const Options& o, const std::vector<Features>& qf, const std::vector<Features>& cf,
+                 const std::vector<Features>& dqf, const std::vector<Features>& dcf,
+                 const std::vector<int64_t>& hard, const std::vector<int64_t>& hard2, Tower* qt_in,
+                 Tower* ct_in, std::mt19937_64& rng,
+                 std::chrono::steady_clock::time_point started) {
+  Tower& qt = *qt_in;
+  Tower& ct = *ct_in;
+  std::vector<size_t> order(qf.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const size_t batches = qf.size() / o.batch;
+  const size_t total_steps = batches * o.epochs;
+  size_t step = 0;
+  std::vector<Features> dropped_q, dropped_c;  // this batch's inputs after word dropout
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    double loss = 0;
+    for (size_t bi = 0; bi < batches; ++bi, ++step) {
+      std::vector<const Features*> qb, cb;
+      for (size_t k = 0; k < static_cast<size_t>(o.batch); ++k) {
+        size_t idx = order[bi * o.batch + k];
+        qb.push_back(&qf[idx]);
+        cb.push_back(&cf[idx]);
+      }
+      if (!hard.empty()) {
+        for (size_t k = 0; k < static_cast<size_t>(o.batch); ++k) {
+          int64_t h = hard[order[bi * o.batch + k]];
+          if (h >= 0) cb.push_back(&cf[h]);
+        }
+        for (size_t k = 0; k < hard2.size() && k < static_cast<size_t>(o.batch); ++k) {
+          int64_t h = hard2[order[bi * o.batch + k]];
+          if (h >= 0) cb.push_back(&cf[h]);
+        }
+      }
+      if (o.word_dropout > 0) {
+        DropWords(&qb, &dropped_q, o.word_dropout, rng);
+        DropWords(&cb, &dropped_c, o.word_dropout, rng);
+      }
+      // Linear decay to 10% of the base rate.
+      float lr = o.lr * (1.0f - 0.9f * static_cast<float>(step) / static_cast<float>(total_steps));
+      loss += TrainBatch(&qt, &ct, qb, cb, o, lr);
+    }
+    std::fprintf(stderr, "train_model: epoch %d loss %.4f dev MRR@10 %.4f (%.1fs)\n", epoch + 1,
+                 loss / std::max<size_t>(batches, 1), DevMrr(qt, ct, dqf, dcf, o.dim),
+                 Seconds(started));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!ParseArgs(argc, argv, &o)) return Usage();
   omp_set_num_threads(o.threads);
   auto started = std::chrono::steady_clock::now();
 
@@ -533,20 +607,7 @@ int main(int argc, char** argv) {
   // A seeded shuffle, then a dev slice off the end.
   std::mt19937_64 rng(o.seed);
   std::shuffle(pairs.begin(), pairs.end(), rng);
-  const size_t dev_n = std::min<size_t>(2000, static_cast<size_t>(pairs.size() * o.dev_fraction));
-  std::vector<Pair> dev(pairs.end() - dev_n, pairs.end());
-  pairs.resize(pairs.size() - dev_n);
-  if (size_t colon = o.oversample_lang.find(':'); colon != std::string::npos) {
-    // Copies go after the dev split, so no dev pair is also a training pair.
-    const std::string lang = o.oversample_lang.substr(0, colon);
-    const int times = std::stoi(o.oversample_lang.substr(colon + 1));
-    const size_t n = pairs.size();
-    for (int t = 1; t < times; ++t) {
-      for (size_t i = 0; i < n; ++i) {
-        if (pairs[i].lang == lang) pairs.push_back(pairs[i]);
-      }
-    }
-  }
+  std::vector<Pair> dev = SplitOffDev(o, &pairs);
   std::fprintf(stderr, "train_model: %zu training pairs, %zu dev pairs (%.1fs)\n", pairs.size(),
                dev.size(), Seconds(started));
 
@@ -590,44 +651,7 @@ int main(int argc, char** argv) {
                  hard.size(), Seconds(started));
   }
 
-  std::vector<size_t> order(pairs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  const size_t batches = pairs.size() / o.batch;
-  const size_t total_steps = batches * o.epochs;
-  size_t step = 0;
-  std::vector<Features> dropped_q, dropped_c;  // this batch's inputs after word dropout
-  for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), rng);
-    double loss = 0;
-    for (size_t bi = 0; bi < batches; ++bi, ++step) {
-      std::vector<const Features*> qb, cb;
-      for (size_t k = 0; k < static_cast<size_t>(o.batch); ++k) {
-        size_t idx = order[bi * o.batch + k];
-        qb.push_back(&qf[idx]);
-        cb.push_back(&cf[idx]);
-      }
-      if (!hard.empty()) {
-        for (size_t k = 0; k < static_cast<size_t>(o.batch); ++k) {
-          int64_t h = hard[order[bi * o.batch + k]];
-          if (h >= 0) cb.push_back(&cf[h]);
-        }
-        for (size_t k = 0; k < hard2.size() && k < static_cast<size_t>(o.batch); ++k) {
-          int64_t h = hard2[order[bi * o.batch + k]];
-          if (h >= 0) cb.push_back(&cf[h]);
-        }
-      }
-      if (o.word_dropout > 0) {
-        DropWords(&qb, &dropped_q, o.word_dropout, rng);
-        DropWords(&cb, &dropped_c, o.word_dropout, rng);
-      }
-      // Linear decay to 10% of the base rate.
-      float lr = o.lr * (1.0f - 0.9f * static_cast<float>(step) / static_cast<float>(total_steps));
-      loss += TrainBatch(&qt, &ct, qb, cb, o, lr);
-    }
-    std::fprintf(stderr, "train_model: epoch %d loss %.4f dev MRR@10 %.4f (%.1fs)\n", epoch + 1,
-                 loss / std::max<size_t>(batches, 1), DevMrr(qt, ct, dqf, dcf, o.dim),
-                 Seconds(started));
-  }
+  TrainEpochs(o, qf, cf, dqf, dcf, hard, hard2, &qt, &ct, rng, started);
 
   auto saved = ts::semantic::Model::Save(o.out, "code-nbow", vocab, o.dim, o.header_weight,
                                          qt.table, ct.table);
