@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -441,8 +442,14 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
   const lexical::Snapshot& snap = *snaps.lexical;
   const size_t depth = mode == "hybrid" ? std::max(fusion.depth, options.top_k) : options.top_k;
 
+  // No word long enough to be indexed ("g"): the grep lane answers instead
+  // of both lanes (RankShortWords).
+  const bool short_words =
+      terms.empty() && mode != "semantic" && std::any_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      });
   std::vector<lexical::ScoredDoc> lexical_hits, semantic_hits;
-  if (mode != "semantic") {
+  if (mode != "semantic" && !short_words) {
     auto t0 = std::chrono::steady_clock::now();
     lexical::SearchOptions so;
     so.top_k = depth;
@@ -451,7 +458,7 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
     result.timings_ms["lexical"] =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
-  if (mode != "lexical") {
+  if (mode != "lexical" && !short_words) {
     semantic_hits = SemanticTop(snaps, text, depth, options.path_prefix, &result);
   }
   // The semantic lane always has a nearest chunk, even for nonsense. When no
@@ -478,8 +485,7 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
 
   // The hits to show, best first, each with where it came from and why.
   std::vector<RankedDoc> ranked;
-  if (terms.empty() && mode != "semantic") {
-    // No word long enough to be indexed ("g"): ask the grep lane instead.
+  if (short_words) {
     ranked = RankShortWords(snaps, plan, options, &result);
   } else if (mode == "lexical") {
     for (const auto& d : lexical_hits) ranked.push_back({d, ""});

@@ -89,7 +89,9 @@ std::vector<IndexImpl::RankedDoc> IndexImpl::RankShortWords(const Snapshots& sna
   if (!pattern.ok()) return ranked;
   auto found = grep::Search(snaps.grep->views, {}, root_, **pattern, grep_options);
   if (!found.ok()) return ranked;
-  if (found->partial) result->meta["short_words"] = "ok: partial: " + found->partial_reason;
+  // Never silent: the hits come from the grep lane, not the ranked lanes.
+  result->meta["short_words"] =
+      found->partial ? "ok: grep lane (partial: " + found->partial_reason + ")" : "ok: grep lane";
 
   // Each file's best line: its first definition of a word, else its first mention.
   struct FileEvidence {
