@@ -170,19 +170,57 @@ Status Catalog::SetMeta(const std::string& key, const std::string& value) {
   return set_meta_->Bind(1, key).Bind(2, value).Run();
 }
 
-Result<std::unordered_map<std::string, FileRow>> Catalog::LoadFiles() {
-  Statement q(db_, "SELECT id,path,size,mtime_ns,hash,language,chunk_count,grep_key FROM files");
-  if (!q.ok()) return SqlError(db_, "load files");
-  std::unordered_map<std::string, FileRow> out;
+namespace {
+
+constexpr const char* kFileColumns = "id,path,size,mtime_ns,hash,language,chunk_count,grep_key";
+
+// Every row `q` (selecting kFileColumns) yields, into `out` by path.
+Status ReadFileRows(sqlite3* db, Statement& q, std::unordered_map<std::string, FileRow>* out) {
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
     FileRow r{
         q.Int(0),  q.Text(1), static_cast<uint64_t>(q.Int(2)), q.Int(3),
         q.Text(4), q.Text(5), static_cast<uint64_t>(q.Int(6)), static_cast<uint64_t>(q.Int(7))};
-    out.emplace(r.path, std::move(r));
+    out->emplace(r.path, std::move(r));
   }
-  if (rc != SQLITE_DONE) return SqlError(db_, "load files");
+  if (rc != SQLITE_DONE) return SqlError(db, "load files");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unordered_map<std::string, FileRow>> Catalog::LoadFiles() {
+  Statement q(db_, (std::string("SELECT ") + kFileColumns + " FROM files").c_str());
+  if (!q.ok()) return SqlError(db_, "load files");
+  std::unordered_map<std::string, FileRow> out;
+  TS_RETURN_IF_ERROR(ReadFileRows(db_, q, &out));
   return out;
+}
+
+Result<std::unordered_map<std::string, FileRow>> Catalog::LoadFiles(
+    const std::vector<std::string>& paths) {
+  Statement q(db_, (std::string("SELECT ") + kFileColumns + " FROM files WHERE path=?1").c_str());
+  if (!q.ok()) return SqlError(db_, "load files");
+  std::unordered_map<std::string, FileRow> out;
+  for (const auto& path : paths) {
+    q.Bind(1, path);
+    Status read = ReadFileRows(db_, q, &out);
+    q.Reset();
+    TS_RETURN_IF_ERROR(read);
+  }
+  return out;
+}
+
+Result<std::vector<uint64_t>> Catalog::ChunkKeysOfFile(int64_t file_id) {
+  std::vector<uint64_t> keys;
+  chunks_of_file_->Bind(1, file_id);
+  int rc;
+  while ((rc = chunks_of_file_->Step()) == SQLITE_ROW) {
+    keys.push_back(static_cast<uint64_t>(chunks_of_file_->Int(0)));
+  }
+  chunks_of_file_->Reset();
+  if (rc != SQLITE_DONE) return SqlError(db_, "list chunks of file");
+  return keys;
 }
 
 Result<std::vector<SegmentRow>> Catalog::LoadSegments() {
@@ -215,14 +253,7 @@ Result<uint64_t> Catalog::Count(const char* table) {
 }
 
 Result<std::vector<uint64_t>> Catalog::DeleteChunksOfFile(int64_t file_id) {
-  std::vector<uint64_t> keys;
-  chunks_of_file_->Bind(1, file_id);
-  int rc;
-  while ((rc = chunks_of_file_->Step()) == SQLITE_ROW) {
-    keys.push_back(static_cast<uint64_t>(chunks_of_file_->Int(0)));
-  }
-  chunks_of_file_->Reset();
-  if (rc != SQLITE_DONE) return SqlError(db_, "list chunks of file");
+  TS_ASSIGN_OR_RETURN(std::vector<uint64_t> keys, ChunkKeysOfFile(file_id));
   TS_RETURN_IF_ERROR(delete_chunks_of_file_->Bind(1, file_id).Run());
   return keys;
 }

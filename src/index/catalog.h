@@ -84,10 +84,13 @@ class Catalog {
   Status SetMeta(const std::string& key, const std::string& value);
 
   Result<std::unordered_map<std::string, FileRow>> LoadFiles();
+  // The rows of `paths` only (those in the index): what a targeted update reads.
+  Result<std::unordered_map<std::string, FileRow>> LoadFiles(const std::vector<std::string>& paths);
   Result<std::vector<SegmentRow>> LoadSegments();
   Result<std::vector<uint64_t>> LoadTombstones();
   Result<uint64_t> Count(const char* table);
 
+  Result<std::vector<uint64_t>> ChunkKeysOfFile(int64_t file_id);
   // Deletes a file's chunk rows and returns their keys (to be tombstoned).
   Result<std::vector<uint64_t>> DeleteChunksOfFile(int64_t file_id);
   Status DeleteFile(int64_t file_id);

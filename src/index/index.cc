@@ -82,14 +82,24 @@ Status IndexImpl::Load() {
   return PublishSnapshot();
 }
 
-Status IndexImpl::PublishSnapshot() {
+Status IndexImpl::PublishSnapshot(const TombstoneDelta* delta) {
+  std::lock_guard<std::mutex> publishing(publish_mu_);
+  // Until this publication succeeds, the next one reads the table again.
+  const bool incremental = delta != nullptr && tombstones_known_;
+  tombstones_known_ = false;
+  if (incremental) {
+    for (uint64_t key : delta->removed) tombstones_.erase(key);
+    tombstones_.insert(delta->added.begin(), delta->added.end());
+  } else {
+    TS_ASSIGN_OR_RETURN(auto tomb_list, catalog_->LoadTombstones());
+    tombstones_ = std::unordered_set<uint64_t>(tomb_list.begin(), tomb_list.end());
+  }
   TS_ASSIGN_OR_RETURN(auto rows, catalog_->LoadSegments());
-  TS_ASSIGN_OR_RETURN(auto tomb_list, catalog_->LoadTombstones());
-  std::unordered_set<uint64_t> tombstones(tomb_list.begin(), tomb_list.end());
   SegmentSetOptions set_options;
   set_options.segment_dir = SegmentDir(dir_);
   for (const auto& row : rows) set_options.names.push_back(row.name);
-  set_options.tombstones = &tombstones;
+  set_options.tombstones = &tombstones_;
+  set_options.added_tombstones = incremental ? &delta->added : nullptr;
   set_options.ann_min_vectors = AnnMinVectors();
   SegmentReaders previous;
   {
@@ -144,7 +154,7 @@ Status IndexImpl::PublishSnapshot() {
     files_ = files.ok() ? *files : 0;
     chunks_ = chunks;
     segment_count_ = rows.size();
-    tombstone_count_ = tomb_list.size();
+    tombstone_count_ = tombstones_.size();
     if (last_update.ok()) last_update_ = *last_update;
     snapshot_ = std::move(snap);
     grep_ = std::move(grep_state);
@@ -152,6 +162,7 @@ Status IndexImpl::PublishSnapshot() {
     open_readers_ = std::move(set.readers);
     lexical_error_ = set.lexical_error;
   }
+  tombstones_known_ = true;
   RequestGraphs(std::move(ann_jobs));
   return Status::Ok();
 }

@@ -97,6 +97,12 @@ struct UpdateSummary {
   uint64_t total_files = 0;  // in the index after the update
   uint64_t total_chunks = 0;
   uint64_t commits = 0;
+  // Catalog file rows this update read: every file's for a whole-tree
+  // update, the named paths' for a targeted one (UpdatePaths, DropPaths).
+  uint64_t file_rows_read = 0;
+  // Live vectors looked at for reuse: all of them for a whole-tree update,
+  // those of the named files' previous chunks for a targeted one.
+  uint64_t vectors_considered = 0;
   double seconds = 0;
   std::map<std::string, uint64_t> skipped;  // reason -> count (walk and content rules)
   std::vector<std::string> unreadable_samples;

@@ -55,9 +55,18 @@ class IndexImpl final : public Index {
   friend class Index;  // Open and Create
   class Updater;
   Status Load();
-  // Re-reads the live segment list and tombstones from the catalog and swaps
-  // in a new snapshot. Queries holding the old one finish on it undisturbed.
-  Status PublishSnapshot();
+  // What a commit changed in the tombstone table.
+  struct TombstoneDelta {
+    std::vector<uint64_t> added;    // keys a commit deleted
+    std::vector<uint64_t> removed;  // keys a merge dropped with their segments
+  };
+  // Re-reads the live segment list from the catalog and swaps in a new
+  // snapshot. Queries holding the old one finish on it undisturbed. With the
+  // committed `delta`, the tombstones are the in-memory set plus the delta
+  // and segments kept from the last snapshot only test the added keys: a
+  // one-file commit costs that file. Without one (or after a publication
+  // failed), the tombstone table is read whole and every mask recomputed.
+  Status PublishSnapshot(const TombstoneDelta* delta = nullptr);
   std::shared_ptr<const lexical::Snapshot> snapshot() const;
   // Each lane's view of the live segments (segment_set.h).
   using VectorState = index::VectorState;
@@ -143,6 +152,12 @@ class IndexImpl final : public Index {
   std::shared_ptr<const VectorState> vectors_;
   // The readers of the published set, for the next set to reuse.
   SegmentReaders open_readers_;
+  // Serialises publications; guards the two fields after it.
+  std::mutex publish_mu_;
+  // The catalog's tombstone table as of the last publication, valid when
+  // tombstones_known_ (false until one succeeds, and after one fails).
+  std::unordered_set<uint64_t> tombstones_;
+  bool tombstones_known_ = false;
   std::shared_ptr<const semantic::Model> model_;  // shared by every index of the process
   std::string model_error_;                       // why model_ is null
   mutable semantic::QueryEmbeddingCache query_cache_{1024};

@@ -26,6 +26,52 @@ std::shared_ptr<std::vector<bool>> DeletionMask(const Reader& reader,
   return deleted;
 }
 
+// A segment's mask in the new set, and the documents it deletes that the
+// previous set's mask did not (`fresh`, only when derived from that mask).
+struct Mask {
+  std::shared_ptr<const std::vector<bool>> deleted;
+  bool derived = false;  // from the previous mask plus the added tombstones
+  std::vector<uint32_t> fresh;
+};
+
+// The mask of segment `name`: its previous mask plus the added tombstones
+// when the reader was reused and the caller knows them, else every document
+// tested against the whole tombstone set. Records `keys` and the mask in
+// `set_readers`.
+template <typename Reader>
+Mask MaskOf(const std::string& name, const Reader& reader, bool reused,
+            const SegmentSetOptions& options, const SegmentReaders& previous,
+            SegmentReaders* set_readers) {
+  std::shared_ptr<const SegmentKeys> keys;
+  if (reused) {
+    if (auto it = previous.keys.find(name); it != previous.keys.end()) keys = it->second;
+  }
+  if (!keys) keys = SegmentKeys::Of(reader);
+  set_readers->keys[name] = keys;
+  Mask out;
+  auto prev = previous.masks.find(name);
+  if (reused && options.added_tombstones != nullptr && prev != previous.masks.end()) {
+    out.derived = true;
+    std::shared_ptr<std::vector<bool>> grown;
+    for (uint64_t key : *options.added_tombstones) {
+      for (uint32_t d : keys->Find(key)) {
+        if (prev->second && (*prev->second)[d]) continue;
+        if (!grown) {
+          grown = prev->second ? std::make_shared<std::vector<bool>>(*prev->second)
+                               : std::make_shared<std::vector<bool>>(reader.doc_count(), false);
+        }
+        if (!(*grown)[d]) out.fresh.push_back(d);
+        (*grown)[d] = true;
+      }
+    }
+    out.deleted = grown ? grown : prev->second;
+  } else {
+    out.deleted = DeletionMask(reader, *options.tombstones);
+  }
+  set_readers->masks[name] = out.deleted;
+  return out;
+}
+
 // The reader of `name` in `open`, or null.
 template <typename Reader>
 std::shared_ptr<const Reader> FindOpen(
@@ -38,6 +84,7 @@ void OpenLexical(const SegmentSetOptions& options, const SegmentReaders& previou
                  SegmentSet* set) {
   for (const std::string& name : options.names) {
     std::shared_ptr<const lexical::SegmentReader> reader = FindOpen(previous.lexical, name);
+    const bool reused = reader != nullptr;
     if (!reader) {
       auto r = lexical::SegmentReader::Open(options.segment_dir + "/" + name);
       if (!r.ok()) {
@@ -47,7 +94,8 @@ void OpenLexical(const SegmentSetOptions& options, const SegmentReaders& previou
       reader = *r;
     }
     set->readers.lexical[name] = reader;
-    set->lexical.push_back({reader, DeletionMask(*reader, *options.tombstones), name});
+    Mask mask = MaskOf(name, *reader, reused, options, previous, &set->readers);
+    set->lexical.push_back({reader, mask.deleted, name});
   }
 }
 
@@ -58,6 +106,7 @@ void OpenGrep(const SegmentSetOptions& options, const SegmentReaders& previous, 
     const std::string grep_name = GrepSegmentName(view.name);
     const std::string grep_path = options.segment_dir + "/" + grep_name;
     std::shared_ptr<const grep::SegmentReader> reader = FindOpen(previous.grep, grep_name);
+    const bool reused = reader != nullptr;
     if (!reader && PathExists(grep_path)) {
       auto r = grep::SegmentReader::Open(grep_path);
       if (r.ok()) {
@@ -68,11 +117,21 @@ void OpenGrep(const SegmentSetOptions& options, const SegmentReaders& previous, 
     }
     if (!reader) continue;
     set->readers.grep[grep_name] = reader;
-    std::shared_ptr<std::vector<bool>> deleted = DeletionMask(*reader, *options.tombstones);
-    for (uint32_t d = 0; d < reader->doc_count(); ++d) {
-      set->grep_live_files += reader->doc_offset(d) == 0 && (!deleted || !(*deleted)[d]) ? 1 : 0;
+    Mask mask = MaskOf(grep_name, *reader, reused, options, previous, &set->readers);
+    // A file's first block (offset 0) counts the file.
+    uint64_t live_files = 0;
+    auto prev_live = previous.live_files.find(grep_name);
+    if (mask.derived && prev_live != previous.live_files.end()) {
+      live_files = prev_live->second;
+      for (uint32_t d : mask.fresh) live_files -= reader->doc_offset(d) == 0 ? 1 : 0;
+    } else {
+      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
+        live_files += reader->doc_offset(d) == 0 && (!mask.deleted || !(*mask.deleted)[d]) ? 1 : 0;
+      }
     }
-    set->grep->views.push_back({reader, deleted, view.name});
+    set->readers.live_files[grep_name] = live_files;
+    set->grep_live_files += live_files;
+    set->grep->views.push_back({reader, mask.deleted, view.name});
   }
 }
 
@@ -93,6 +152,7 @@ void OpenVectors(const SegmentSetOptions& options, const SegmentReaders& previou
     const std::string vec_path = options.segment_dir + "/" + vec_name;
     std::shared_ptr<const semantic::VectorSegmentReader> reader =
         FindOpen(previous.vectors, vec_name);
+    const bool reused = reader != nullptr;
     if (!reader && PathExists(vec_path)) {
       auto r = semantic::VectorSegmentReader::Open(vec_path);
       if (!r.ok()) {
@@ -120,9 +180,21 @@ void OpenVectors(const SegmentSetOptions& options, const SegmentReaders& previou
       state.stale += live;
       state.stale_model = semantic::ModelLabel(reader->model_name(), reader->model_checksum());
     } else {
-      // Records carried through a merge from a segment that had no vectors.
-      for (uint32_t d = 0; d < reader->doc_count(); ++d) {
-        if (reader->scale(d) < 0 && !(view.deleted && (*view.deleted)[d])) ++state.missing;
+      // Records carried through a merge from a segment that had no vectors
+      // (listed once per companion: most have none).
+      std::shared_ptr<const std::vector<uint32_t>> unembedded;
+      if (auto it = previous.unembedded.find(vec_name); reused && it != previous.unembedded.end()) {
+        unembedded = it->second;
+      } else {
+        auto list = std::make_shared<std::vector<uint32_t>>();
+        for (uint32_t d = 0; d < reader->doc_count(); ++d) {
+          if (reader->scale(d) < 0) list->push_back(d);
+        }
+        unembedded = std::move(list);
+      }
+      set->readers.unembedded[vec_name] = unembedded;
+      for (uint32_t d : *unembedded) {
+        if (!(view.deleted && (*view.deleted)[d])) ++state.missing;
       }
     }
     // Large companions of the loaded model are searched through an HNSW graph
@@ -131,7 +203,8 @@ void OpenVectors(const SegmentSetOptions& options, const SegmentReaders& previou
     if (current && reader->doc_count() >= options.ann_min_vectors) {
       graph_name = AnnGraphName(view.name);
     }
-    state.segments.push_back({reader, view.deleted, i, current, live, nullptr, graph_name});
+    state.segments.push_back({reader, view.deleted, i, current, live, nullptr, graph_name,
+                              set->readers.keys[view.name]});
   }
 }
 

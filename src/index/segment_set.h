@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "grep/grep.h"
+#include "index/segment_keys.h"
 #include "lexical/lexical.h"
 #include "semantic/hnsw.h"
 #include "semantic/semantic.h"
@@ -31,6 +32,8 @@ struct VectorState {
     // companions small enough to scan exactly.
     std::shared_ptr<const semantic::VectorGraph> graph;
     std::string graph_name;  // seg-N.tshnsw when it should have a graph, else ""
+    // Its lexical segment's documents by key (record d is document d).
+    std::shared_ptr<const SegmentKeys> keys;
   };
   std::vector<Segment> segments;
   uint64_t live_docs = 0;  // of the lexical snapshot
@@ -47,18 +50,33 @@ struct GrepState {
   std::string error;  // why a companion could not be opened, "" when all are fine
 };
 
-// The readers a set has open, by file name (seg-N.tsseg and its companions):
-// what the next set reuses instead of opening them again.
+// The readers a set has open, by file name (seg-N.tsseg and its companions),
+// with what the set computed for each: what the next set reuses instead of
+// opening and scanning them again.
 struct SegmentReaders {
   std::map<std::string, std::shared_ptr<const lexical::SegmentReader>> lexical;
   std::map<std::string, std::shared_ptr<const grep::SegmentReader>> grep;
   std::map<std::string, std::shared_ptr<const semantic::VectorSegmentReader>> vectors;
+  // Lexical and grep segments: their documents by key, and their deletion
+  // mask under the set's tombstones (null: none deleted).
+  std::map<std::string, std::shared_ptr<const SegmentKeys>> keys;
+  std::map<std::string, std::shared_ptr<const std::vector<bool>>> masks;
+  std::map<std::string, uint64_t> live_files;  // grep companions: files not deleted
+  // Vector companions: records carried through a merge without a vector.
+  std::map<std::string, std::shared_ptr<const std::vector<uint32_t>>> unembedded;
 };
 
 struct SegmentSetOptions {
   std::string segment_dir;         // where the segment files live
   std::vector<std::string> names;  // the live lexical segments, in catalog order
   const std::unordered_set<uint64_t>* tombstones = nullptr;  // deleted chunk and file keys
+  // The keys tombstoned since `previous` was opened, when the caller knows
+  // them: a reused segment then takes its previous mask plus these, found
+  // through its SegmentKeys, instead of testing every document against
+  // `tombstones` (a one-file update costs the file, not the index). Null:
+  // every mask is computed from `tombstones`. Tombstones removed since (by a
+  // merge) must belong to segments that are not in `names` any more.
+  const std::vector<uint64_t>* added_tombstones = nullptr;
   std::shared_ptr<const semantic::Model> model;  // null: no model, vectors not searchable
   uint64_t ann_min_vectors = 0;                  // companions this large should get an HNSW graph
 };

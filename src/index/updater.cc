@@ -128,7 +128,14 @@ Status IndexImpl::Updater::Run(const std::vector<std::string>* paths, bool drop)
   if (next_key_.load() == 0 || next_segment_seq_.load() == 0) {
     return Status::Corruption("catalog counters next_chunk_key/next_segment_seq are corrupt");
   }
-  TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles());
+  // A targeted update reads the rows of its paths only: saving one file costs
+  // that file, not the index.
+  if (paths == nullptr) {
+    TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles());
+  } else {
+    TS_ASSIGN_OR_RETURN(known_, catalog.LoadFiles(*paths));
+  }
+  summary_->file_rows_read = known_.size();
   force_ = options_.force;
   if (!drop) TS_RETURN_IF_ERROR(SetUpGraph(paths == nullptr));
   if (!drop) {
@@ -226,8 +233,12 @@ Status IndexImpl::Updater::Run(const std::vector<std::string>* paths, bool drop)
 
   summary_->chunks_embedded = embedded_.load();
   summary_->chunks_embedding_reused = reused_.load();
-  if (auto n = catalog.Count("files"); n.ok()) summary_->total_files = *n;
-  if (auto n = catalog.Count("chunks"); n.ok()) summary_->total_chunks = *n;
+  {
+    // As of the last publication (the catalog's rows, counted there once).
+    std::lock_guard<std::mutex> lock(index_->snapshot_mu_);
+    summary_->total_files = index_->files_;
+    summary_->total_chunks = index_->chunks_;
+  }
   summary_->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   nlohmann::json j = {{"files_seen", summary_->files_seen},

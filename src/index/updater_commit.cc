@@ -47,8 +47,8 @@ Status IndexImpl::Updater::Commit(std::vector<WorkerOutput>& outputs,
   TS_RETURN_IF_ERROR(catalog.Begin());
   // Whether this commit adds or removes file rows (the graph reloads its file list then).
   bool files_changed = false;
+  std::vector<uint64_t> dead;  // keys tombstoned by this commit
   auto body = [&]() -> Status {
-    std::vector<uint64_t> dead;
     auto drop = [&](const std::string& path) -> Status {
       auto it = known_.find(path);
       if (it == known_.end()) return Status::Ok();
@@ -140,7 +140,9 @@ Status IndexImpl::Updater::Commit(std::vector<WorkerOutput>& outputs,
       }
     }
   }
-  return index_->PublishSnapshot();
+  IndexImpl::TombstoneDelta delta;
+  delta.added = std::move(dead);
+  return index_->PublishSnapshot(&delta);
 }
 
 }  // namespace ts::index

@@ -186,11 +186,29 @@ void IndexImpl::Updater::SetUpVectors(bool full) {
   }
   reuse_state_ = snaps.vectors;
   if (!reuse_state_) return;
-  for (const auto& seg : reuse_state_->segments) {
-    if (!seg.current) continue;
-    for (uint64_t d = 0; d < seg.vectors->doc_count(); ++d) {
-      if ((seg.deleted && (*seg.deleted)[d]) || seg.vectors->scale(d) < 0) continue;
-      reusable_.emplace(seg.vectors->content_hash(d), Reusable{seg.vectors.get(), d});
+  auto consider = [&](const IndexImpl::VectorState::Segment& seg, uint64_t d) {
+    if ((seg.deleted && (*seg.deleted)[d]) || seg.vectors->scale(d) < 0) return;
+    ++summary_->vectors_considered;
+    reusable_.emplace(seg.vectors->content_hash(d), Reusable{seg.vectors.get(), d});
+  };
+  if (full) {
+    // Any live vector of the same text: chunks move between files.
+    for (const auto& seg : reuse_state_->segments) {
+      if (!seg.current) continue;
+      for (uint64_t d = 0; d < seg.vectors->doc_count(); ++d) consider(seg, d);
+    }
+  } else {
+    // The vectors of the named files' current chunks: an edit keeps most of
+    // a file's chunks, and looking further would cost the whole index.
+    for (const auto& [path, row] : known_) {
+      auto keys = index_->catalog_->ChunkKeysOfFile(row.id);
+      if (!keys.ok()) continue;  // nothing to reuse: its chunks are embedded again
+      for (const auto& seg : reuse_state_->segments) {
+        if (!seg.current || !seg.keys) continue;
+        for (uint64_t key : *keys) {
+          for (uint32_t d : seg.keys->Find(key)) consider(seg, d);
+        }
+      }
     }
   }
   // Chunks of unchanged files that have no vector from this model (indexed

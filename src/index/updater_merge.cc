@@ -120,7 +120,9 @@ Status IndexImpl::Updater::MergeSmallest(size_t count) {
       catalog.Rollback();
       return s;
     }
-    TS_RETURN_IF_ERROR(index_->PublishSnapshot());
+    IndexImpl::TombstoneDelta delta;
+    delta.removed = std::move(obsolete);
+    TS_RETURN_IF_ERROR(index_->PublishSnapshot(&delta));
   }
   // Old files go only after the new snapshot is live; readers keep their mappings.
   for (const auto& v : views) {

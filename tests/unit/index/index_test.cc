@@ -148,6 +148,52 @@ TEST_F(IndexTest, AnEditReplacesTheFilesChunksAndADeletionDropsThem) {
   EXPECT_EQ(idx->Info().files, 1u);
 }
 
+// Saving one file costs that file: the update reads that file's catalog row
+// only, looks at that file's vectors only for reuse, and applies its
+// tombstones to the segments it keeps without rescanning them; the result is
+// the index a full reload computes.
+TEST_F(IndexTest, AOneFileUpdateReadsThatFileOnly) {
+  for (int i = 0; i < 30; ++i)
+    Write("m/mod_" + std::to_string(i) + ".py",
+          Function(Word("keep", i), i) + "\n" + Function(Word("other", i), i + 1));
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  UpdateSummary full = Update(idx.get());
+  EXPECT_EQ(full.file_rows_read, 0u);  // a new index has no rows yet
+  EXPECT_EQ(Update(idx.get()).file_rows_read, 30u);
+
+  Write("m/mod_3.py", Function(Word("keep", 3), 3) + "\n" + Function("zqreplaced", 4));
+  UpdateOptions options;
+  UpdateSummary one;
+  ASSERT_TRUE(idx->UpdatePaths({"m/mod_3.py"}, options, &one).ok());
+  EXPECT_EQ(one.files_indexed, 1u);
+  EXPECT_EQ(one.file_rows_read, 1u);
+  // Only mod_3.py's two previous chunks (fewer without a model) were looked at.
+  EXPECT_LE(one.vectors_considered, 2u);
+  EXPECT_TRUE(Files(*idx, Word("other", 3)).empty());
+  EXPECT_EQ(Files(*idx, "zqreplaced"), std::vector<std::string>{"m/mod_3.py"});
+  EXPECT_EQ(Files(*idx, Word("keep", 3)), std::vector<std::string>{"m/mod_3.py"});
+  EXPECT_EQ(one.total_files, 30u);
+
+  // Deleting a file by name the same way.
+  fs::remove(root_ + "/m/mod_5.py");
+  UpdateSummary gone;
+  ASSERT_TRUE(idx->UpdatePaths({"m/mod_5.py"}, options, &gone).ok());
+  EXPECT_EQ(gone.files_deleted, 1u);
+  EXPECT_EQ(gone.file_rows_read, 1u);
+  EXPECT_TRUE(Files(*idx, Word("keep", 5)).empty());
+
+  // What the incremental masks left live is what a reload computes from the table.
+  const IndexInfo live = idx->Info();
+  idx.reset();
+  auto reopened = Index::Open(base_ + "/index");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->Info().chunks, live.chunks);
+  EXPECT_EQ((*reopened)->Info().files, 29u);
+  EXPECT_EQ(live.files, 29u);
+  EXPECT_TRUE(Files(**reopened, Word("other", 3)).empty());
+}
+
 TEST_F(IndexTest, SmallRoundsCommitOftenAndMergesKeepEveryFile) {
   for (int i = 0; i < 40; ++i)
     Write("m/mod_" + std::to_string(i) + ".py", Function(Word("marker", i), i));

@@ -89,6 +89,61 @@ TEST_F(SegmentSetTest, TombstonesMaskTheirDocuments) {
   EXPECT_EQ(masked.vectors->live_docs, 2u);
 }
 
+// The masks of a set opened with the tombstones added since the previous set
+// equal a full recompute's, and a segment that none of them touches keeps
+// its mask object: it was not tested document by document again.
+TEST_F(SegmentSetTest, AddedTombstonesExtendThePreviousMasks) {
+  // A second segment: one more file, updated on its own.
+  std::ofstream(base_ + "/src/m3.py") << "def handler_3(request):\n    return None\n";
+  {
+    auto idx = Index::Open(base_ + "/index");
+    ASSERT_TRUE(idx.ok()) << idx.status().ToString();
+    UpdateSummary summary;
+    ASSERT_TRUE((*idx)->UpdatePaths({"m3.py"}, UpdateOptions(), &summary).ok());
+  }
+  options_.names.clear();
+  for (const auto& entry : fs::directory_iterator(options_.segment_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".tsseg")) options_.names.push_back(name);
+  }
+  std::sort(options_.names.begin(), options_.names.end());
+  ASSERT_EQ(options_.names.size(), 2u);
+
+  SegmentSet first = SegmentSet::Open(options_, {});
+  ASSERT_EQ(first.lexical.size(), 2u);
+  std::vector<uint64_t> added = {first.lexical[0].segment->doc_key(1)};
+  tombstones_.insert(added[0]);
+  options_.added_tombstones = &added;
+  SegmentSet second = SegmentSet::Open(options_, first.readers);
+  ASSERT_NE(second.lexical[0].deleted, nullptr);
+  EXPECT_TRUE((*second.lexical[0].deleted)[1]);
+  EXPECT_EQ(second.lexical[1].deleted, nullptr);
+
+  // The second segment's document and its file's grep key.
+  added = {second.lexical[1].segment->doc_key(0), second.grep->views[1].segment->doc_key(0)};
+  tombstones_.insert(added.begin(), added.end());
+  SegmentSet third = SegmentSet::Open(options_, second.readers);
+  EXPECT_EQ(third.lexical[0].deleted.get(), second.lexical[0].deleted.get());
+  ASSERT_NE(third.lexical[1].deleted, nullptr);
+  EXPECT_TRUE((*third.lexical[1].deleted)[0]);
+  EXPECT_EQ(third.grep_live_files, second.grep_live_files - 1);
+
+  options_.added_tombstones = nullptr;
+  SegmentSet full = SegmentSet::Open(options_, {});
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_EQ(full.lexical[i].deleted == nullptr, third.lexical[i].deleted == nullptr) << i;
+    if (full.lexical[i].deleted) {
+      EXPECT_EQ(*full.lexical[i].deleted, *third.lexical[i].deleted);
+    }
+    ASSERT_EQ(full.grep->views[i].deleted == nullptr, third.grep->views[i].deleted == nullptr);
+    if (full.grep->views[i].deleted) {
+      EXPECT_EQ(*full.grep->views[i].deleted, *third.grep->views[i].deleted);
+    }
+  }
+  EXPECT_EQ(third.grep_live_files, full.grep_live_files);
+  EXPECT_EQ(third.vectors->live_docs, full.vectors->live_docs);
+}
+
 TEST_F(SegmentSetTest, AMissingOrDamagedCompanionIsLeftOutAndSaysWhy) {
   const std::string& name = options_.names.front();
   fs::remove(options_.segment_dir + "/" + GrepSegmentName(name));
