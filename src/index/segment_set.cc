@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "index/layout.h"
+#include "util/crash_point.h"
 #include "util/file.h"
+#include "util/file_system.h"
 
 namespace ts::index {
 namespace {
@@ -216,6 +218,93 @@ SegmentSet SegmentSet::Open(const SegmentSetOptions& options, const SegmentReade
   OpenGrep(options, previous, &set);
   OpenVectors(options, previous, &set);
   return set;
+}
+
+std::vector<std::string> SegmentFileNames(const std::string& name) {
+  return {name, GrepSegmentName(name), VectorSegmentName(name), AnnGraphName(name)};
+}
+
+void RemoveSegmentFiles(const std::string& segment_dir, const std::string& name) {
+  for (const std::string& file : SegmentFileNames(name))
+    CurrentFileSystem().Remove(segment_dir + "/" + file);
+}
+
+Result<MergedSegment> MergeSegments(const SegmentMerge& merge) {
+  // The grep companions merge with their segments. A segment without one
+  // (an older build's, or damaged) adds nothing; the files it held are
+  // verified in full by grep until reindexed (see GrepState).
+  std::vector<grep::SegmentView> grep_views;
+  for (const auto& v : merge.views) {
+    for (const auto& g : merge.grep ? merge.grep->views : std::vector<grep::SegmentView>{}) {
+      if (g.name == v.name) grep_views.push_back(g);
+    }
+  }
+
+  // The vector companions merge with their segments, as vectors of the loaded
+  // model (else of the first companion's): records of a segment without a
+  // usable companion are carried as missing, so the merged companion stays
+  // aligned and the lane keeps saying what the next full update must embed.
+  std::vector<semantic::VectorSegmentView> vector_views;
+  std::optional<semantic::VectorModelId> vector_model;
+  if (merge.model) {
+    vector_model =
+        semantic::VectorModelId{merge.model->dim(), merge.model->checksum(), merge.model->name()};
+  }
+  for (const auto& v : merge.views) {
+    semantic::VectorSegmentView vv;
+    vv.deleted = v.deleted;
+    for (const auto& s :
+         merge.vectors ? merge.vectors->segments : std::vector<VectorState::Segment>{}) {
+      if (merge.lexical->segments()[s.lexical_segment].name == v.name) vv.segment = s.vectors;
+    }
+    if (vv.segment && !vector_model) {
+      vector_model = semantic::VectorModelId{vv.segment->dim(), vv.segment->model_checksum(),
+                                             vv.segment->model_name()};
+    }
+    if (!vv.segment) {
+      vv.keys.resize(v.segment->doc_count());
+      for (uint32_t d = 0; d < v.segment->doc_count(); ++d) vv.keys[d] = v.segment->doc_key(d);
+    }
+    vector_views.push_back(std::move(vv));
+  }
+
+  // Streamed to its file: a merge never holds the merged segment in memory twice.
+  const std::string path = merge.segment_dir + "/" + merge.name;
+  if (vector_model) {
+    TS_RETURN_IF_ERROR(
+        semantic::MergeVectorSegmentsToFile(vector_views, *vector_model,
+                                            merge.segment_dir + "/" + VectorSegmentName(merge.name))
+            .status());
+  }
+  uint64_t grep_docs = 0;
+  if (!grep_views.empty()) {
+    TS_ASSIGN_OR_RETURN(grep::SegmentFileInfo grep_info,
+                        grep::MergeSegmentsToFile(
+                            grep_views, merge.segment_dir + "/" + GrepSegmentName(merge.name)));
+    grep_docs = grep_info.doc_count;
+  }
+  MergedSegment out;
+  TS_ASSIGN_OR_RETURN(out.info, lexical::MergeSegmentsToFile(merge.views, path));
+  CrashPoint("segment_written");
+  out.docs = out.info.doc_count;
+  out.name = merge.name;
+  if (out.docs == 0 && grep_docs == 0) {  // every merged document was deleted: nothing to keep
+    RemoveSegmentFiles(merge.segment_dir, merge.name);
+    out.name.clear();
+  }
+  for (const auto& v : merge.views) {
+    if (!v.deleted) continue;
+    for (uint32_t d = 0; d < v.segment->doc_count(); ++d) {
+      if ((*v.deleted)[d]) out.obsolete.push_back(v.segment->doc_key(d));
+    }
+  }
+  for (const auto& g : grep_views) {
+    if (!g.deleted) continue;
+    for (uint32_t d = 0; d < g.segment->doc_count(); ++d) {
+      if ((*g.deleted)[d]) out.obsolete.push_back(g.segment->doc_key(d));
+    }
+  }
+  return out;
 }
 
 }  // namespace ts::index

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -94,5 +95,42 @@ struct SegmentSet {
   // its lane says why (lexical_error, GrepState::error, VectorState::error).
   static SegmentSet Open(const SegmentSetOptions& options, const SegmentReaders& previous);
 };
+
+// The file names of segment `name`: the segment and every lane's companion
+// (grep, vectors, the vectors' HNSW graph). A new lane's companion is added here.
+std::vector<std::string> SegmentFileNames(const std::string& name);
+
+// Removes every file of segment `name` from `segment_dir`; missing ones are fine.
+void RemoveSegmentFiles(const std::string& segment_dir, const std::string& name);
+
+// A merge of some segments of one published set into one new segment.
+struct SegmentMerge {
+  // The segments to merge, in catalog order, as the set sees them, with the
+  // set's grep and vector states (companions are found by segment name).
+  std::vector<lexical::SegmentView> views;
+  std::shared_ptr<const GrepState> grep;
+  std::shared_ptr<const VectorState> vectors;
+  std::shared_ptr<const lexical::Snapshot> lexical;  // the set the vector state indexes
+  // The model the merged vectors are of; null: the first companion's model.
+  std::shared_ptr<const semantic::Model> model;
+  std::string segment_dir;
+  std::string name;  // the new segment's file name
+};
+
+struct MergedSegment {
+  // The new segment's name; "" when every merged document was deleted (then
+  // no file was left behind).
+  std::string name;
+  uint64_t docs = 0;
+  lexical::SegmentFileInfo info;
+  // The tombstones the merge made obsolete: keys of the documents it dropped.
+  std::vector<uint64_t> obsolete;
+};
+
+// Writes the new segment and each lane's companion, companions first (the
+// commit protocol: a segment on disk always has its companions). Nothing is
+// committed: the caller records the result in the catalog, publishes, then
+// removes the merged segments' files (RemoveSegmentFiles).
+Result<MergedSegment> MergeSegments(const SegmentMerge& merge);
 
 }  // namespace ts::index

@@ -94,10 +94,7 @@ Status IndexImpl::Updater::RemoveLeftoverSegments() {
   TS_ASSIGN_OR_RETURN(auto rows, index_->catalog_->LoadSegments());
   std::unordered_set<std::string> live;
   for (const auto& r : rows) {
-    live.insert(r.name);
-    live.insert(GrepSegmentName(r.name));
-    live.insert(VectorSegmentName(r.name));
-    live.insert(AnnGraphName(r.name));
+    for (std::string& file : SegmentFileNames(r.name)) live.insert(std::move(file));
   }
   DIR* d = ::opendir(SegmentDir(index_->dir_).c_str());
   if (d == nullptr) return CreateDirectories(SegmentDir(index_->dir_));

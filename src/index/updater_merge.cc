@@ -1,5 +1,6 @@
-// Merges: the smallest live segments (and their companions) rewritten as one,
-// in the background while indexing goes on, committed like a round.
+// Merges: which segments to merge (the smallest), and the merge's commit and
+// publication; the merged files themselves are written by MergeSegments
+// (segment_set.h). In the background while indexing goes on.
 
 #include <algorithm>
 #include <thread>
@@ -7,7 +8,6 @@
 #include "index/layout.h"
 #include "index/updater.h"
 #include "util/crash_point.h"
-#include "util/file_system.h"
 #include "util/hash.h"
 
 namespace ts::index {
@@ -27,92 +27,29 @@ Status IndexImpl::Updater::MergeSmallest(size_t count) {
   std::sort(views.begin(), views.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
 
-  // The grep companions merge with their segments. A segment without one
-  // (an older build's, or damaged) adds nothing; the files it held are
-  // verified in full by grep until reindexed (see IndexImpl::GrepState).
-  std::vector<grep::SegmentView> grep_views;
-  for (const auto& v : views) {
-    for (const auto& g : snaps.grep ? snaps.grep->views : std::vector<grep::SegmentView>{}) {
-      if (g.name == v.name) grep_views.push_back(g);
-    }
-  }
+  SegmentMerge merge;
+  merge.views = std::move(views);
+  merge.grep = snaps.grep;
+  merge.vectors = snaps.vectors;
+  merge.lexical = snap;
+  merge.model = model_;
+  merge.segment_dir = SegmentDir(index_->dir_);
+  merge.name = NextSegmentName();
+  TS_ASSIGN_OR_RETURN(MergedSegment merged, MergeSegments(merge));
 
-  // The vector companions merge with their segments, as vectors of the loaded
-  // model (else of the first companion's): records of a segment without a
-  // usable companion are carried as missing, so the merged companion stays
-  // aligned and the lane keeps saying what the next full update must embed.
-  std::vector<semantic::VectorSegmentView> vector_views;
-  std::optional<semantic::VectorModelId> vector_model;
-  if (model_)
-    vector_model = semantic::VectorModelId{model_->dim(), model_->checksum(), model_->name()};
-  for (const auto& v : views) {
-    semantic::VectorSegmentView vv;
-    vv.deleted = v.deleted;
-    for (const auto& s :
-         snaps.vectors ? snaps.vectors->segments : std::vector<IndexImpl::VectorState::Segment>{}) {
-      if (snaps.lexical->segments()[s.lexical_segment].name == v.name) vv.segment = s.vectors;
-    }
-    if (vv.segment && !vector_model) {
-      vector_model = semantic::VectorModelId{vv.segment->dim(), vv.segment->model_checksum(),
-                                             vv.segment->model_name()};
-    }
-    if (!vv.segment) {
-      vv.keys.resize(v.segment->doc_count());
-      for (uint32_t d = 0; d < v.segment->doc_count(); ++d) vv.keys[d] = v.segment->doc_key(d);
-    }
-    vector_views.push_back(std::move(vv));
-  }
-
-  // Streamed to its file: a merge never holds the merged segment in memory twice.
-  std::string name = NextSegmentName();
-  if (vector_model) {
-    TS_RETURN_IF_ERROR(semantic::MergeVectorSegmentsToFile(vector_views, *vector_model,
-                                                           SegmentPath(VectorSegmentName(name)))
-                           .status());
-  }
-  uint64_t grep_docs = 0;
-  if (!grep_views.empty()) {
-    TS_ASSIGN_OR_RETURN(grep::SegmentFileInfo grep_info,
-                        grep::MergeSegmentsToFile(grep_views, SegmentPath(GrepSegmentName(name))));
-    grep_docs = grep_info.doc_count;
-  }
-  TS_ASSIGN_OR_RETURN(lexical::SegmentFileInfo info,
-                      lexical::MergeSegmentsToFile(views, SegmentPath(name)));
-  CrashPoint("segment_written");
-  uint64_t docs = info.doc_count;
-  std::string checksum = HexHash64(info.checksum);
-  if (docs == 0 && grep_docs == 0) {  // every merged document was deleted: nothing to keep
-    CurrentFileSystem().Remove(SegmentPath(name));
-    CurrentFileSystem().Remove(SegmentPath(GrepSegmentName(name)));
-    CurrentFileSystem().Remove(SegmentPath(VectorSegmentName(name)));
-    name.clear();
-  }
-
-  // Tombstones the merge made obsolete: keys it dropped. Deletions committed
-  // while it ran stay in the table and, being by key, apply to the new segment.
-  std::vector<uint64_t> obsolete;
-  for (const auto& v : views) {
-    if (!v.deleted) continue;
-    for (uint32_t d = 0; d < v.segment->doc_count(); ++d) {
-      if ((*v.deleted)[d]) obsolete.push_back(v.segment->doc_key(d));
-    }
-  }
-  for (const auto& g : grep_views) {
-    if (!g.deleted) continue;
-    for (uint32_t d = 0; d < g.segment->doc_count(); ++d) {
-      if ((*g.deleted)[d]) obsolete.push_back(g.segment->doc_key(d));
-    }
-  }
   Catalog& catalog = *index_->catalog_;
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
     TS_RETURN_IF_ERROR(catalog.Begin());
     Status s = Status::Ok();
-    for (const auto& v : views) {
+    for (const auto& v : merge.views) {
       if (s.ok()) s = catalog.DeleteSegment(v.name);
     }
-    if (s.ok() && !name.empty()) s = catalog.InsertSegment({name, docs, info.byte_size, checksum});
-    if (s.ok()) s = catalog.DeleteTombstones(obsolete);
+    if (s.ok() && !merged.name.empty()) {
+      s = catalog.InsertSegment(
+          {merged.name, merged.docs, merged.info.byte_size, HexHash64(merged.info.checksum)});
+    }
+    if (s.ok()) s = catalog.DeleteTombstones(merged.obsolete);
     if (s.ok()) s = catalog.SetMeta("next_segment_seq", std::to_string(next_segment_seq_.load()));
     CrashPoint("before_merge_commit");
     if (s.ok()) s = catalog.Commit();
@@ -121,16 +58,11 @@ Status IndexImpl::Updater::MergeSmallest(size_t count) {
       return s;
     }
     IndexImpl::TombstoneDelta delta;
-    delta.removed = std::move(obsolete);
+    delta.removed = std::move(merged.obsolete);
     TS_RETURN_IF_ERROR(index_->PublishSnapshot(&delta));
   }
   // Old files go only after the new snapshot is live; readers keep their mappings.
-  for (const auto& v : views) {
-    CurrentFileSystem().Remove(SegmentPath(v.name));
-    CurrentFileSystem().Remove(SegmentPath(GrepSegmentName(v.name)));
-    CurrentFileSystem().Remove(SegmentPath(VectorSegmentName(v.name)));
-    CurrentFileSystem().Remove(SegmentPath(AnnGraphName(v.name)));
-  }
+  for (const auto& v : merge.views) RemoveSegmentFiles(merge.segment_dir, v.name);
   return Status::Ok();
 }
 
