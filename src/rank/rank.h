@@ -71,6 +71,14 @@ struct Weights {
   // Per query word found in the file's name (stem parts) and, less, its folders.
   double file_name_word = 0;
   double dir_word = 0;
+  // A topic query's share of words found in the file name or its parent
+  // folder's, added to the chunk's normalised score before the path priors:
+  // a file named for the topic rises even from a weak chunk. A word and a
+  // name part match when equal (singular) or when the shorter, of at least
+  // path_share_prefix letters, starts the longer ("config", "configuration").
+  double path_share = 0;
+  double path_share_prefix = 3;
+  double path_share_parent = 1;  // 0: the file name only
   // 1: query and path words meet by a light stem ("reads" finds Readers/),
   // 0: by their singular only.
   double stem_path_words = 0;

@@ -212,6 +212,22 @@ TEST(RerankTest, QueryWordsInTheFileNameLift) {
   EXPECT_EQ(keys[0], 2u);  // a folder word lifts less, but enough here
 }
 
+TEST(RerankTest, TheShareOfTopicWordsInAPathLiftsEvenAWeakChunk) {
+  // "session" is the folder of store.rb; "configuration" starts with config.rb's name.
+  std::vector<Candidate> pool = {C(1, "lib/helpers.rb", 10), C(2, "lib/sessions/store.rb", 8),
+                                 C(3, "lib/config.rb", 7.5), C(4, "x.rb", 0)};
+  Weights w = Neutral();
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("session management"), w))[0], 1u);
+  w.path_share = 0.6;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("session management"), w))[0], 2u);
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("configuration loading"), w))[0], 3u);
+  w.path_share_parent = 0;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("session management"), w))[0], 1u);
+  // A one-identifier query names its answer: the path share is for topics.
+  w.path_share_parent = 1;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Session"), w))[0], 1u);
+}
+
 TEST(RerankTest, SeveralMatchingChunksMakeAFileLikelier) {
   std::vector<Candidate> pool = {C(1, "lone.c", 10), C(2, "many.c", 9.5), C(3, "many.c", 9),
                                  C(4, "many.c", 9), C(5, "z.c", 0)};
