@@ -324,8 +324,16 @@ QuerySignals AnalyzeQuery(std::string_view query) {
     // management") end without one: pydoc even 2,289 of 2,649, the dev split 0 of 639.
     const size_t last = query.find_last_not_of(" \t\r\n");
     const bool full_stop = last != std::string_view::npos && query[last] == '.';
-    q.describes_definition =
-        (words >= 3 && (IsActionVerb(first) || full_stop)) || (words >= 4 && article);
+    // A call signature ("quote('abc def') -> 'abc%20def'", "dup() -> socket
+    // object") is one definition's too.
+    bool signature = query.find("->") != std::string_view::npos;
+    for (size_t p = query.find('('); !signature && p != std::string_view::npos;
+         p = query.find('(', p + 1)) {
+      signature =
+          p > 0 && (std::isalnum(static_cast<unsigned char>(query[p - 1])) || query[p - 1] == '_');
+    }
+    q.describes_definition = (words >= 3 && (IsActionVerb(first) || full_stop)) ||
+                             (words >= 4 && article) || (words >= 2 && signature);
   }
   std::set<std::string> seen;
   lexical::Tokenize(query, [&](std::string_view t) {

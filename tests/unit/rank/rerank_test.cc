@@ -53,6 +53,12 @@ TEST(AnalyzeQueryTest, ContentWordsAndWhatTheQueryAsksFor) {
   EXPECT_TRUE(AnalyzeQuery("Same as the parent's method. ").describes_definition);
   EXPECT_FALSE(AnalyzeQuery("Rails::Paths.").describes_definition);  // one word
   EXPECT_FALSE(AnalyzeQuery("interface for read-only transports").describes_definition);
+  // A call signature is one definition's.
+  EXPECT_TRUE(AnalyzeQuery("quote('abc def') -> 'abc%20def'").describes_definition);
+  EXPECT_TRUE(AnalyzeQuery("dup() -> socket object").describes_definition);
+  EXPECT_TRUE(AnalyzeQuery("wrap_text(text, width)").describes_definition);
+  EXPECT_FALSE(AnalyzeQuery("wrap_text()").describes_definition);  // one word: a name
+  EXPECT_FALSE(AnalyzeQuery("retries (with backoff)").describes_definition);
 }
 
 Candidate C(uint64_t key, std::string path, double score, std::string kind = "function",
