@@ -127,21 +127,16 @@ class IndexImpl final : public Index {
   Lane SemanticLane() const;
   // (Re)loads the process-wide model when none is held (semantic_lane.cc).
   void RefreshModel();
-  // Top `n` live chunks by cosine to the query (exact scan of the companions).
-  // Cosines of `docs` (lexical hits) with the query, for those that have a
-  // vector: fusion scores every candidate on both lanes, not only the ones
-  // each lane ranked in its own top N.
+  // The semantic lane over VectorState::searchable (semantic::VectorSnapshot),
+  // with the query's embedding cached. Cosines of `docs` (lexical hits) with
+  // the query, for those that have a vector: fusion scores every candidate on
+  // both lanes, not only the ones each lane ranked in its own top N.
   std::vector<fusion::LaneHit> SemanticScores(const Snapshots& snaps, std::string_view text,
                                               const std::vector<lexical::ScoredDoc>& docs) const;
+  // Top `n` live chunks by cosine to the query, under the path prefix.
   std::vector<lexical::ScoredDoc> SemanticTop(const Snapshots& snaps, std::string_view text,
                                               size_t n, const std::string& path_prefix,
                                               QueryResult* result) const;
-  // The best `n` live records of a companion with a graph that pass the path
-  // filter, appended to `out`; false when the graph cannot answer completely
-  // (filtering removed too much, or the search failed): scan it exactly.
-  bool SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
-                   const semantic::ScanQuery& scan, size_t n, const std::string& path_prefix,
-                   std::vector<lexical::ScoredDoc>* out) const;
 
   std::string dir_, name_, root_;
   std::unique_ptr<Catalog> catalog_;

@@ -217,7 +217,19 @@ SegmentSet SegmentSet::Open(const SegmentSetOptions& options, const SegmentReade
   OpenLexical(options, previous, &set);
   OpenGrep(options, previous, &set);
   OpenVectors(options, previous, &set);
+  SealSearchable(set.vectors.get());
   return set;
+}
+
+void SealSearchable(VectorState* state) {
+  std::vector<semantic::VectorSnapshotSegment> segments;
+  uint32_t dim = 0;
+  for (const auto& seg : state->segments) {
+    if (!seg.current) continue;
+    dim = seg.vectors->dim();  // every current companion is of the loaded model
+    segments.push_back({seg.vectors, seg.deleted, seg.graph, seg.live, seg.lexical_segment});
+  }
+  state->searchable = std::make_shared<const semantic::VectorSnapshot>(std::move(segments), dim);
 }
 
 std::vector<std::string> SegmentFileNames(const std::string& name) {

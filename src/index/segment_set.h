@@ -42,7 +42,13 @@ struct VectorState {
   uint64_t stale = 0;      // live docs whose vectors another model made
   std::string error;       // why a companion could not be used, "" when none failed
   std::string stale_model;
+  // What the semantic lane searches: the companions of the loaded model, with
+  // the graphs attached so far. Rebuilt by SealSearchable whenever
+  // `segments` changes; never null once sealed.
+  std::shared_ptr<const semantic::VectorSnapshot> searchable;
 };
+// Rebuilds `state->searchable` from `state->segments`.
+void SealSearchable(VectorState* state);
 // What grep reads: the companions of the live segments, and the files of
 // segments without a usable companion (always verified, never narrowed).
 struct GrepState {

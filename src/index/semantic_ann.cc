@@ -159,6 +159,7 @@ std::vector<IndexImpl::AnnJob> IndexImpl::AttachGraphsLocked(VectorState* state)
       jobs.emplace_back(seg.graph_name, seg.vectors);
     }
   }
+  SealSearchable(state);
   open_ann_graphs_ = std::move(live);  // graphs of companions gone are released
   if (!jobs.empty() && !ann_worker_) ann_worker_ = std::make_unique<AnnWorker>(this);
   return jobs;
@@ -186,6 +187,7 @@ void IndexImpl::AttachGraph(const std::string& graph_name,
     }
   }
   if (!attached) return;  // its companion was merged away meanwhile
+  SealSearchable(state.get());
   open_ann_graphs_[graph_name] = graph;
   vectors_ = std::move(state);
 }

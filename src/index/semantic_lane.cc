@@ -1,11 +1,10 @@
 // The semantic lane of an index: the process-wide embedding model, the lane's
-// state as status reports it, and the exact scan of the vector companions.
+// state as status reports it, and its search (a semantic::VectorSnapshot
+// over the companions of the loaded model).
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
-#include <queue>
-#include <thread>
 
 #include "index/index_impl.h"
 
@@ -114,51 +113,15 @@ std::vector<fusion::LaneHit> IndexImpl::SemanticScores(
     const Snapshots& snaps, std::string_view text,
     const std::vector<lexical::ScoredDoc>& docs) const {
   std::vector<fusion::LaneHit> out;
-  if (!snaps.model || !snaps.vectors) return out;
+  if (!snaps.model || !snaps.vectors || !snaps.vectors->searchable) return out;
   auto query = query_cache_.Embed(*snaps.model, text);
-  const uint32_t dim = snaps.model->dim();
-  // Companions by lexical segment index (a vector record's index is the docno).
-  std::vector<const semantic::VectorSegmentReader*> by_segment(snaps.lexical->segments().size(),
-                                                               nullptr);
-  for (const auto& seg : snaps.vectors->segments) {
-    if (seg.current && seg.vectors->dim() == dim && seg.lexical_segment < by_segment.size()) {
-      by_segment[seg.lexical_segment] = seg.vectors.get();
+  for (const auto& d : docs) {
+    double score = 0;
+    if (snaps.vectors->searchable->Score(*query, d.segment, d.docno, &score)) {
+      out.push_back({d.key, score});
     }
   }
-  for (const auto& d : docs) {
-    const semantic::VectorSegmentReader* vs =
-        d.segment < by_segment.size() ? by_segment[d.segment] : nullptr;
-    if (vs == nullptr || d.docno >= vs->doc_count()) continue;
-    const float scale = vs->scale(d.docno);
-    if (scale <= 0.0f) continue;
-    out.push_back({d.key, semantic::DotInt8(*query, vs->row(d.docno), dim) * scale});
-  }
   return out;
-}
-
-bool IndexImpl::SearchGraph(const lexical::Snapshot& lexical, const VectorState::Segment& seg,
-                            const semantic::ScanQuery& scan, size_t n,
-                            const std::string& path_prefix,
-                            std::vector<lexical::ScoredDoc>* out) const {
-  const std::vector<bool>* deleted = seg.deleted.get();
-  const lexical::SegmentReader* lex =
-      path_prefix.empty() ? nullptr : lexical.segments()[seg.lexical_segment].segment.get();
-  auto keep = [&](uint32_t d) {
-    if (deleted && (*deleted)[d]) return false;
-    return lex == nullptr || lex->Doc(d).path.rfind(path_prefix, 0) == 0;
-  };
-  // Over-fetched by the share of records tombstones hide; a path filter's
-  // share is unknown, and a selective one sends the companion to the exact scan.
-  const double kept_fraction =
-      seg.vectors->doc_count() == 0
-          ? 1.0
-          : static_cast<double>(seg.live) / static_cast<double>(seg.vectors->doc_count());
-  auto found = seg.graph->SearchFiltered(scan, n, semantic::kGraphEfSearch, kept_fraction, keep);
-  if (!found.ok() || !found->has_value()) return false;  // the exact scan answers instead
-  for (const semantic::GraphHit& h : **found) {
-    out->push_back({seg.lexical_segment, h.docno, seg.vectors->key(h.docno), h.score});
-  }
-  return true;
 }
 
 std::vector<lexical::ScoredDoc> IndexImpl::SemanticTop(const Snapshots& snaps,
@@ -166,96 +129,21 @@ std::vector<lexical::ScoredDoc> IndexImpl::SemanticTop(const Snapshots& snaps,
                                                        const std::string& path_prefix,
                                                        QueryResult* result) const {
   std::vector<lexical::ScoredDoc> out;
-  if (!snaps.model || !snaps.vectors || n == 0) return out;
+  if (!snaps.model || !snaps.vectors || !snaps.vectors->searchable || n == 0) return out;
   auto t0 = std::chrono::steady_clock::now();
   auto query = query_cache_.Embed(*snaps.model, text);
   auto t1 = std::chrono::steady_clock::now();
-  const uint32_t dim = snaps.model->dim();
-  // Min-heap of the best n so far: the weakest on top, replaced by better ones.
-  auto worse = [](const lexical::ScoredDoc& a, const lexical::ScoredDoc& b) {
-    return a.score != b.score ? a.score > b.score : a.key < b.key;
-  };
-  using Heap =
-      std::priority_queue<lexical::ScoredDoc, std::vector<lexical::ScoredDoc>, decltype(worse)>;
-  const auto& lexical_segments = snaps.lexical->segments();
-  bool any_word = false;
-  for (float x : *query) any_word = any_word || x != 0.0f;
-  const semantic::ScanQuery scan = semantic::PrepareScan(*query);
-  // Work items: a range of one companion's records.
-  struct Range {
-    const VectorState::Segment* seg;
-    uint64_t begin, end;
-  };
-  std::vector<Range> ranges;
-  // Companions with a graph are searched through it, the others (and any
-  // whose graph could not answer completely) scanned exactly.
-  std::vector<lexical::ScoredDoc> ann_hits;
-  std::vector<const VectorState::Segment*> exact;
-  uint64_t total = 0;
-  if (any_word) {
-    for (const auto& seg : snaps.vectors->segments) {
-      if (!seg.current || seg.vectors->dim() != dim) continue;
-      if (seg.graph && SearchGraph(*snaps.lexical, seg, scan, n, path_prefix, &ann_hits)) {
-        continue;
-      }
-      exact.push_back(&seg);
-      total += seg.vectors->doc_count();
-    }
+  semantic::RecordFilter accept;
+  if (!path_prefix.empty()) {
+    // A record's path is its lexical document's (record d is document d).
+    const auto& lexical_segments = snaps.lexical->segments();
+    accept = [&](uint32_t segment, uint32_t docno) {
+      return lexical_segments[segment].segment->Doc(docno).path.rfind(path_prefix, 0) == 0;
+    };
   }
-  // Two threads pay only for large indexes (thread start ~50 us vs ~0.1 us a row).
-  const size_t workers = total >= 200000 ? 2 : 1;
-  const uint64_t per_range = std::max<uint64_t>(total / (workers * 4), 65536);
-  for (const VectorState::Segment* seg : exact) {
-    for (uint64_t b = 0; b < seg->vectors->doc_count(); b += per_range) {
-      ranges.push_back({seg, b, std::min(seg->vectors->doc_count(), b + per_range)});
-    }
+  for (const semantic::VectorHit& h : snaps.vectors->searchable->Top(*query, n, accept)) {
+    out.push_back({h.segment_id, h.docno, h.key, h.score});
   }
-  auto scan_ranges = [&](size_t first, size_t step, Heap* heap) {
-    for (size_t r = first; r < ranges.size(); r += step) {
-      const Range& range = ranges[r];
-      const semantic::VectorSegmentReader& vs = *range.seg->vectors;
-      const std::vector<bool>* deleted = range.seg->deleted.get();
-      for (uint64_t d = range.begin; d < range.end; ++d) {
-        if (deleted && (*deleted)[d]) continue;
-        const float scale = vs.scale(d);
-        if (scale <= 0.0f) continue;  // no word (0) or not embedded yet (< 0)
-        const double score = semantic::DotScan(scan, vs.row(d), dim) * scale;
-        if (heap->size() >= n && score <= heap->top().score) continue;
-        if (!path_prefix.empty()) {
-          // Decoded only for docs that would enter the top n: rare after the first few.
-          const auto& lex = *lexical_segments[range.seg->lexical_segment].segment;
-          if (lex.Doc(static_cast<uint32_t>(d)).path.rfind(path_prefix, 0) != 0) continue;
-        }
-        heap->push({range.seg->lexical_segment, static_cast<uint32_t>(d), vs.key(d), score});
-        if (heap->size() > n) heap->pop();
-      }
-    }
-  };
-  std::vector<Heap> heaps(workers, Heap(worse));
-  if (workers == 1) {
-    scan_ranges(0, 1, &heaps[0]);
-  } else {
-    std::thread helper(scan_ranges, 1, workers, &heaps[1]);
-    scan_ranges(0, workers, &heaps[0]);
-    helper.join();
-  }
-  Heap heap(worse);
-  for (const auto& d : ann_hits) {
-    heap.push(d);
-    if (heap.size() > n) heap.pop();
-  }
-  for (auto& h : heaps) {
-    while (!h.empty()) {
-      heap.push(h.top());
-      h.pop();
-      if (heap.size() > n) heap.pop();
-    }
-  }
-  while (!heap.empty()) {
-    out.push_back(heap.top());
-    heap.pop();
-  }
-  std::reverse(out.begin(), out.end());
   auto t2 = std::chrono::steady_clock::now();
   if (result != nullptr) {
     result->timings_ms["semantic_embed"] =

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -248,6 +249,55 @@ class QueryEmbeddingCache {
   mutable std::mutex mu_;
   std::list<std::pair<std::string, std::shared_ptr<const std::vector<float>>>> lru_;
   std::unordered_map<std::string, decltype(lru_)::iterator> map_;
+};
+
+// ---- Searching a set of companions (vector_snapshot.cc) ----------------------
+
+class VectorGraph;  // hnsw.h
+
+// One companion as a snapshot sees it.
+struct VectorSnapshotSegment {
+  std::shared_ptr<const VectorSegmentReader> vectors;
+  std::shared_ptr<const std::vector<bool>> deleted;  // null: none deleted
+  std::shared_ptr<const VectorGraph> graph;          // null: scanned exactly
+  uint64_t live = 0;                                 // records not deleted
+  uint32_t id = 0;  // the owner's number for it (the index's: its lexical segment)
+};
+
+struct VectorHit {
+  uint32_t segment_id = 0;  // VectorSnapshotSegment::id
+  uint32_t docno = 0;
+  uint64_t key = 0;
+  double score = 0;  // cosine with the query (int8 rows: within about 1e-2)
+};
+
+// Which records a search may return (the index's path filter); empty: every
+// live one. Called only for records that would enter the result.
+using RecordFilter = std::function<bool(uint32_t segment_id, uint32_t docno)>;
+
+// An immutable set of companions of one model: the semantic lane's
+// counterpart of lexical::Snapshot. Records without a vector (scale <= 0:
+// no word, or not embedded yet) and deleted ones are never returned.
+class VectorSnapshot {
+ public:
+  VectorSnapshot(std::vector<VectorSnapshotSegment> segments, uint32_t dim);
+  const std::vector<VectorSnapshotSegment>& segments() const { return segments_; }
+
+  // The best `n` records by cosine to `query`, best first (ties: smaller key
+  // first). A companion with a graph is searched through it when the graph
+  // can answer in full, else it is scanned exactly (on two threads from
+  // 200,000 records on). An all-zero query (no word the model knows) finds nothing.
+  std::vector<VectorHit> Top(std::span<const float> query, size_t n,
+                             const RecordFilter& accept = {}) const;
+
+  // The cosine of one record with `query`; false when it has no vector
+  // (unknown segment, out of range, not embedded).
+  bool Score(std::span<const float> query, uint32_t segment_id, uint32_t docno,
+             double* score) const;
+
+ private:
+  std::vector<VectorSnapshotSegment> segments_;
+  uint32_t dim_;
 };
 
 }  // namespace ts::semantic

@@ -133,3 +133,43 @@ TEST_F(VectorSegmentTest, RefusesRowsOfTheWrongDimension) {
 
 }  // namespace
 }  // namespace ts::semantic
+
+namespace ts::semantic {
+namespace {
+
+// A VectorSnapshot over two companions: the best live records of both, best
+// first, without deleted records or records that have no vector; a filter
+// and per-record scores.
+TEST_F(VectorSegmentTest, ASnapshotFindsTheBestLiveRecordsOfEveryCompanion) {
+  auto a = VectorSegmentReader::Open(WriteThree("a.tsvec", 10));
+  auto b = VectorSegmentReader::Open(WriteThree("b.tsvec", 20));
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto b_deleted = std::make_shared<std::vector<bool>>(std::vector<bool>{true, false, false});
+  VectorSnapshot snap({{*a, nullptr, nullptr, 3, 0}, {*b, b_deleted, nullptr, 2, 1}}, 4);
+  const std::vector<float> q = {1, 0, 0, 0};
+  std::vector<uint64_t> keys;
+  for (const VectorHit& h : snap.Top(q, 10)) keys.push_back(h.key);
+  // 10 scores 1.27; 12 and 22 tie at -2.54 (smaller key first); 20 is
+  // deleted; 11 and 21 have no vector.
+  EXPECT_EQ(keys, (std::vector<uint64_t>{10, 12, 22}));
+  auto top = snap.Top(q, 1);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].segment_id, 0u);
+  EXPECT_EQ(top[0].docno, 0u);
+  EXPECT_NEAR(top[0].score, 1.27, 1e-3);
+  // Only the second companion's records.
+  auto only_b = snap.Top(q, 10, [](uint32_t segment, uint32_t) { return segment == 1; });
+  ASSERT_EQ(only_b.size(), 1u);
+  EXPECT_EQ(only_b[0].key, 22u);
+  // A query with no word the model knows finds nothing.
+  EXPECT_TRUE(snap.Top(std::vector<float>(4, 0.0f), 10).empty());
+  double score = 0;
+  ASSERT_TRUE(snap.Score(q, 0, 0, &score));
+  EXPECT_NEAR(score, 1.27, 1e-3);
+  EXPECT_FALSE(snap.Score(q, 0, 1, &score));  // no vector
+  EXPECT_FALSE(snap.Score(q, 7, 0, &score));  // no such companion
+  EXPECT_FALSE(snap.Score(q, 1, 3, &score));  // out of range
+}
+
+}  // namespace
+}  // namespace ts::semantic
