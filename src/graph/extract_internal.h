@@ -23,4 +23,25 @@ inline bool IsWord(std::string_view content, const Token& t, std::string_view w)
   return t.kind == Tok::kIdent && TokText(content, t) == w;
 }
 
+// The token accessors that the extractor's passes and the import parser
+// share: a mixin for a class `Self` with members `s_` (the file's text) and
+// `toks_` (its tokens), which names TokenAccessors<Self> a friend. An index
+// past the last token is neither punctuation, a word nor an identifier.
+template <typename Self>
+class TokenAccessors {
+ protected:
+  std::string_view Text(size_t i) const { return TokText(Content(), Toks()[i]); }
+  bool Punct(size_t i, std::string_view p) const {
+    return i < Toks().size() && IsPunct(Content(), Toks()[i], p);
+  }
+  bool Word(size_t i, std::string_view w) const {
+    return i < Toks().size() && IsWord(Content(), Toks()[i], w);
+  }
+  bool Ident(size_t i) const { return i < Toks().size() && Toks()[i].kind == Tok::kIdent; }
+
+ private:
+  std::string_view Content() const { return static_cast<const Self*>(this)->s_; }
+  const std::vector<Token>& Toks() const { return static_cast<const Self*>(this)->toks_; }
+};
+
 }  // namespace ts::graph

@@ -52,7 +52,7 @@ struct Node {
 };
 
 // One file's pass: ExtractFile's worker.
-class Extractor {
+class Extractor : private TokenAccessors<Extractor> {
  public:
   Extractor(std::string_view lang, std::string_view content, const std::vector<chunk::Tag>& tags)
       : lang_(lang), s_(content), tags_(tags), rules_(RulesFor(lang)) {}
@@ -60,16 +60,9 @@ class Extractor {
   FileGraph Run();
 
  private:
+  friend class TokenAccessors<Extractor>;
   void BuildLines();
   std::string_view LineText(int line) const;
-  std::string_view Text(size_t i) const { return TokText(s_, toks_[i]); }
-  bool Punct(size_t i, std::string_view p) const {
-    return i < toks_.size() && IsPunct(s_, toks_[i], p);
-  }
-  bool Word(size_t i, std::string_view w) const {
-    return i < toks_.size() && IsWord(s_, toks_[i], w);
-  }
-  bool Ident(size_t i) const { return i < toks_.size() && toks_[i].kind == Tok::kIdent; }
   // First token on `line` or later.
   size_t TokAtLine(int line) const {
     if (line < 1) return 0;

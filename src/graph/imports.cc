@@ -8,7 +8,7 @@
 namespace ts::graph {
 namespace {
 
-class ImportParser {
+class ImportParser : private TokenAccessors<ImportParser> {
  public:
   ImportParser(std::string_view lang, std::string_view s, const std::vector<Token>& toks)
       : lang_(lang), s_(s), toks_(toks) {}
@@ -34,14 +34,7 @@ class ImportParser {
   }
 
  private:
-  std::string_view Text(size_t i) const { return TokText(s_, toks_[i]); }
-  bool Punct(size_t i, std::string_view p) const {
-    return i < toks_.size() && IsPunct(s_, toks_[i], p);
-  }
-  bool Word(size_t i, std::string_view w) const {
-    return i < toks_.size() && IsWord(s_, toks_[i], w);
-  }
-  bool Ident(size_t i) const { return i < toks_.size() && toks_[i].kind == Tok::kIdent; }
+  friend class TokenAccessors<ImportParser>;
   bool Str(size_t i) const { return i < toks_.size() && toks_[i].kind == Tok::kString; }
   int Line(size_t i) const { return static_cast<int>(toks_[i].line); }
 
