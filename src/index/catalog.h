@@ -66,6 +66,10 @@ struct ChunkRow {
   std::string symbol, scope, kind, language;
 };
 
+// The SQLite VFS the catalog opens with (catalog_vfs.cc): the default one,
+// with SQLite's writes and syncs passed through the I/O seam first.
+const char* CatalogVfsName();
+
 class Catalog {
  public:
   static Result<std::unique_ptr<Catalog>> Open(const std::string& path);

@@ -149,4 +149,16 @@ Status FaultInjectionFileSystem::DropUnsyncedData() {
   return Status::Ok();
 }
 
+Status FaultInjectionFileSystem::BeforeDatabaseCall(DatabaseOp op, const std::string& path) {
+  const bool sync = op == DatabaseOp::kSync;
+  bool fail;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail = ShouldFailLocked(sync ? Op::kDatabaseSync : Op::kDatabaseWrite);
+  }
+  if (!fail) return Status::Ok();
+  return Status::IoError(std::string("injected fault: database ") + (sync ? "sync" : "write") +
+                         " of " + path);
+}
+
 }  // namespace ts

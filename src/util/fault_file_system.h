@@ -21,7 +21,9 @@ namespace ts {
 
 class FaultInjectionFileSystem final : public FileSystem {
  public:
-  enum class Op { kWrite, kSync, kRename, kSyncDir };
+  // kDatabaseWrite and kDatabaseSync: SQLite's own writes and syncs of the
+  // catalog (BeforeDatabaseCall); DropUnsyncedData leaves those files alone.
+  enum class Op { kWrite, kSync, kRename, kSyncDir, kDatabaseWrite, kDatabaseSync };
 
   // The n-th call of `op` from now on (1-based) fails with IoError; a failing
   // write first writes the first half of its bytes. 0 clears it.
@@ -39,6 +41,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status Rename(const std::string& from, const std::string& to) override;
   Status SyncDir(const std::string& dir) override;
   void Remove(const std::string& path) override;
+  Status BeforeDatabaseCall(DatabaseOp op, const std::string& path) override;
 
  private:
   bool ShouldFailLocked(Op op);

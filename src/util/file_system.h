@@ -30,6 +30,16 @@ class FileSystem {
   // fsync of a directory: makes the creates and renames inside it durable.
   virtual Status SyncDir(const std::string& dir) = 0;
   virtual void Remove(const std::string& path) = 0;
+
+  // Asked by the catalog's SQLite VFS (index/catalog_vfs.cc) before each
+  // write (or truncate) and each sync SQLite makes itself: an error fails
+  // that call, SQLite answers SQLITE_IOERR and rolls its transaction back.
+  // SQLite's journal is its durability, so nothing else is modelled. The
+  // POSIX file system allows every call.
+  enum class DatabaseOp { kWrite, kSync };
+  virtual Status BeforeDatabaseCall(DatabaseOp /*op*/, const std::string& /*path*/) {
+    return Status::Ok();
+  }
 };
 
 // The operating system's calls, as they are.
