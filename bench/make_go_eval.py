@@ -8,7 +8,10 @@ first sentence (the same first_sentence()/usable() rules as
 is a copy of the source with EVERY doc comment blanked (its lines kept empty),
 so line numbers stay true and only the code can be matched.
 
-  make_go_eval.py --src /usr/lib/go-1.19/src --out /var/tmp/goeval [--max-queries 3000] [--seed 7]
+  make_go_eval.py --src /usr/share/go-1.19/src --out /var/tmp/goeval [--max-queries 3000] [--seed 7]
+
+The source tree is Debian's golang-1.19-src package (`apt-get install golang-1.19-src`;
+/usr/lib/go-1.19/src when golang-1.19-go is installed too).
 
 Writes OUT/corpus/..., OUT/queries.jsonl (run_eval.py's format), OUT/README.txt.
 """
@@ -48,11 +51,16 @@ def definitions(lines):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--src", default="/usr/lib/go-1.19/src")
+    ap.add_argument("--src", default=None, help="Go's src/ (default: Debian's, /usr/share or /usr/lib go-1.19)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--max-queries", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args()
+    if a.src is None:
+        a.src = next((p for p in ("/usr/share/go-1.19/src", "/usr/lib/go-1.19/src") if os.path.isdir(p)), None)
+    if a.src is None or not os.path.isdir(a.src):
+        sys.exit("no Go source tree: `apt-get install golang-1.19-src`, or pass --src DIR")
+    os.makedirs(a.out, exist_ok=True)
     queries, files = [], 0
     for root, dirs, names in os.walk(a.src):
         dirs[:] = sorted(d for d in dirs if d not in ("testdata", "vendor"))
