@@ -357,8 +357,11 @@ QuerySignals AnalyzeQuery(std::string_view query) {
   return q;
 }
 
-std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const QuerySignals& query,
-                           const Weights& file_level_weights) {
+namespace {
+
+// The weights for this query: a described definition is ranked chunk by
+// chunk, and a one-identifier query names its answer (centrality is for topics).
+Weights WeightsForQuery(const QuerySignals& query, const Weights& file_level_weights) {
   Weights weights = file_level_weights;
   if (query.describes_definition && weights.chunk_level_descriptions != 0) {
     weights.symbol_word = weights.description_symbol_word;
@@ -369,127 +372,165 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
     weights.path_share = 0;
     weights.centrality = 0;
   }
-  // A one-identifier query names its answer; centrality is for topics.
   if (!query.identifier.empty()) weights.centrality = 0;
-  const size_t n = candidates.size();
-  std::vector<Ranked> out;
-  if (n == 0) return out;
-  double lo = candidates[0].score, hi = candidates[0].score;
-  for (const auto& c : candidates) {
-    lo = std::min(lo, c.score);
-    hi = std::max(hi, c.score);
-  }
-  const double span = hi - lo;
+  return weights;
+}
 
-  const bool stem = weights.stem_path_words != 0;
-  std::vector<std::string> path_query_words;  // query.words, stemmed like the paths' words
-  for (const auto& w : query.words) path_query_words.push_back(Normalise(w, stem));
+// Each chunk's own score and its symbol's share of the query's words.
+struct OwnScores {
+  std::vector<double> own;
+  std::vector<double> symbol_share;
+};
 
-  // Whether the file named after a one-identifier query is among the
-  // candidates: then a one-line definition of that name elsewhere is the
-  // name reopened (Ruby's `class Engine` around a nested class), not its home.
-  bool home_in_pool = false;
-  if (!query.identifier.empty() && weights.reopened_definition != 1) {
+// Step 1 of Rerank: each chunk's fused score in [0, 1], plus its path share,
+// times its priors.
+class ChunkScorer {
+ public:
+  ChunkScorer(const std::vector<Candidate>& candidates, const QuerySignals& query,
+              const Weights& weights)
+      : candidates_(candidates), query_(query), weights_(weights) {
+    lo_ = hi_ = candidates.empty() ? 0 : candidates[0].score;
     for (const auto& c : candidates) {
-      if (NormalisedStem(c.path) == query.identifier) {
-        home_in_pool = true;
-        break;
-      }
+      lo_ = std::min(lo_, c.score);
+      hi_ = std::max(hi_, c.score);
     }
-  }
-
-  // 1. Each chunk's own score: its fused score in [0, 1] times its priors.
-  std::vector<double> own(n);
-  std::vector<double> symbol_share(n, 0.0);
-  std::unordered_map<std::string, PathWords> words_of_path;
-  std::unordered_map<std::string, std::vector<std::string>> parent_words_of_path;
-  for (size_t i = 0; i < n; ++i) {
-    const Candidate& c = candidates[i];
-    double s = span > 0 ? (c.score - lo) / span : 1.0;
-    if (weights.path_share != 0 && query.identifier.empty() && !query.words.empty()) {
-      auto it = parent_words_of_path.find(c.path);
-      if (it == parent_words_of_path.end()) {
-        it = parent_words_of_path
-                 .emplace(c.path, NameAndParentWords(c.path, weights.path_share_parent != 0))
-                 .first;
-      }
-      size_t matched = 0;
-      for (const auto& w : query.words) {
-        for (const auto& part : it->second) {
-          if (PrefixMatch(w, part, static_cast<size_t>(weights.path_share_prefix))) {
-            ++matched;
-            break;
-          }
+    stem_ = weights.stem_path_words != 0;
+    for (const auto& w : query.words) path_query_words_.push_back(Normalise(w, stem_));
+    // Whether the file named after a one-identifier query is among the
+    // candidates: then a one-line definition of that name elsewhere is the
+    // name reopened (Ruby's `class Engine` around a nested class), not its home.
+    if (!query.identifier.empty() && weights.reopened_definition != 1) {
+      for (const auto& c : candidates) {
+        if (NormalisedStem(c.path) == query.identifier) {
+          home_in_pool_ = true;
+          break;
         }
       }
-      s += weights.path_share * static_cast<double>(matched) /
-           static_cast<double>(query.words.size());
     }
-    switch (ClassifyPath(c.path)) {
+  }
+
+  OwnScores Run() {
+    const size_t n = candidates_.size();
+    OwnScores out{std::vector<double>(n), std::vector<double>(n, 0.0)};
+    for (size_t i = 0; i < n; ++i) out.own[i] = Score(candidates_[i], &out.symbol_share[i]);
+    return out;
+  }
+
+ private:
+  double Score(const Candidate& c, double* symbol_share) {
+    const double span = hi_ - lo_;
+    double s = span > 0 ? (c.score - lo_) / span : 1.0;
+    s += weights_.path_share * PathShare(c.path);
+    s *= PathPrior(c.path);
+    if (IsImportLine(c)) {
+      s *= weights_.import_line;
+    } else if (c.end_line <= c.start_line) {
+      s *= weights_.one_line;
+    }
+    if (weights_.symbol_file_name != 0 && !query_.identifier.empty() &&
+        NormalisedStem(c.path) == query_.identifier) {
+      s *= 1.0 + weights_.symbol_file_name;
+    }
+    if (home_in_pool_ && c.end_line <= c.start_line &&
+        NormalisedStem(c.path) != query_.identifier &&
+        NormalisedStem(c.symbol) == query_.identifier) {
+      s *= weights_.reopened_definition;
+    }
+    s *= 1.0 + weights_.centrality * c.centrality;
+    s *= PathWordsLift(c.path);
+    if (!query_.words.empty() && !c.symbol.empty() &&
+        (weights_.symbol_word != 0 || weights_.symbol_exempt <= 1)) {
+      *symbol_share = SymbolShare(c.symbol, query_.words);
+      s *= 1.0 + weights_.symbol_word * *symbol_share;
+    }
+    return s;
+  }
+
+  // The share of a topic query's words in the file's name or parent folder.
+  double PathShare(const std::string& path) {
+    if (weights_.path_share == 0 || !query_.identifier.empty() || query_.words.empty()) return 0;
+    auto it = parent_words_of_path_.find(path);
+    if (it == parent_words_of_path_.end()) {
+      it = parent_words_of_path_
+               .emplace(path, NameAndParentWords(path, weights_.path_share_parent != 0))
+               .first;
+    }
+    size_t matched = 0;
+    for (const auto& w : query_.words) {
+      for (const auto& part : it->second) {
+        if (PrefixMatch(w, part, static_cast<size_t>(weights_.path_share_prefix))) {
+          ++matched;
+          break;
+        }
+      }
+    }
+    return static_cast<double>(matched) / static_cast<double>(query_.words.size());
+  }
+
+  // Tests, docs and examples sink unless the query asks for them.
+  double PathPrior(const std::string& path) const {
+    switch (ClassifyPath(path)) {
       case PathClass::kTest:
-        if (!query.wants_tests) s *= weights.test;
-        break;
+        return query_.wants_tests ? 1.0 : weights_.test;
       case PathClass::kDoc:
-        if (!query.wants_docs) s *= weights.doc;
-        break;
+        return query_.wants_docs ? 1.0 : weights_.doc;
       case PathClass::kExample:
-        if (!query.wants_examples) s *= weights.example;
-        break;
+        return query_.wants_examples ? 1.0 : weights_.example;
       case PathClass::kVendor:
-        s *= weights.vendor;
-        break;
+        return weights_.vendor;
       case PathClass::kGenerated:
-        s *= weights.generated;
-        break;
+        return weights_.generated;
       case PathClass::kSource:
         break;
     }
-    if (IsImportLine(c)) {
-      s *= weights.import_line;
-    } else if (c.end_line <= c.start_line) {
-      s *= weights.one_line;
-    }
-    if (weights.symbol_file_name != 0 && !query.identifier.empty() &&
-        NormalisedStem(c.path) == query.identifier) {
-      s *= 1.0 + weights.symbol_file_name;
-    }
-    if (home_in_pool && c.end_line <= c.start_line && NormalisedStem(c.path) != query.identifier &&
-        NormalisedStem(c.symbol) == query.identifier) {
-      s *= weights.reopened_definition;
-    }
-    s *= 1.0 + weights.centrality * c.centrality;
-    if (!query.words.empty() && (weights.file_name_word != 0 || weights.dir_word != 0)) {
-      auto it = words_of_path.find(c.path);
-      if (it == words_of_path.end())
-        it = words_of_path.emplace(c.path, WordsOf(c.path, stem)).first;
-      int in_name = 0, in_dirs = 0;
-      for (const auto& w : path_query_words) {
-        if (it->second.name.count(w)) {
-          ++in_name;
-        } else if (it->second.dirs.count(w)) {
-          ++in_dirs;
-        }
-      }
-      s *= 1.0 + weights.file_name_word * in_name + weights.dir_word * in_dirs;
-    }
-    if (!query.words.empty() && !c.symbol.empty() &&
-        (weights.symbol_word != 0 || weights.symbol_exempt <= 1)) {
-      symbol_share[i] = SymbolShare(c.symbol, query.words);
-      s *= 1.0 + weights.symbol_word * symbol_share[i];
-    }
-    own[i] = s;
+    return 1.0;
   }
 
-  // 2. File-level evidence: a chunk gains a share of its file's next best chunks.
-  std::unordered_map<std::string, std::vector<size_t>> by_file;  // best first
-  std::vector<std::string> file_order;                           // first appearance
-  for (size_t i = 0; i < n; ++i) {
-    auto [it, inserted] = by_file.try_emplace(candidates[i].path);
-    if (inserted) file_order.push_back(candidates[i].path);
+  // Query words in the file name and, less, its folders.
+  double PathWordsLift(const std::string& path) {
+    if (query_.words.empty() || (weights_.file_name_word == 0 && weights_.dir_word == 0)) return 1;
+    auto it = words_of_path_.find(path);
+    if (it == words_of_path_.end()) it = words_of_path_.emplace(path, WordsOf(path, stem_)).first;
+    int in_name = 0, in_dirs = 0;
+    for (const auto& w : path_query_words_) {
+      if (it->second.name.count(w)) {
+        ++in_name;
+      } else if (it->second.dirs.count(w)) {
+        ++in_dirs;
+      }
+    }
+    return 1.0 + weights_.file_name_word * in_name + weights_.dir_word * in_dirs;
+  }
+
+  const std::vector<Candidate>& candidates_;
+  const QuerySignals& query_;
+  const Weights& weights_;
+  double lo_ = 0, hi_ = 0;
+  bool stem_ = false;
+  bool home_in_pool_ = false;
+  std::vector<std::string> path_query_words_;  // query.words, stemmed like the paths' words
+  std::unordered_map<std::string, PathWords> words_of_path_;
+  std::unordered_map<std::string, std::vector<std::string>> parent_words_of_path_;
+};
+
+// The candidates of each file, best own score first, and the files in order
+// of first appearance.
+struct FileGroups {
+  std::unordered_map<std::string, std::vector<size_t>> by_file;
+  std::vector<std::string> order;
+};
+
+// Step 2: a chunk gains a share of its file's next best chunks.
+std::vector<double> AddFileEvidence(const std::vector<Candidate>& candidates,
+                                    const std::vector<double>& own, const Weights& weights,
+                                    FileGroups* groups) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    auto [it, inserted] = groups->by_file.try_emplace(candidates[i].path);
+    if (inserted) groups->order.push_back(candidates[i].path);
     it->second.push_back(i);
   }
   std::vector<double> score(own);
-  for (auto& [path, members] : by_file) {
+  for (auto& [path, members] : groups->by_file) {
     std::stable_sort(members.begin(), members.end(),
                      [&](size_t a, size_t b) { return own[a] > own[b]; });
     if (weights.file_evidence == 0 || weights.file_evidence_chunks <= 0) continue;
@@ -504,12 +545,18 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
       score[i] += weights.file_evidence * extra;
     }
   }
+  return score;
+}
 
-  // 3. A file-diverse order: repeatedly take the file whose next chunk scores
-  // best once decayed by how many of its chunks are already taken. A chunk
-  // whose symbol is the query's words (symbol_exempt) is not one more chunk
-  // of its file but an answer of its own: it competes undecayed, outside its
-  // file's queue.
+// Step 3: a file-diverse order. Repeatedly take the file whose next chunk
+// scores best once decayed by how many of its chunks are already taken. A
+// chunk whose symbol is the query's words (symbol_exempt) is not one more
+// chunk of its file but an answer of its own: it competes undecayed, outside
+// its file's queue.
+std::vector<Ranked> DiverseOrder(const std::vector<Candidate>& candidates,
+                                 const std::vector<double>& score,
+                                 const std::vector<double>& symbol_share, FileGroups& groups,
+                                 const Weights& weights) {
   constexpr size_t kStandalone = static_cast<size_t>(-1);
   struct Next {
     double value;
@@ -521,9 +568,9 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
     }
   };
   std::priority_queue<Next> heap;
-  std::vector<std::vector<size_t>> queue_of(file_order.size());  // decayed members, best first
-  for (size_t f = 0; f < file_order.size(); ++f) {
-    const std::vector<size_t>& members = by_file[file_order[f]];
+  std::vector<std::vector<size_t>> queue_of(groups.order.size());  // decayed members, best first
+  for (size_t f = 0; f < groups.order.size(); ++f) {
+    const std::vector<size_t>& members = groups.by_file[groups.order[f]];
     for (size_t k = 0; k < members.size(); ++k) {
       const size_t c = members[k];
       if (k > 0 && symbol_share[c] >= weights.symbol_exempt) {
@@ -534,7 +581,8 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
     }
     heap.push({score[queue_of[f].front()], queue_of[f].front(), f, 0});
   }
-  out.reserve(n);
+  std::vector<Ranked> out;
+  out.reserve(candidates.size());
   while (!heap.empty()) {
     Next top = heap.top();
     heap.pop();
@@ -553,6 +601,18 @@ std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const Query
   // scores non-increasing for callers that merge lists.
   for (size_t i = 1; i < out.size(); ++i) out[i].score = std::min(out[i].score, out[i - 1].score);
   return out;
+}
+
+}  // namespace
+
+std::vector<Ranked> Rerank(const std::vector<Candidate>& candidates, const QuerySignals& query,
+                           const Weights& file_level_weights) {
+  if (candidates.empty()) return {};
+  const Weights weights = WeightsForQuery(query, file_level_weights);
+  OwnScores own = ChunkScorer(candidates, query, weights).Run();
+  FileGroups groups;
+  const std::vector<double> score = AddFileEvidence(candidates, own.own, weights, &groups);
+  return DiverseOrder(candidates, score, own.symbol_share, groups, weights);
 }
 
 }  // namespace ts::rank
