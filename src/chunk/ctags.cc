@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 
@@ -186,6 +188,15 @@ std::string NameForCtags(std::string_view rel_path, std::string_view content, si
 }  // namespace
 
 Result<Ctags> Ctags::Find(const std::string& program) {
+  // Checked once per process and program: every update calls Find, and the
+  // probes below start ctags twice (about 15 ms). Failures are not
+  // remembered, so installing ctags needs no restart.
+  static std::mutex found_mu;
+  static std::map<std::string, std::string> found;  // program -> the executable that passed
+  {
+    std::lock_guard<std::mutex> lock(found_mu);
+    if (auto it = found.find(program); it != found.end()) return Ctags(it->second);
+  }
   const std::string& wanted = program;
   std::string exe;
   const std::string install = " (install it with: apt-get install universal-ctags)";
@@ -203,6 +214,8 @@ Result<Ctags> Ctags::Find(const std::string& program) {
   if (features->out.find("interactive") == std::string::npos) {
     return Status::Unavailable(exe + " was built without the interactive mode" + install);
   }
+  std::lock_guard<std::mutex> lock(found_mu);
+  found[program] = exe;
   return Ctags(exe);
 }
 

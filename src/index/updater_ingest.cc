@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 
 #include "index/updater.h"
 #include "util/file.h"
@@ -153,17 +154,27 @@ Status IndexImpl::Updater::ProcessRound(const std::vector<walk::FileEntry>& file
       options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<WorkerOutput> outputs(threads);
   std::atomic<size_t> next{0};
-  std::atomic<size_t> running{threads};
+  // Progress is reported every 100 ms while workers run; the round goes on
+  // the moment the last one ends (a one-file round takes a few ms, and
+  // sleeping out the interval cost every saved file 100 ms).
+  std::mutex mu;
+  std::condition_variable done;
+  size_t running = threads;  // guarded by mu
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       ProcessFiles(files, begin, end, &next, &outputs[t]);
-      running.fetch_sub(1);
+      std::lock_guard<std::mutex> lock(mu);
+      if (--running == 0) done.notify_all();
     });
   }
-  while (running.load() > 0) {
-    Report("indexing");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!done.wait_for(lock, std::chrono::milliseconds(100), [&] { return running == 0; })) {
+      lock.unlock();
+      Report("indexing");
+      lock.lock();
+    }
   }
   for (auto& w : workers) w.join();
   for (auto& o : outputs) {
