@@ -132,7 +132,10 @@ class HttpLimitsTest(CliTestCase):
             answered.append((status, time.time() - t0))
             time.sleep(0.5)
         self.assertTrue(all(st == 200 for st, _ in answered), answered)
-        self.assertLess(max(t for _, t in answered), 0.5, answered)
+        # Starved, /health would wait for a thread until the slow heads' 10 s
+        # deadline; 2 s leaves room for an ASan build on a loaded 2-core
+        # runner (0.52 s was seen there) and still tells the two apart.
+        self.assertLess(max(t for _, t in answered), 2.0, answered)
         # The deadline (10 s for a whole head) ends every slow client with 408.
         for s in slow:
             out = recv_all(s, 15)
