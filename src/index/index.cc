@@ -262,6 +262,18 @@ std::map<std::string, Lane> IndexImpl::Lanes() const {
   return lanes;
 }
 
+double IndexImpl::CentralityOf(const std::shared_ptr<const lexical::Snapshot>& snap,
+                               const std::string& path) const {
+  std::lock_guard<std::mutex> lock(centrality_mu_);
+  if (centrality_snapshot_.lock() != snap) {
+    centrality_.clear();
+    centrality_snapshot_ = snap;
+  }
+  auto [it, inserted] = centrality_.try_emplace(path, 0.0);
+  if (inserted) it->second = FileCentrality(*snap, path);
+  return it->second;
+}
+
 // Hybrid ranking: both lanes fused (every candidate scored on both), the
 // exact-symbol boost, the re-ranking stage over the whole pool (so the first
 // k hits do not depend on top_k), and the confidence of the first hit.
@@ -321,12 +333,8 @@ std::vector<IndexImpl::RankedDoc> IndexImpl::RankHybrid(
   const rank::Weights& rerank_weights = tuning_.rerank;
   std::vector<rank::Candidate> pool;
   std::vector<size_t> fused_of_pool;  // pool[i] is fused[fused_of_pool[i]]
-  std::unordered_map<std::string, double> centrality_of_path;
   auto centrality = [&](const std::string& path) {
-    if (rerank_weights.centrality == 0) return 0.0;
-    auto [it, inserted] = centrality_of_path.try_emplace(path, 0.0);
-    if (inserted) it->second = FileCentrality(snap, path);
-    return it->second;
+    return rerank_weights.centrality == 0 ? 0.0 : CentralityOf(snaps.lexical, path);
   };
   pool.reserve(fused.size());
   for (size_t i = 0; i < fused.size(); ++i) {
@@ -394,7 +402,8 @@ std::vector<IndexImpl::RankedDoc> IndexImpl::RankHybrid(
 void IndexImpl::MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
                                 const std::vector<std::string>& terms, const QueryOptions& options,
                                 QueryResult* result) const {
-  std::map<std::string, std::string> file_cache;  // a file read once even with several hits
+  // A file read once even with several hits: the shared copy is held here.
+  std::map<std::string, std::shared_ptr<const std::string>> files;
   for (const auto& r : ranked) {
     const lexical::ScoredDoc& s = r.doc;
     lexical::StoredDoc doc = snap.segments()[s.segment].segment->Doc(s.docno);
@@ -410,12 +419,12 @@ void IndexImpl::MaterialiseHits(const lexical::Snapshot& snap, const std::vector
     hit.score = s.score;
     hit.match_reason = r.reason.empty() ? MatchReason(terms, doc) : r.reason;
     if (options.include_content) {
-      auto it = file_cache.find(doc.path);
-      if (it == file_cache.end()) {
-        auto content = ReadFileBeneath(root_, doc.path, 4u << 20);
-        it = file_cache.emplace(doc.path, content.ok() ? *content : std::string()).first;
+      auto it = files.find(doc.path);
+      if (it == files.end()) {
+        auto content = file_cache_.Read(root_, doc.path, 4u << 20);
+        it = files.emplace(doc.path, content.ok() ? *content : nullptr).first;
       }
-      hit.content = SliceLines(it->second, doc.start_line, doc.end_line);
+      if (it->second) hit.content = SliceLines(*it->second, doc.start_line, doc.end_line);
     }
     result->hits.push_back(std::move(hit));
   }
@@ -496,6 +505,14 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
 
   // The hits to show, best first, each with where it came from and why.
   std::vector<RankedDoc> ranked;
+  auto stage_started = std::chrono::steady_clock::now();
+  // Milliseconds since the last stage ended, recorded under `stage`.
+  auto end_stage = [&](const char* stage) {
+    auto now = std::chrono::steady_clock::now();
+    result.timings_ms[stage] =
+        std::chrono::duration<double, std::milli>(now - stage_started).count();
+    stage_started = now;
+  };
   if (short_words) {
     ranked = RankShortWords(snaps, plan, options, &result);
   } else if (mode == "lexical") {
@@ -521,9 +538,12 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
         "ok: " + std::to_string(weak_dropped) + " semantic-only hit(s) under cosine " +
         std::to_string(fusion.semantic_floor).substr(0, 4) + " left out";
   }
+  end_stage("rank");
   MaterialiseHits(snap, ranked, terms, options, &result);
+  end_stage("materialise");
   // Intent: definitions above mentions, usage queries expanded with callers (graph).
   ApplyGraphIntent(plan, options, &result);
+  end_stage("graph");
   result.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return result;

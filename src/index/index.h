@@ -169,6 +169,11 @@ struct EngineOptions {
   std::string model_path;
   // Vector companions with at least this many records get an HNSW graph.
   uint64_t ann_min_vectors = semantic::kGraphMinVectors;
+  // Bytes of recently shown files each index keeps (FileContentCache): the
+  // files of a query's hits are mostly those of the last queries, and
+  // reading them is the largest part of a small index's query
+  // (docs/BENCHMARKS.md, "Query latency"). 0 reads every file each time.
+  size_t file_cache_bytes = 8u << 20;
 };
 void ConfigureEngine(const EngineOptions& options);
 const EngineOptions& Engine();
@@ -184,9 +189,10 @@ struct QueryResult {
   std::vector<Hit> hits;
   std::string mode;  // the mode that ran
   double latency_ms = 0;
-  std::map<std::string, std::string> meta;   // lane -> "ok" | "unavailable: why" | "not used"
-  std::string intent;                        // usage | definition | search
-  std::map<std::string, double> timings_ms;  // lexical, semantic_embed, semantic_scan
+  std::map<std::string, std::string> meta;  // lane -> "ok" | "unavailable: why" | "not used"
+  std::string intent;                       // usage | definition | search
+  std::map<std::string, double>
+      timings_ms;  // lexical, semantic_embed, semantic_scan, rank, materialise, graph
   // Hybrid only: the probability that the first hit's file is relevant
   // (rank::Confidence), and the signals it came from; -1 when not computed.
   double confidence = -1;

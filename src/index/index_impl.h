@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "lexical/lexical.h"
 #include "semantic/hnsw.h"
 #include "semantic/semantic.h"
+#include "util/file_cache.h"
 
 namespace ts::index {
 
@@ -156,6 +158,17 @@ class IndexImpl final : public Index {
   std::shared_ptr<const semantic::Model> model_;  // shared by every index of the process
   std::string model_error_;                       // why model_ is null
   mutable semantic::QueryEmbeddingCache query_cache_{1024};
+  // The files of recent hits (EngineOptions::file_cache_bytes), so a query
+  // does not reread the files the last ones showed.
+  mutable FileContentCache file_cache_{Engine().file_cache_bytes};
+  // rank::FileCentrality of the files of one lexical snapshot, each computed
+  // on first use: a prior of the snapshot, the same for every query.
+  // Cleared when a query finds another snapshot published.
+  double CentralityOf(const std::shared_ptr<const lexical::Snapshot>& snap,
+                      const std::string& path) const;
+  mutable std::mutex centrality_mu_;
+  mutable std::weak_ptr<const lexical::Snapshot> centrality_snapshot_;  // guarded by centrality_mu_
+  mutable std::unordered_map<std::string, double> centrality_;          // guarded by centrality_mu_
   // Counts as of the last published snapshot, so Info() never touches the
   // catalog while a writer holds a transaction open.
   uint64_t files_ = 0, chunks_ = 0, segment_count_ = 0, tombstone_count_ = 0, disk_bytes_ = 0;

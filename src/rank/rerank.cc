@@ -417,27 +417,47 @@ class ChunkScorer {
   }
 
  private:
+  // What a chunk's score owes to its file's path, the same for every chunk
+  // of that file: computed once per path.
+  struct PathFeatures {
+    double share = 0;  // PathShare
+    double prior = 1;  // PathPrior
+    double lift = 1;   // PathWordsLift
+    std::string stem;  // NormalisedStem
+  };
+
+  const PathFeatures& FeaturesOf(const std::string& path) {
+    auto [it, inserted] = features_of_path_.try_emplace(path);
+    if (inserted) {
+      it->second.share = PathShare(path);
+      it->second.prior = PathPrior(path);
+      it->second.lift = PathWordsLift(path);
+      it->second.stem = NormalisedStem(path);
+    }
+    return it->second;
+  }
+
   double Score(const Candidate& c, double* symbol_share) {
+    const PathFeatures& path = FeaturesOf(c.path);
     const double span = hi_ - lo_;
     double s = span > 0 ? (c.score - lo_) / span : 1.0;
-    s += weights_.path_share * PathShare(c.path);
-    s *= PathPrior(c.path);
+    s += weights_.path_share * path.share;
+    s *= path.prior;
     if (IsImportLine(c)) {
       s *= weights_.import_line;
     } else if (c.end_line <= c.start_line) {
       s *= weights_.one_line;
     }
     if (weights_.symbol_file_name != 0 && !query_.identifier.empty() &&
-        NormalisedStem(c.path) == query_.identifier) {
+        path.stem == query_.identifier) {
       s *= 1.0 + weights_.symbol_file_name;
     }
-    if (home_in_pool_ && c.end_line <= c.start_line &&
-        NormalisedStem(c.path) != query_.identifier &&
+    if (home_in_pool_ && c.end_line <= c.start_line && path.stem != query_.identifier &&
         NormalisedStem(c.symbol) == query_.identifier) {
       s *= weights_.reopened_definition;
     }
     s *= 1.0 + weights_.centrality * c.centrality;
-    s *= PathWordsLift(c.path);
+    s *= path.lift;
     if (!query_.words.empty() && !c.symbol.empty() &&
         (weights_.symbol_word != 0 || weights_.symbol_exempt <= 1)) {
       *symbol_share = SymbolShare(c.symbol, query_.words);
@@ -449,15 +469,11 @@ class ChunkScorer {
   // The share of a topic query's words in the file's name or parent folder.
   double PathShare(const std::string& path) {
     if (weights_.path_share == 0 || !query_.identifier.empty() || query_.words.empty()) return 0;
-    auto it = parent_words_of_path_.find(path);
-    if (it == parent_words_of_path_.end()) {
-      it = parent_words_of_path_
-               .emplace(path, NameAndParentWords(path, weights_.path_share_parent != 0))
-               .first;
-    }
+    const std::vector<std::string> parts =
+        NameAndParentWords(path, weights_.path_share_parent != 0);
     size_t matched = 0;
     for (const auto& w : query_.words) {
-      for (const auto& part : it->second) {
+      for (const auto& part : parts) {
         if (PrefixMatch(w, part, static_cast<size_t>(weights_.path_share_prefix))) {
           ++matched;
           break;
@@ -489,13 +505,12 @@ class ChunkScorer {
   // Query words in the file name and, less, its folders.
   double PathWordsLift(const std::string& path) {
     if (query_.words.empty() || (weights_.file_name_word == 0 && weights_.dir_word == 0)) return 1;
-    auto it = words_of_path_.find(path);
-    if (it == words_of_path_.end()) it = words_of_path_.emplace(path, WordsOf(path, stem_)).first;
+    const PathWords words = WordsOf(path, stem_);
     int in_name = 0, in_dirs = 0;
     for (const auto& w : path_query_words_) {
-      if (it->second.name.count(w)) {
+      if (words.name.count(w)) {
         ++in_name;
-      } else if (it->second.dirs.count(w)) {
+      } else if (words.dirs.count(w)) {
         ++in_dirs;
       }
     }
@@ -509,8 +524,7 @@ class ChunkScorer {
   bool stem_ = false;
   bool home_in_pool_ = false;
   std::vector<std::string> path_query_words_;  // query.words, stemmed like the paths' words
-  std::unordered_map<std::string, PathWords> words_of_path_;
-  std::unordered_map<std::string, std::vector<std::string>> parent_words_of_path_;
+  std::unordered_map<std::string, PathFeatures> features_of_path_;
 };
 
 // The candidates of each file, best own score first, and the files in order
