@@ -71,6 +71,12 @@ PathClass ClassifyPath(std::string_view rel_path) {
       std::string_view(lower).substr(slash == std::string::npos ? 0 : slash + 1);
   const std::string_view original_name =
       rel_path.substr(slash == std::string::npos ? 0 : slash + 1);
+  // Go's own rules: a folder is a package, whatever its name (go/doc,
+  // cobra's doc/, the testing package are source), a test is a _test.go
+  // file, and testdata/ holds test inputs (`go help test`). 75 of the Go
+  // docs benchmark's 3,000 queries ask for a .go file in a doc or test
+  // folder.
+  const bool go = EndsWith(name, ".go");
   // Folders, outermost first; the first telling folder decides.
   std::string_view dirs =
       slash == std::string::npos ? std::string_view() : std::string_view(lower).substr(0, slash);
@@ -81,12 +87,13 @@ PathClass ClassifyPath(std::string_view rel_path) {
     const std::string_view dir = dirs.substr(pos, end - pos);
     pos = end + 1;
     if (OneOf(dir, kVendorDirs)) return PathClass::kVendor;
-    if (OneOf(dir, kTestDirs)) return PathClass::kTest;
+    if (go ? dir == "testdata" : OneOf(dir, kTestDirs)) return PathClass::kTest;
     if (OneOf(dir, kExampleDirs)) return PathClass::kExample;
-    if (OneOf(dir, kDocDirs)) return PathClass::kDoc;
+    if (!go && OneOf(dir, kDocDirs)) return PathClass::kDoc;
     if (dir == "generated" || dir == "__generated__") return PathClass::kGenerated;
   }
-  if (IsTestFileName(name, original_name)) return PathClass::kTest;
+  if (go ? EndsWith(name, "_test.go") : IsTestFileName(name, original_name))
+    return PathClass::kTest;
   for (std::string_view ext : kDocExtensions) {
     if (EndsWith(name, ext)) return PathClass::kDoc;
   }

@@ -31,6 +31,23 @@ TEST(ClassifyPathTest, TellsTestsDocsExamplesVendorAndGeneratedFromSource) {
   EXPECT_EQ(PathClassName(ClassifyPath("tests/a.py")), "test");
 }
 
+TEST(ClassifyPathTest, AGoFolderIsAPackageWhateverItsName) {
+  // go/doc, cobra's doc/ and the testing package are source; Go's tests are
+  // _test.go files and testdata/ folders.
+  EXPECT_EQ(ClassifyPath("go/doc/comment.go"), PathClass::kSource);
+  EXPECT_EQ(ClassifyPath("doc/man_docs.go"), PathClass::kSource);
+  EXPECT_EQ(ClassifyPath("testing/fstest/mapfs.go"), PathClass::kSource);
+  EXPECT_EQ(ClassifyPath("cmd/go/internal/test/test.go"), PathClass::kSource);
+  EXPECT_EQ(ClassifyPath("internal/test_helpers.go"), PathClass::kSource);
+  EXPECT_EQ(ClassifyPath("testing/fstest/mapfs_test.go"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("go/doc/testdata/a.go"), PathClass::kTest);
+  EXPECT_EQ(ClassifyPath("vendor/golang.org/x/net/http2.go"), PathClass::kVendor);
+  EXPECT_EQ(ClassifyPath("examples/basic/main.go"), PathClass::kExample);
+  // Other languages keep the folder rules.
+  EXPECT_EQ(ClassifyPath("doc/conf.py"), PathClass::kDoc);
+  EXPECT_EQ(ClassifyPath("testing/helpers.py"), PathClass::kTest);
+}
+
 TEST(AnalyzeQueryTest, ContentWordsAndWhatTheQueryAsksFor) {
   QuerySignals q = AnalyzeQuery("How are the routes registered?");
   EXPECT_EQ(q.words, (std::vector<std::string>{"route", "registered"}));
