@@ -113,6 +113,9 @@ struct Weights {
   double chunk_level_descriptions = 0;
   // symbol_word for such a query (its words often name the definition).
   double description_symbol_word = 0;
+  // For such a query, a chunk that is no definition (a window of top-level
+  // lines, a Markdown section) is multiplied by this.
+  double description_non_definition = 1.0;
 };
 
 // The defaults (rerank.cc), chosen on the semble dev split and pydoc's even queries.

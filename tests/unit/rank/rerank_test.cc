@@ -294,6 +294,20 @@ TEST(RerankTest, ADescribedDefinitionIsRankedChunkByChunk) {
             (std::vector<uint64_t>{1, 2, 3, 4}));
 }
 
+TEST(RerankTest, ADescribedDefinitionIsADefinitionNotAWindowOfLines) {
+  // A window of top-level lines and a Markdown section score a little above
+  // a function; a doc-comment query wants the function.
+  std::vector<Candidate> pool = {C(1, "a.py", 10, "window"), C(2, "b.md", 9.5, "section"),
+                                 C(3, "c.py", 9, "function"), C(4, "z.py", 0)};
+  Weights w = Neutral();
+  w.description_non_definition = 0.6;
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("Read the next token from the stream."), w)),
+            (std::vector<uint64_t>{3, 1, 2, 4}));
+  // A topic question is not one definition: windows keep their place.
+  EXPECT_EQ(Keys(Rerank(pool, AnalyzeQuery("how tokens are read"), w)),
+            (std::vector<uint64_t>{1, 2, 3, 4}));
+}
+
 TEST(RerankTest, TiesKeepTheInputOrderAndTheOutputIsAPermutation) {
   std::vector<Candidate> pool;
   for (uint64_t k = 0; k < 50; ++k) {
