@@ -200,7 +200,9 @@ void IndexImpl::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& opti
     auto is_def = [&](const Hit& h) {
       return h.symbol == name && h.kind != "window" && h.kind != "section";
     };
-    auto mid = std::stable_partition(hits.begin(), hits.end(), is_def);
+    // Over the first kDefinitionWindow hits (Query ranked at least those).
+    auto window_end = hits.begin() + std::min(hits.size(), kDefinitionWindow);
+    auto mid = std::stable_partition(hits.begin(), window_end, is_def);
     bool found = mid != hits.begin();
     for (auto it = hits.begin(); it != mid; ++it) it->match_reason = "definition: exact symbol";
     if (!found && lane.available) {
@@ -217,11 +219,18 @@ void IndexImpl::ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& opti
             h.score = hits.empty() ? 1.0 : hits[0].score;
             front.push_back(std::move(h));
           }
+          // Against the window only, as a smaller top_k would see it; a
+          // later copy of a promoted definition is dropped.
           std::unordered_set<std::string> have;
-          for (const auto& h : hits) have.insert(HitKey(h));
+          for (auto it = hits.begin(); it != window_end; ++it) have.insert(HitKey(*it));
           front.erase(std::remove_if(front.begin(), front.end(),
                                      [&](const Hit& h) { return have.count(HitKey(h)) > 0; }),
                       front.end());
+          std::unordered_set<std::string> promoted;
+          for (const auto& h : front) promoted.insert(HitKey(h));
+          hits.erase(std::remove_if(window_end, hits.end(),
+                                    [&](const Hit& h) { return promoted.count(HitKey(h)) > 0; }),
+                     hits.end());
           hits.insert(hits.begin(), front.begin(), front.end());
         }
       }

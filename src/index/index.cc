@@ -457,10 +457,17 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
 
   const fusion::FusionParams& fusion = tuning_.fusion;
   const QueryPlan plan = PlanQuery(text);
+  // A definition query puts the definitions of the first kDefinitionWindow
+  // hits above the mentions (ApplyGraphIntent): those hits are ranked
+  // whatever top_k asks, so the first k hits are the same for any top_k >= k.
+  QueryOptions opts = options;
+  if (plan.intent.kind == fusion::Intent::Kind::kDefinition) {
+    opts.top_k = std::max(options.top_k, kDefinitionWindow);
+  }
   const std::vector<std::string>& terms = plan.terms;
   Snapshots snaps = snapshots();
   const lexical::Snapshot& snap = *snaps.lexical;
-  const size_t depth = mode == "hybrid" ? std::max(fusion.depth, options.top_k) : options.top_k;
+  const size_t depth = mode == "hybrid" ? std::max(fusion.depth, opts.top_k) : opts.top_k;
 
   // No word long enough to be indexed ("g"): the grep lane answers instead
   // of both lanes (RankShortWords).
@@ -473,13 +480,13 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
     auto t0 = std::chrono::steady_clock::now();
     lexical::SearchOptions so;
     so.top_k = depth;
-    so.path_prefix = options.path_prefix;
+    so.path_prefix = opts.path_prefix;
     lexical_hits = snap.SearchTerms(terms, so);
     result.timings_ms["lexical"] =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
   if (mode != "lexical" && !short_words) {
-    semantic_hits = SemanticTop(snaps, text, depth, options.path_prefix, &result);
+    semantic_hits = SemanticTop(snaps, text, depth, opts.path_prefix, &result);
   }
   // The semantic lane always has a nearest chunk, even for nonsense. When no
   // word of the query occurs in the index (the lexical lane has nothing), its
@@ -492,7 +499,7 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
     if (mode == "semantic") {
       lexical::SearchOptions probe;
       probe.top_k = 1;
-      probe.path_prefix = options.path_prefix;
+      probe.path_prefix = opts.path_prefix;
       words_occur = !snap.SearchTerms(terms, probe).empty();
     }
     if (!words_occur) {
@@ -514,11 +521,11 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
     stage_started = now;
   };
   if (short_words) {
-    ranked = RankShortWords(snaps, plan, options, &result);
+    ranked = RankShortWords(snaps, plan, opts, &result);
   } else if (mode == "lexical") {
     for (const auto& d : lexical_hits) ranked.push_back({d, ""});
   } else if (mode == "semantic") {
-    for (size_t i = 0; i < semantic_hits.size() && ranked.size() < options.top_k; ++i) {
+    for (size_t i = 0; i < semantic_hits.size() && ranked.size() < opts.top_k; ++i) {
       if (weak_semantic.count(semantic_hits[i].key)) {
         ++weak_dropped;
         continue;
@@ -528,8 +535,8 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
       ranked.push_back({semantic_hits[i], why});
     }
   } else {
-    ranked = RankHybrid(snaps, text, plan, options, depth, lexical_hits, semantic_hits,
-                        weak_semantic, &weak_dropped, &result);
+    ranked = RankHybrid(snaps, text, plan, opts, depth, lexical_hits, semantic_hits, weak_semantic,
+                        &weak_dropped, &result);
   }
   if (weak_dropped > 0 && ranked.size() < options.top_k) {
     // Fewer hits than asked for: say why. "ok: " marks a note, not a degraded
@@ -539,7 +546,7 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
         std::to_string(fusion.semantic_floor).substr(0, 4) + " left out";
   }
   end_stage("rank");
-  MaterialiseHits(snap, ranked, terms, options, &result);
+  MaterialiseHits(snap, ranked, terms, opts, &result);
   end_stage("materialise");
   // Intent: definitions above mentions, usage queries expanded with callers (graph).
   ApplyGraphIntent(plan, options, &result);

@@ -179,6 +179,10 @@ class IndexImpl final : public Index {
 
   // Symbol graph (graph_query.cc).
   Lane GraphLane() const;
+  // How many of the first hits a definition query reorders, definitions of
+  // the name first. Fixed, not top_k: the first k hits must not depend on
+  // top_k. 10: the dev split as when top_k (10) set it.
+  static constexpr size_t kDefinitionWindow = 10;
   // Intent classification, definition-first ranking and usage expansion.
   void ApplyGraphIntent(const QueryPlan& plan, const QueryOptions& options,
                         QueryResult* result) const;

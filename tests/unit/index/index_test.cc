@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -113,6 +114,50 @@ TEST_F(IndexTest, AOneLetterQueryFindsTheDefinitionFirst) {
   auto none = idx->Query("q", q);  // named nowhere
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->hits.empty());
+}
+
+TEST_F(IndexTest, ADefinitionQuerysFirstHitsDoNotDependOnTopK) {
+  // Ten files define a long `Widget`; fifteen mention it often in short
+  // functions and rank above them. The definitions among the first hits come
+  // first, the same ones whatever top_k asks (a top_k of 40 once lifted
+  // every definition of its 40 hits above the mentions).
+  std::string body;
+  for (int line = 0; line < 40; ++line) {
+    body +=
+        "    field_" + std::to_string(line) + " = compute_value(" + std::to_string(line) + ")\n";
+  }
+  for (int i = 0; i < 10; ++i)
+    Write("pkg/def" + std::to_string(i) + ".py", "class Widget:\n" + body);
+  for (int i = 0; i < 15; ++i) {
+    const std::string n = std::to_string(i);
+    Write("app/use" + n + ".py",
+          "def use_" + n + "(x):\n    return Widget(Widget(x), Widget, Widget, Widget)\n");
+  }
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  Update(idx.get());
+  for (const char* mode : {"lexical", "hybrid"}) {
+    std::map<size_t, std::vector<std::string>> runs;
+    for (size_t k : {1, 3, 5, 10, 40}) {
+      QueryOptions q;
+      q.mode = mode;
+      q.top_k = k;
+      q.include_content = false;
+      auto r = idx->Query("Widget", q);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(r->intent, "definition");
+      for (const auto& h : r->hits) runs[k].push_back(h.file + ":" + std::to_string(h.start_line));
+    }
+    ASSERT_GE(runs[40].size(), 25u) << mode;
+    for (size_t k : {1, 3, 5, 10}) {
+      ASSERT_EQ(runs[k].size(), k) << mode;
+      EXPECT_TRUE(std::equal(runs[k].begin(), runs[k].end(), runs[40].begin()))
+          << mode << " top_k " << k;
+    }
+    // Definitions first among the first hits, mentions after them.
+    EXPECT_EQ(runs[40][0].rfind("pkg/def", 0), 0u) << mode << ": " << runs[40][0];
+    EXPECT_EQ(runs[40][9].rfind("app/use", 0), 0u) << mode << ": " << runs[40][9];
+  }
 }
 
 TEST_F(IndexTest, UpdateCommitsAndUnchangedFilesAreSkipped) {
