@@ -34,6 +34,8 @@ FusionParams FusionParams::WithOverrides(std::string_view overrides) {
       p.symbol_boost = v;
     } else if (key == "floor") {
       p.semantic_floor = v;
+    } else if (key == "forms") {
+      p.word_form_weight = v;
     } else {
       // <intent>_lex / <intent>_sem: one lane's weight for one intent.
       const std::pair<const char*, LaneWeights*> intents[] = {{"search", &p.search},

@@ -465,6 +465,11 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
     opts.top_k = std::max(options.top_k, kDefinitionWindow);
   }
   const std::vector<std::string>& terms = plan.terms;
+  // The lexical lane's query: the terms, and the other forms of a question's
+  // words at a share of their weight.
+  std::vector<lexical::QueryTerm> lexical_terms;
+  for (const auto& t : terms) lexical_terms.push_back({t, 1.0});
+  for (const auto& f : plan.word_forms) lexical_terms.push_back({f, fusion.word_form_weight});
   Snapshots snaps = snapshots();
   const lexical::Snapshot& snap = *snaps.lexical;
   const size_t depth = mode == "hybrid" ? std::max(fusion.depth, opts.top_k) : opts.top_k;
@@ -481,7 +486,7 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
     lexical::SearchOptions so;
     so.top_k = depth;
     so.path_prefix = opts.path_prefix;
-    lexical_hits = snap.SearchTerms(terms, so);
+    lexical_hits = snap.SearchWeighted(lexical_terms, so);
     result.timings_ms["lexical"] =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
@@ -500,7 +505,7 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
       lexical::SearchOptions probe;
       probe.top_k = 1;
       probe.path_prefix = opts.path_prefix;
-      words_occur = !snap.SearchTerms(terms, probe).empty();
+      words_occur = !snap.SearchWeighted(lexical_terms, probe).empty();
     }
     if (!words_occur) {
       for (const auto& d : semantic_hits) {

@@ -1,6 +1,7 @@
 // PlanQuery (query_plan.h).
 #include "index/query_plan.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "lexical/lexical.h"
@@ -15,7 +16,42 @@ QueryPlan PlanQuery(std::string_view text) {
   plan.terms = lexical::TokenizeToVector(text);
   plan.identifiers = QueryIdentifiers(text);
   plan.signals = rank::AnalyzeQuery(text);
+  if (plan.signals.identifier.empty() && !plan.signals.describes_definition) {
+    plan.word_forms = WordFormsOf(text, plan.terms);
+  }
   return plan;
+}
+
+std::vector<std::string> WordFormsOf(std::string_view text, const std::vector<std::string>& terms) {
+  std::vector<std::string> out;
+  auto add = [&](std::string form) {
+    if (std::find(terms.begin(), terms.end(), form) == terms.end() &&
+        std::find(out.begin(), out.end(), form) == out.end())
+      out.push_back(std::move(form));
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    // A word: a run of letters between characters that cannot continue an
+    // identifier ("parse_url", "v2", "ZodType" are not plain words).
+    auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+    auto joins = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+             static_cast<unsigned char>(c) >= 0x80;
+    };
+    if (!joins(text[i])) {
+      ++i;
+      continue;
+    }
+    const size_t begin = i;
+    while (i < text.size() && joins(text[i])) ++i;
+    const std::string_view word = text.substr(begin, i - begin);
+    const bool plain = std::all_of(word.begin(), word.end(), [&](char c) {
+      return letter(c) && std::islower(static_cast<unsigned char>(c));
+    });
+    if (!plain) continue;
+    for (std::string& form : lexical::WordForms(word)) add(std::move(form));
+  }
+  return out;
 }
 
 std::unordered_set<std::string> QueryIdentifiers(std::string_view text) {

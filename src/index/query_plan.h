@@ -20,9 +20,19 @@ struct QueryPlan {
   std::vector<std::string> terms;               // the lexical lane's tokens
   std::unordered_set<std::string> identifiers;  // QueryIdentifiers
   rank::QuerySignals signals;                   // what the re-ranker reads
+  // Other forms (lexical::WordForms) of the query's plain words, lowercase
+  // words of four letters or more written as words, not parts of an
+  // identifier: a question paraphrases the code ("how routes are
+  // registered" for registerRoute). None for a query that is one identifier
+  // or reads like a doc comment (it shares its definition's very words).
+  // Never one of `terms`.
+  std::vector<std::string> word_forms;
 };
 
 QueryPlan PlanQuery(std::string_view text);
+
+// The other forms of `text`'s plain words (QueryPlan::word_forms), minus `terms`.
+std::vector<std::string> WordFormsOf(std::string_view text, const std::vector<std::string>& terms);
 
 // Words of a query that are unmistakably identifiers, lowercased, with a
 // trailing "()" and any qualification ("a.b", "a::b": the last name) removed:

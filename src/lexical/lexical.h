@@ -37,6 +37,23 @@ namespace ts::lexical {
 void Tokenize(std::string_view text, const std::function<void(std::string_view)>& emit);
 std::vector<std::string> TokenizeToVector(std::string_view text);
 
+// ---- Word forms (word_forms.cc) ---------------------------------------------
+
+// A light English suffix stripper: "returns"/"returned"/"returning" and
+// "return" get one key, as do "entries" and "entry", and "parse"/"parsed"/
+// "parses" (a final 'e' goes too). Only plain lowercase ASCII words of four
+// bytes or more are touched. It need not give real stems, only the same key
+// for the forms of one word. The embedding model's features use it
+// (semantic::Featurize): changing it changes what a trained model reads.
+void StemKey(std::string* word);
+
+// The other forms of `word` with its StemKey, made by adding -s, -e, -es,
+// -ed, -ing (or -ies for a key in -y) to the key: "registered" -> register,
+// registers, registere, registering; "factories" -> factory, factorys, ...
+// Most are no word; a search skips those its index lacks. Empty for a word
+// StemKey leaves alone.
+std::vector<std::string> WordForms(std::string_view word);
+
 // ---- Scoring parameters ----------------------------------------------------
 
 // Defaults tuned on the even-numbered pydoc queries (../shared/eval) and
@@ -180,6 +197,13 @@ struct ScoredDoc {
   double score = 0;
 };
 
+// A query term and its weight: the term's idf is multiplied by it, and a
+// term given twice counts with the sum of its weights.
+struct QueryTerm {
+  std::string text;
+  double weight = 1.0;
+};
+
 struct SearchOptions {
   size_t top_k = 10;
   Bm25Params params;
@@ -198,6 +222,9 @@ class Snapshot {
   // Same over already-tokenized query terms (a term repeated counts repeatedly).
   std::vector<ScoredDoc> SearchTerms(const std::vector<std::string>& terms,
                                      const SearchOptions& options) const;
+  // Same over weighted terms (weights > 0; others are ignored).
+  std::vector<ScoredDoc> SearchWeighted(const std::vector<QueryTerm>& terms,
+                                        const SearchOptions& options) const;
 
  private:
   std::vector<SegmentView> segments_;

@@ -142,16 +142,26 @@ std::vector<ScoredDoc> Snapshot::Search(std::string_view query,
 
 std::vector<ScoredDoc> Snapshot::SearchTerms(const std::vector<std::string>& terms,
                                              const SearchOptions& options) const {
+  std::vector<QueryTerm> weighted;
+  weighted.reserve(terms.size());
+  for (const auto& t : terms) weighted.push_back({t, 1.0});
+  return SearchWeighted(weighted, options);
+}
+
+std::vector<ScoredDoc> Snapshot::SearchWeighted(const std::vector<QueryTerm>& terms,
+                                                const SearchOptions& options) const {
   if (options.top_k == 0 || live_docs_ == 0 || terms.empty()) return {};
-  std::map<std::string, uint32_t> qtf;
-  for (const auto& t : terms) ++qtf[t];
+  std::map<std::string, double> query_weight;  // summed over repeats
+  for (const auto& t : terms) {
+    if (t.weight > 0) query_weight[t.text] += t.weight;
+  }
 
   const double n = static_cast<double>(live_docs_);
   const Scorer scorer{options.params.k1, options.params.b,
                       std::max(1.0, static_cast<double>(total_length_) / stored_docs_)};
-  // Query weight of each term: idf times its count in the query.
+  // Weight of each term: idf times its query weight.
   std::vector<std::pair<std::string, double>> weighted;
-  for (const auto& [term, count] : qtf) {
+  for (const auto& [term, qw] : query_weight) {
     uint64_t df = 0;
     TermInfo info;
     for (const auto& view : segments_) {
@@ -162,7 +172,7 @@ std::vector<ScoredDoc> Snapshot::SearchTerms(const std::vector<std::string>& ter
     // which WAND's bounds rely on.
     df = std::min<uint64_t>(df, live_docs_);
     double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
-    weighted.emplace_back(term, idf * count);
+    weighted.emplace_back(term, idf * qw);
   }
 
   std::priority_queue<ScoredDoc, std::vector<ScoredDoc>, WorseFirst> heap;

@@ -31,49 +31,6 @@ bool AllDigits(std::string_view w) {
   return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-void StripSuffix(std::string* w);
-
-bool EndsWith(std::string_view w, std::string_view suffix) {
-  return w.size() >= suffix.size() && w.substr(w.size() - suffix.size()) == suffix;
-}
-
-// A light English suffix stripper: "returns"/"returned"/"returning" and
-// "return" meet, as do "entries" and "entry", and "parse"/"parsed"/"parses"
-// (a final 'e' goes too). Only plain lowercase ASCII words of four bytes or
-// more are touched. It need not give real stems, only the same key for the
-// forms of one word; both towers see the same keys.
-void Stem(std::string* w) {
-  if (w->size() < 4) return;
-  for (unsigned char c : *w) {
-    if (c < 'a' || c > 'z') return;
-  }
-  StripSuffix(w);
-  if (w->size() >= 4 && w->back() == 'e') w->pop_back();
-}
-
-void StripSuffix(std::string* w) {
-  if (w->size() < 5) {
-    if (w->size() == 4 && w->back() == 's' && (*w)[2] != 's' && (*w)[2] != 'u') w->pop_back();
-    return;
-  }
-  if (EndsWith(*w, "ies")) {
-    w->resize(w->size() - 3);
-    w->push_back('y');
-  } else if (EndsWith(*w, "sses")) {
-    w->resize(w->size() - 2);
-  } else if (EndsWith(*w, "ing") && w->size() >= 6) {
-    w->resize(w->size() - 3);
-  } else if (EndsWith(*w, "ed") && w->size() >= 5) {
-    w->resize(w->size() - 2);
-  } else if (EndsWith(*w, "es") && (EndsWith(*w, "ches") || EndsWith(*w, "shes") ||
-                                    EndsWith(*w, "xes") || EndsWith(*w, "zes"))) {
-    w->resize(w->size() - 2);
-  } else if (EndsWith(*w, "s") && !EndsWith(*w, "ss") && !EndsWith(*w, "us") &&
-             !EndsWith(*w, "is")) {
-    w->resize(w->size() - 1);
-  }
-}
-
 }  // namespace
 
 Vocabulary::Vocabulary(std::vector<std::string> words, std::vector<float> idf, uint32_t buckets,
@@ -109,7 +66,7 @@ void Words(std::string_view text, std::vector<std::string>* out, size_t max_word
   lexical::Tokenize(text, [&](std::string_view t) {
     if (out->size() >= max_words || t.size() < 2 || AllDigits(t) || IsStopWord(t)) return;
     std::string w(t);
-    Stem(&w);
+    lexical::StemKey(&w);
     out->push_back(std::move(w));
   });
 }

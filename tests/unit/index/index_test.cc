@@ -160,6 +160,29 @@ TEST_F(IndexTest, ADefinitionQuerysFirstHitsDoNotDependOnTopK) {
   }
 }
 
+TEST_F(IndexTest, AQuestionFindsOtherFormsOfItsWordsADocCommentSentenceDoesNot) {
+  // "registered" is in no file; "register" and "factory" are. A question
+  // paraphrases the code, so the lexical lane looks for the other forms of
+  // its words; a sentence that reads like a doc comment ("Returns ...")
+  // shares its definition's very words and is searched as written.
+  Write("registry.py",
+        "def add_factory(register, factory):\n    register.add(factory)\n    return register\n");
+  Write("other.py", "def unrelated_helper(x):\n    return x + 1\n");
+  auto idx = Create();
+  ASSERT_NE(idx, nullptr);
+  Update(idx.get());
+  QueryOptions q;
+  q.mode = "lexical";
+  q.include_content = false;
+  auto question = idx->Query("how are factories registered", q);
+  ASSERT_TRUE(question.ok()) << question.status().ToString();
+  ASSERT_FALSE(question->hits.empty());
+  EXPECT_EQ(question->hits[0].file, "registry.py");
+  auto sentence = idx->Query("Returns factories registered elsewhere.", q);
+  ASSERT_TRUE(sentence.ok()) << sentence.status().ToString();
+  for (const auto& h : sentence->hits) EXPECT_NE(h.file, "registry.py");
+}
+
 TEST_F(IndexTest, UpdateCommitsAndUnchangedFilesAreSkipped) {
   Write("a.py", Function("zqalpha", 1));
   Write("pkg/b.py", Function("zqbeta", 2));

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 namespace ts::index {
 namespace {
 
@@ -22,6 +25,27 @@ TEST(QueryPlanTest, ReadsTheQueryOnceForEveryStage) {
   EXPECT_EQ(symbol.intent.kind, fusion::Intent::Kind::kDefinition);
   EXPECT_EQ(symbol.signals.identifier, "engine");
   EXPECT_TRUE(symbol.identifiers.count("engine"));
+}
+
+TEST(QueryPlanTest, AQuestionsPlainWordsBringTheirOtherForms) {
+  auto has = [](const QueryPlan& p, const std::string& w) {
+    return std::find(p.word_forms.begin(), p.word_forms.end(), w) != p.word_forms.end();
+  };
+  const QueryPlan question = PlanQuery("how are factories registered and parseRoutes used");
+  EXPECT_TRUE(has(question, "factory"));
+  EXPECT_TRUE(has(question, "register"));
+  EXPECT_TRUE(has(question, "registering"));
+  // Parts of an identifier are code, not English.
+  EXPECT_FALSE(has(question, "route"));
+  EXPECT_FALSE(has(question, "parse"));
+  for (const auto& form : question.word_forms) {
+    EXPECT_EQ(std::find(question.terms.begin(), question.terms.end(), form), question.terms.end())
+        << form << " is already a term";
+  }
+  // One identifier names its answer; a doc-comment sentence shares its words.
+  EXPECT_TRUE(PlanQuery("Rails::Engine").word_forms.empty());
+  EXPECT_TRUE(PlanQuery("middleware").word_forms.empty());
+  EXPECT_TRUE(PlanQuery("Returns the registered factories.").word_forms.empty());
 }
 
 TEST(QueryPlanTest, IdentifiersAreCodeShapedWords) {
