@@ -504,7 +504,10 @@ int RunStop(const Globals& g) {
     return Fail(Status::IoError("cannot signal pid " + std::to_string(*pid)));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!client::RunningDaemonPid(g.data_dir).ok()) {
+    // Stopped once it has released the data dir's lock, its last act: it
+    // removes its pid file before it closes its indexes, and a command run
+    // after `stop` must not meet a daemon still closing them.
+    if (!client::DaemonLockHeld(g.data_dir)) {
       std::printf("stopped (pid %d)\n", *pid);
       return kExitOk;
     }
