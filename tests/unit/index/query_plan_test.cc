@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 
 namespace ts::index {
@@ -46,6 +47,21 @@ TEST(QueryPlanTest, AQuestionsPlainWordsBringTheirOtherForms) {
   EXPECT_TRUE(PlanQuery("Rails::Engine").word_forms.empty());
   EXPECT_TRUE(PlanQuery("middleware").word_forms.empty());
   EXPECT_TRUE(PlanQuery("Returns the registered factories.").word_forms.empty());
+}
+
+TEST(QueryPlanTest, ALongQuerysFormsAreEachListedOnce) {
+  // A query at the daemon's 4 KiB limit, every word given twice.
+  std::string text = "how";
+  for (int i = 0; text.size() < 4000; ++i) {
+    std::string word = "parse";
+    for (int n = i; n > 0; n /= 26) word += static_cast<char>('a' + n % 26);
+    text += " " + word + "ed " + word + "ed";
+  }
+  const QueryPlan plan = PlanQuery(text);
+  ASSERT_FALSE(plan.word_forms.empty());
+  std::set<std::string> unique(plan.word_forms.begin(), plan.word_forms.end());
+  EXPECT_EQ(unique.size(), plan.word_forms.size());
+  for (const auto& t : plan.terms) EXPECT_EQ(unique.count(t), 0u) << t;
 }
 
 TEST(QueryPlanTest, IdentifiersAreCodeShapedWords) {
