@@ -1,7 +1,6 @@
 // PlanQuery (query_plan.h).
 #include "index/query_plan.h"
 
-#include <algorithm>
 #include <cctype>
 
 #include "lexical/lexical.h"
@@ -30,27 +29,22 @@ std::vector<std::string> WordFormsOf(std::string_view text, const std::vector<st
   auto add = [&](std::string form) {
     if (seen.insert(form).second) out.push_back(std::move(form));
   };
-  size_t i = 0;
-  while (i < text.size()) {
-    // A word: a run of letters between characters that cannot continue an
-    // identifier ("parse_url", "v2", "ZodType" are not plain words).
-    auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
-    auto joins = [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-             static_cast<unsigned char>(c) >= 0x80;
-    };
+  // A word is a run of characters that can make up an identifier; WordForms
+  // expands only the plain lowercase ones ("parse_url", "v2", "ZodType" are
+  // code, not English).
+  auto joins = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  for (size_t i = 0; i < text.size();) {
     if (!joins(text[i])) {
       ++i;
       continue;
     }
     const size_t begin = i;
     while (i < text.size() && joins(text[i])) ++i;
-    const std::string_view word = text.substr(begin, i - begin);
-    const bool plain = std::all_of(word.begin(), word.end(), [&](char c) {
-      return letter(c) && std::islower(static_cast<unsigned char>(c));
-    });
-    if (!plain) continue;
-    for (std::string& form : lexical::WordForms(word)) add(std::move(form));
+    for (std::string& form : lexical::WordForms(text.substr(begin, i - begin)))
+      add(std::move(form));
   }
   return out;
 }
