@@ -195,8 +195,9 @@ int RunIndex(const Globals& g, const std::string& path_arg, const std::string& n
   ProgressBar bar(::isatty(2) == 1);
   json final_event;
   std::string final_state;
-  Status s =
-      client->Stream(Path(index, "/reindex/stream"), [&](const std::string& ev, const json& data) {
+  Status s = client->Stream(
+      Path(index, "/reindex/stream?job=" + std::to_string(job)),
+      [&](const std::string& ev, const json& data) {
         if (data.value("job", 0ull) != job) return true;  // an older job's tail
         if (ev == "progress") {
           bar.Update(data.value("phase", std::string("queued")), data.value("files_done", 0ull),

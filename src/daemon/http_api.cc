@@ -124,16 +124,24 @@ void Reindex(Service& service, const Request& req, Response& res) {
   SendJson(res, 202, *r);
 }
 
-// GET /indexes/{id}/reindex/stream: server-sent events, "progress" while the
-// index's newest job is queued or running, then one "done", "failed" or
-// "cancelled" with the summary.
+// GET /indexes/{id}/reindex/stream[?job=N]: server-sent events, "progress"
+// while the job is queued or running, then one "done", "failed" or
+// "cancelled" with the summary. Without `job` it follows the index's newest
+// job; a caller that queued a job names it, since the watcher may queue a
+// newer one before the stream opens.
 void StreamReindex(Service& service, const Request& req, Response& res) {
   const std::string name = IndexId(req);
-  auto first = service.LatestJob(name);
-  if (!first.ok()) {
+  auto wanted = IntParam(req, "job", 0, 1, 999999999);
+  if (!wanted.ok()) return SendStatus(res, wanted.status());
+  auto first =
+      *wanted == 0 ? service.LatestJob(name) : service.WaitJob(static_cast<uint64_t>(*wanted), 0);
+  if (!first.ok() || first->index != name) {
     auto st = service.IndexStatus(name);
     if (!st.ok()) return SendStatus(res, st.status());
-    return SendError(res, 404, "not_found", "no indexing job for '" + name + "'");
+    return SendError(res, 404, "not_found",
+                     *wanted == 0 ? "no indexing job for '" + name + "'"
+                                  : "no indexing job " + std::to_string(*wanted) + " for '" + name +
+                                        "' (finished jobs are kept a while, not forever)");
   }
   const uint64_t job_id = first->id;
   auto ticket = OpenStreams().TryOpen();

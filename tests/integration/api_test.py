@@ -187,6 +187,21 @@ class ApiTest(CliTestCase):
         self.assertEqual(events[-1], "done", text)
         data = json.loads([line[6:] for line in text.splitlines() if line.startswith("data: ")][-1])
         self.assertEqual(data["summary"]["files_indexed"], 3)
+        self.assertEqual(data["job"], body["job"])
+        # A caller names its job: a newer one (here a file update, as the
+        # watcher would queue) does not take the stream over.
+        forced_job = body["job"]
+        status, newer = self.http("POST", "/indexes/t/files", {"path": "pkg/new_module.py"})
+        self.assertEqual(status, 200, newer)
+        url = f"http://127.0.0.1:{self.port()}/indexes/t/reindex/stream?job={forced_job}"
+        with urllib.request.urlopen(url, timeout=60) as r:
+            text = r.read().decode()
+        data = json.loads([line[6:] for line in text.splitlines() if line.startswith("data: ")][-1])
+        self.assertEqual((data["job"], data["summary"]["files_indexed"]), (forced_job, 3), text)
+        for query, code in (("job=999999", 404), ("job=abc", 400), ("job=0", 400)):
+            status, err = self.http("GET", "/indexes/t/reindex/stream?" + query)
+            self.assertEqual(status, code, (query, err))
+            self.assertIn("job", err["error"]["message"])
 
     def test_delete_index(self):
         status, body = self.http("DELETE", "/indexes/t")
