@@ -472,6 +472,17 @@ Result<QueryResult> IndexImpl::Query(std::string_view text, const QueryOptions& 
   for (const auto& f : plan.word_forms) lexical_terms.push_back({f, fusion.word_form_weight});
   Snapshots snaps = snapshots();
   const lexical::Snapshot& snap = *snaps.lexical;
+  // A query the model cannot embed ("the", "g", "++") has no nearest chunks:
+  // semantic mode would answer nothing, so the lexical lane (or grep) answers
+  // it, and hybrid ranks the lexical hits alone. meta says so.
+  if (mode != "lexical" && !QueryEmbeds(snaps, text)) {
+    result.meta["semantic_query"] =
+        "ok: no word of the query is known to the embedding model (only stop words, symbols or "
+        "single letters); " +
+        std::string(mode == "semantic" ? "answered in lexical mode instead"
+                                       : "ranked without the semantic lane");
+    if (mode == "semantic") mode = result.mode = "lexical";
+  }
   const size_t depth = mode == "hybrid" ? std::max(fusion.depth, opts.top_k) : opts.top_k;
 
   // No word long enough to be indexed ("g"): the grep lane answers instead

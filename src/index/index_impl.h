@@ -135,6 +135,10 @@ class IndexImpl final : public Index {
   // both lanes, not only the ones each lane ranked in its own top N.
   std::vector<fusion::LaneHit> SemanticScores(const Snapshots& snaps, std::string_view text,
                                               const std::vector<lexical::ScoredDoc>& docs) const;
+  // Whether the model gives the query a vector at all: one of stop words,
+  // symbols or single letters has no feature the model keeps (an all-zero
+  // embedding), and so no nearest chunks. False without a model.
+  bool QueryEmbeds(const Snapshots& snaps, std::string_view text) const;
   // Top `n` live chunks by cosine to the query, under the path prefix.
   std::vector<lexical::ScoredDoc> SemanticTop(const Snapshots& snaps, std::string_view text,
                                               size_t n, const std::string& path_prefix,

@@ -124,6 +124,12 @@ std::vector<fusion::LaneHit> IndexImpl::SemanticScores(
   return out;
 }
 
+bool IndexImpl::QueryEmbeds(const Snapshots& snaps, std::string_view text) const {
+  if (!snaps.model) return false;
+  auto query = query_cache_.Embed(*snaps.model, text);
+  return query && std::any_of(query->begin(), query->end(), [](float x) { return x != 0.0f; });
+}
+
 std::vector<lexical::ScoredDoc> IndexImpl::SemanticTop(const Snapshots& snaps,
                                                        std::string_view text, size_t n,
                                                        const std::string& path_prefix,

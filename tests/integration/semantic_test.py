@@ -101,6 +101,31 @@ class SemanticTest(CliTestCase):
         r = self.ok("query", "zzqqxxnotfoundqq", "--index", "t")
         self.assertNotIn("note:", r.stderr)
 
+    def test_a_query_the_model_cannot_embed_is_answered_lexically(self):
+        # "for" and "in" are stop words to the model: no feature, no vector,
+        # no nearest chunk. Semantic mode answered nothing and said nothing.
+        self.index()
+        for query in ("for", "in"):
+            sem = self.query_json(query, "t", "--mode", "semantic")
+            self.assertEqual(sem["mode"], "lexical", sem["meta"])
+            self.assertTrue(sem["results"], sem)
+            note = sem["meta"]["semantic_query"]
+            self.assertTrue(note.startswith("ok: no word of the query is known"), note)
+            self.assertIn("lexical mode", note)
+            hyb = self.query_json(query)
+            self.assertEqual(hyb["mode"], "hybrid")
+            self.assertTrue(hyb["results"], hyb)
+            self.assertIn("without the semantic lane", hyb["meta"]["semantic_query"])
+        # One letter: the grep lane answers, in either mode.
+        sem = self.query_json("s", "t", "--mode", "semantic")
+        self.assertEqual((sem["mode"], sem["meta"]["short_words"]), ("lexical", "ok: grep lane"))
+        self.assertTrue(sem["results"], sem)
+        # A question the model knows keeps semantic mode, and no such note.
+        sem = self.query_json("remove a directory and everything inside it", "t", "--mode",
+                              "semantic")
+        self.assertEqual(sem["mode"], "semantic")
+        self.assertNotIn("semantic_query", sem["meta"])
+
     def test_unchanged_chunks_are_never_embedded_again(self):
         # --no-watch: the watcher would index the edit below first, leaving the
         # explicit update nothing to do (a race that ASan's slowness exposes).
