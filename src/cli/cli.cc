@@ -7,6 +7,8 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "client/client.h"
@@ -256,7 +258,18 @@ int Main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "error: %s\nRun with --help for usage.\n", e.what());
+    std::fprintf(stderr, "error: %s\n", e.what());
+    // A query or pattern such as "-x" is read as an option, and "++" ends a
+    // subcommand for CLI11: both leave the required text missing.
+    const std::string what = e.what();
+    bool after_dashes = false;
+    for (int i = 1; i < argc; ++i) after_dashes = after_dashes || std::string_view(argv[i]) == "--";
+    if (!after_dashes && what.size() > 12 && what.ends_with(" is required")) {
+      std::fprintf(stderr,
+                   "A query or pattern that starts with '-' or is '++' goes after --, as in "
+                   "`trusty-search query -- -x`.\n");
+    }
+    std::fprintf(stderr, "Run with --help for usage.\n");
     return kExitUsage;
   }
   if (g.data_dir.empty()) g.data_dir = client::DefaultDataDir();

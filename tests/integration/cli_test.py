@@ -190,6 +190,13 @@ class CliTest(CliTestCase):
         r = self.run_cli("--help")
         self.assertEqual(r.returncode, 0)
         self.assertIn("index", r.stdout)
+        # A query that looks like an option (or CLI11's "++") is missing to the
+        # parser: the error says how to pass it, and after -- it is a query.
+        for text in ("++", "-x"):
+            r = self.run_cli("query", text)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("goes after --", r.stderr)
+        self.assertNotIn("goes after --", self.run_cli("query", "--", "-x").stderr)
 
     def test_list_status_remove(self):
         self.write("a.py", PY)
