@@ -317,7 +317,7 @@ std::vector<IndexImpl::RankedDoc> IndexImpl::RankHybrid(
     bool boosted = false;
     for (size_t i = 0; i < window; ++i) {
       const auto& d = docs[fused[i].key];
-      std::string symbol = snap.segments()[d.segment].segment->Doc(d.docno).symbol;
+      const std::string_view symbol = snap.segments()[d.segment].segment->DocView(d.docno).symbol;
       if (!symbol.empty() && idents.count(LowerAscii(symbol))) {
         fused[i].score += bonus;
         boosted = true;
@@ -345,9 +345,18 @@ std::vector<IndexImpl::RankedDoc> IndexImpl::RankHybrid(
     }
     fused_of_pool.push_back(i);
     const auto& d = docs[f.key];
-    lexical::StoredDoc doc = snap.segments()[d.segment].segment->Doc(d.docno);
-    pool.push_back({f.key, doc.path, doc.symbol, doc.kind, doc.start_line, doc.end_line, f.score,
-                    centrality(doc.path)});
+    // Views into the snapshot's segments, which outlive this query: only the
+    // candidate's own fields are copied.
+    const lexical::StoredDocView doc = snap.segments()[d.segment].segment->DocView(d.docno);
+    rank::Candidate& c = pool.emplace_back();
+    c.key = f.key;
+    c.path = doc.path;
+    c.symbol = doc.symbol;
+    c.kind = doc.kind;
+    c.start_line = doc.start_line;
+    c.end_line = doc.end_line;
+    c.score = f.score;
+    c.centrality = centrality(c.path);
   }
   const std::vector<rank::Ranked> reranked = rank::Rerank(pool, plan.signals, rerank_weights);
   {

@@ -144,7 +144,7 @@ std::vector<lexical::ScoredDoc> IndexImpl::SemanticTop(const Snapshots& snaps,
     // A record's path is its lexical document's (record d is document d).
     const auto& lexical_segments = snaps.lexical->segments();
     accept = [&](uint32_t segment, uint32_t docno) {
-      return lexical_segments[segment].segment->Doc(docno).path.rfind(path_prefix, 0) == 0;
+      return lexical_segments[segment].segment->DocView(docno).path.starts_with(path_prefix);
     };
   }
   for (const semantic::VectorHit& h : snaps.vectors->searchable->Top(*query, n, accept)) {

@@ -74,6 +74,16 @@ struct Bm25Params {
 // ---- Stored fields ---------------------------------------------------------
 
 // What a hit needs to be shown without touching the catalog.
+// A stored record's fields as views into its segment's bytes: valid while
+// the SegmentReader lives (a query's snapshot holds it). Ranking reads a few
+// fields of a few hundred candidates per query without copying them.
+struct StoredDocView {
+  uint64_t key = 0;
+  std::string_view chunk_id, path, symbol, scope, kind, language;
+  uint32_t start_line = 0;
+  uint32_t end_line = 0;
+};
+
 struct StoredDoc {
   uint64_t key = 0;  // catalog chunk key; unique across the index
   std::string chunk_id;
@@ -143,7 +153,8 @@ class SegmentReader {
   uint64_t total_length() const { return total_length_; }
   uint32_t doc_length(uint32_t docno) const;
   uint64_t doc_key(uint32_t docno) const;
-  StoredDoc Doc(uint32_t docno) const;
+  StoredDoc Doc(uint32_t docno) const;  // DocView's fields, copied
+  StoredDocView DocView(uint32_t docno) const;
   bool Lookup(std::string_view term, TermInfo* info) const;
   // Terms in sorted byte order, by index (used by merges).
   uint32_t term_count() const { return term_count_; }

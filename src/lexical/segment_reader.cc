@@ -93,8 +93,8 @@ uint64_t SegmentReader::doc_key(uint32_t docno) const {
   return GetFixed64(bytes_.data() + off_keys_ + 8 * static_cast<uint64_t>(docno));
 }
 
-StoredDoc SegmentReader::Doc(uint32_t docno) const {
-  StoredDoc doc;
+StoredDocView SegmentReader::DocView(uint32_t docno) const {
+  StoredDocView doc;
   if (docno >= doc_count_) return doc;
   doc.key = doc_key(docno);
   const char* base = bytes_.data() + off_stored_;
@@ -116,6 +116,21 @@ StoredDoc SegmentReader::Doc(uint32_t docno) const {
     doc.start_line = static_cast<uint32_t>(start);
     doc.end_line = static_cast<uint32_t>(last);
   }
+  return doc;
+}
+
+StoredDoc SegmentReader::Doc(uint32_t docno) const {
+  const StoredDocView v = DocView(docno);
+  StoredDoc doc;
+  doc.key = v.key;
+  doc.chunk_id = v.chunk_id;
+  doc.path = v.path;
+  doc.symbol = v.symbol;
+  doc.scope = v.scope;
+  doc.kind = v.kind;
+  doc.language = v.language;
+  doc.start_line = v.start_line;
+  doc.end_line = v.end_line;
   return doc;
 }
 

@@ -202,8 +202,7 @@ std::vector<ScoredDoc> Snapshot::SearchWeighted(const std::vector<QueryTerm>& te
       if (docno >= seg->doc_count()) return false;  // corrupt postings (checksum held)
       if (deleted != nullptr && docno < deleted->size() && (*deleted)[docno]) return false;
       if (!options.path_prefix.empty()) {
-        StoredDoc doc = seg->Doc(docno);
-        if (doc.path.compare(0, options.path_prefix.size(), options.path_prefix) != 0) return false;
+        if (!seg->DocView(docno).path.starts_with(options.path_prefix)) return false;
       }
       return true;
     };

@@ -6,7 +6,9 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "lexical/lexical.h"
 #include "rank/rank.h"
@@ -178,10 +180,16 @@ bool PrefixMatch(std::string_view a, std::string_view b, size_t min_prefix) {
 // The share of a symbol's words (parts of its identifier, 2+ letters) that
 // are query words: "parse_header" for "parse the header" is 1.
 double SymbolShare(std::string_view symbol, const std::vector<std::string>& query_words) {
-  std::set<std::string> parts;
-  lexical::Tokenize(symbol, [&](std::string_view t) { parts.insert(Singular(std::string(t))); });
+  // Distinct parts. A symbol has a handful: a vector, not a set's node per
+  // part (this runs for every candidate of every query).
+  std::vector<std::string> parts;
+  lexical::Tokenize(symbol, [&](std::string_view t) {
+    std::string part = Singular(std::string(t));
+    if (std::find(parts.begin(), parts.end(), part) == parts.end())
+      parts.push_back(std::move(part));
+  });
   // Tokenize also emits the whole identifier when it has parts; count parts only.
-  if (parts.size() > 1) parts.erase(Singular(LowerAscii(symbol)));
+  if (parts.size() > 1) std::erase(parts, Singular(LowerAscii(symbol)));
   if (parts.empty()) return 0;
   int hits = 0;
   for (const auto& p : parts) {

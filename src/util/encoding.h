@@ -55,11 +55,19 @@ inline void PutLengthPrefixed(std::string* out, std::string_view s) {
   out->append(s);
 }
 
-inline bool GetLengthPrefixed(const char** p, const char* end, std::string* s) {
+// A view of the bytes, valid as long as they are.
+inline bool GetLengthPrefixed(const char** p, const char* end, std::string_view* s) {
   uint64_t n;
   if (!GetVarint(p, end, &n) || n > static_cast<uint64_t>(end - *p)) return false;
-  s->assign(*p, n);
+  *s = std::string_view(*p, n);
   *p += n;
+  return true;
+}
+
+inline bool GetLengthPrefixed(const char** p, const char* end, std::string* s) {
+  std::string_view view;
+  if (!GetLengthPrefixed(p, end, &view)) return false;
+  s->assign(view);
   return true;
 }
 

@@ -260,6 +260,18 @@ TEST(Segment, StoredFieldsRoundTrip) {
   EXPECT_EQ(got.kind, "method");
   EXPECT_EQ(got.start_line, 10u);
   EXPECT_EQ(got.end_line, 42u);
+  // The view has the same fields, read in place from the segment's bytes.
+  StoredDocView view = (*seg)->DocView(0);
+  EXPECT_EQ(view.key, 77u);
+  EXPECT_EQ(view.chunk_id, d.chunk_id);
+  EXPECT_EQ(view.path, d.path);
+  EXPECT_EQ(view.symbol, "parse");
+  EXPECT_EQ(view.language, "python");
+  EXPECT_EQ(view.end_line, 42u);
+  EXPECT_GE(view.path.data(), bytes.data());
+  EXPECT_LE(view.path.data() + view.path.size(), bytes.data() + bytes.size());
+  // A docno past the end reads as an empty record, as Doc does.
+  EXPECT_TRUE((*seg)->DocView(1).path.empty());
 }
 
 TEST(Segment, CorruptionIsDetected) {
