@@ -397,16 +397,7 @@ Result<QueryResult> IndexImpl::SimilarTo(const std::string& chunk_id, size_t top
     for (const auto& s : snap->SearchTerms(terms, so)) {
       lexical::StoredDoc doc = snap->segments()[s.segment].segment->Doc(s.docno);
       if (doc.chunk_id == chunk_id) continue;
-      Hit h;
-      h.id = doc.chunk_id;
-      h.file = doc.path;
-      h.language = doc.language;
-      h.symbol = doc.symbol;
-      h.scope = doc.scope;
-      h.kind = doc.kind;
-      h.start_line = doc.start_line;
-      h.end_line = doc.end_line;
-      h.score = s.score;
+      Hit h = HitOfDoc(doc, s.score);
       h.match_reason = "similar: shared identifiers";
       h.content =
           lines.Slice(doc.path, static_cast<int>(doc.start_line), static_cast<int>(doc.end_line));

@@ -406,6 +406,20 @@ std::vector<IndexImpl::RankedDoc> IndexImpl::RankHybrid(
   return ranked;
 }
 
+Hit HitOfDoc(const lexical::StoredDoc& doc, double score) {
+  Hit hit;
+  hit.id = doc.chunk_id;
+  hit.file = doc.path;
+  hit.language = doc.language;
+  hit.symbol = doc.symbol;
+  hit.scope = doc.scope;
+  hit.kind = doc.kind;
+  hit.start_line = doc.start_line;
+  hit.end_line = doc.end_line;
+  hit.score = score;
+  return hit;
+}
+
 // The hits as callers see them: stored fields, why each matched, and its
 // lines read from the file (confined to the root, each file read once).
 void IndexImpl::MaterialiseHits(const lexical::Snapshot& snap, const std::vector<RankedDoc>& ranked,
@@ -416,16 +430,7 @@ void IndexImpl::MaterialiseHits(const lexical::Snapshot& snap, const std::vector
   for (const auto& r : ranked) {
     const lexical::ScoredDoc& s = r.doc;
     lexical::StoredDoc doc = snap.segments()[s.segment].segment->Doc(s.docno);
-    Hit hit;
-    hit.id = doc.chunk_id;
-    hit.file = doc.path;
-    hit.language = doc.language;
-    hit.symbol = doc.symbol;
-    hit.scope = doc.scope;
-    hit.kind = doc.kind;
-    hit.start_line = doc.start_line;
-    hit.end_line = doc.end_line;
-    hit.score = s.score;
+    Hit hit = HitOfDoc(doc, s.score);
     hit.match_reason = r.reason.empty() ? MatchReason(terms, doc) : r.reason;
     if (options.include_content) {
       auto it = files.find(doc.path);

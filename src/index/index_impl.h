@@ -202,4 +202,8 @@ class IndexImpl final : public Index {
   std::unique_ptr<AnnWorker> ann_worker_;
 };
 
+// A hit of a stored chunk with `score`: its stored fields, no reason or
+// content yet (index.cc).
+Hit HitOfDoc(const lexical::StoredDoc& doc, double score);
+
 }  // namespace ts::index
